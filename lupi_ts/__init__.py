@@ -1,0 +1,37 @@
+"""lupi-ts: learning using privileged information for time series.
+
+A teacher learns from privileged data that exists only at training time (the
+future of a series, a removed sensor, a lab analysis); a student that sees only
+the deployable inputs learns from the hard labels and the teacher's soft labels
+(generalized distillation, Lopez-Paz et al. 2016).
+"""
+
+from ._distill import soft_labels
+from ._splitting import split_blocks
+from ._tasks import PAPER_TASKS, get_task, make_task_windows
+from ._windows import PrivilegedWindows, make_privileged_windows
+from .linear import (
+    GeneralizedDistillationClassifier,
+    GeneralizedDistillationRegressor,
+    KnowledgeTransferClassifier,
+    SoftLabelLogisticRegression,
+    SVMPlusClassifier,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GeneralizedDistillationClassifier",
+    "GeneralizedDistillationRegressor",
+    "KnowledgeTransferClassifier",
+    "PAPER_TASKS",
+    "PrivilegedWindows",
+    "SVMPlusClassifier",
+    "SoftLabelLogisticRegression",
+    "get_task",
+    "make_privileged_windows",
+    "make_task_windows",
+    "soft_labels",
+    "split_blocks",
+    "__version__",
+]

@@ -1,0 +1,1 @@
+"""Sensor anomaly detection with privileged sensors."""

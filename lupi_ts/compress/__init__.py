@@ -1,0 +1,1 @@
+"""Compression of torch students for on-device inference."""

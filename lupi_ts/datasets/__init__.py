@@ -1,0 +1,17 @@
+"""Data sets: generated series, bundled loaders (``load_*``) and downloaders (``fetch_*``)."""
+
+from ._base import clear_data_home, get_data_home
+from ._beijing_pm25 import load_beijing_pm25
+from ._mackey_glass import mackey_glass
+from ._skab import SKAB_SENSORS, fetch_skab
+from ._synthetic_sensors import make_sensor_anomalies
+
+__all__ = [
+    "SKAB_SENSORS",
+    "clear_data_home",
+    "fetch_skab",
+    "get_data_home",
+    "load_beijing_pm25",
+    "mackey_glass",
+    "make_sensor_anomalies",
+]

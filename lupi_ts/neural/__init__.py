@@ -1,0 +1,1 @@
+"""Neural (torch) teacher/student distillation; torch is imported lazily."""
