@@ -22,7 +22,7 @@ import importlib
 import importlib.util
 import sys
 
-# command -> {sub-command: (experiment module, one-line help)}
+# command -> {sub-command: (experiment module, one-line help)} or (module, help)
 COMMANDS = {
     "reproduce": {
         "hayashi2019": (
@@ -34,9 +34,8 @@ COMMANDS = {
         "skab": ("skab", "Sensor anomaly detection with privileged sensors on SKAB."),
         "synthetic": ("skab", "The same study on generated multi-sensor data (offline)."),
     },
-    "compress": {
-        "students": ("compress", "Prune, quantize and factorise distilled students."),
-    },
+    # A command mapped straight to a module has no sub-command.
+    "compress": ("compress", "Prune, quantize and factorise distilled students."),
 }
 
 _HELP = {
@@ -64,6 +63,15 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"lupi-ts {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command, subs in COMMANDS.items():
+        if isinstance(subs, tuple):
+            module_name, help_text = subs
+            module = _experiment_module(module_name)
+            if module is None:
+                continue
+            p = commands.add_parser(command, help=_HELP[command], description=help_text)
+            module.add_arguments(p, command)
+            p.set_defaults(_run=module.run)
+            continue
         cmd_parser = commands.add_parser(command, help=_HELP[command])
         sub_parsers = cmd_parser.add_subparsers(dest="experiment", metavar="NAME", required=True)
         for sub, (module_name, help_text) in subs.items():
