@@ -7,7 +7,7 @@ the deployable inputs learns from the hard labels and the teacher's soft labels
 """
 
 from ._distill import soft_labels
-from ._splitting import split_blocks
+from ._splitting import BlockedTimeSeriesSplit, split_blocks
 from ._tasks import PAPER_TASKS, get_task, make_task_windows
 from ._windows import PrivilegedWindows, make_privileged_windows
 from .linear import (
@@ -21,6 +21,7 @@ from .linear import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BlockedTimeSeriesSplit",
     "GeneralizedDistillationClassifier",
     "GeneralizedDistillationRegressor",
     "KnowledgeTransferClassifier",

@@ -1,12 +1,13 @@
 """Data sets: generated series, bundled loaders (``load_*``) and downloaders (``fetch_*``)."""
 
-from ._base import clear_data_home, get_data_home
+from ._base import ChecksumError, clear_data_home, get_data_home
 from ._beijing_pm25 import load_beijing_pm25
 from ._mackey_glass import mackey_glass
 from ._skab import SKAB_SENSORS, fetch_skab
 from ._synthetic_sensors import make_sensor_anomalies
 
 __all__ = [
+    "ChecksumError",
     "SKAB_SENSORS",
     "clear_data_home",
     "fetch_skab",

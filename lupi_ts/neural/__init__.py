@@ -1,1 +1,57 @@
-"""Neural (torch) teacher/student distillation; torch is imported lazily."""
+"""Neural (torch) teacher/student distillation; torch is imported lazily.
+
+``import lupi_ts.neural`` never imports torch; the first access to one of the
+names below does, and raises an ImportError naming ``pip install "lupi-ts[torch]"``
+when torch is missing.
+
+Networks (``torch.nn.Module``; ``forward(x)`` and ``hidden(x)``)
+    MLP, TemporalCNN, RecurrentNet, DenseAutoencoder, ConvAutoencoder,
+    RecurrentAutoencoder, HeteroscedasticDropout, HintRegressor
+Losses
+    soft_distillation_loss, regression_distillation_loss, hint_loss,
+    input_gradient_penalty
+Estimators (scikit-learn API, ``fit(X, y, *, X_priv=None)``)
+    NeuralDistillationClassifier, NeuralDistillationRegressor
+Helpers
+    resolve_device, set_seed, seed_scope, make_network
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "MLP": "_networks",
+    "TemporalCNN": "_networks",
+    "RecurrentNet": "_networks",
+    "DenseAutoencoder": "_networks",
+    "ConvAutoencoder": "_networks",
+    "RecurrentAutoencoder": "_networks",
+    "HeteroscedasticDropout": "_losses",
+    "HintRegressor": "_losses",
+    "soft_distillation_loss": "_losses",
+    "regression_distillation_loss": "_losses",
+    "hint_loss": "_losses",
+    "input_gradient_penalty": "_losses",
+    "make_network": "_specs",
+    "NeuralDistillationClassifier": "_estimators",
+    "NeuralDistillationRegressor": "_estimators",
+    "resolve_device": "_torch",
+    "set_seed": "_torch",
+    "seed_scope": "_torch",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # cache: __getattr__ runs only for missing names
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,100 @@
+"""Input checks shared by the lupi-ts estimators.
+
+Every estimator validates privileged inputs and probability targets the same
+way, so the error messages (which name the offending parameter) are the same
+everywhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import check_array
+
+__all__ = ["check_privileged", "check_probabilities"]
+
+
+def check_privileged(X_priv, n_samples, *, name="X_priv", dtype=(np.float64, np.float32)):
+    """Validate privileged inputs: 2-D, finite, numeric, one row per sample of X.
+
+    Parameters
+    ----------
+    X_priv : array-like of shape (n_samples, n_priv_features)
+        Privileged inputs (a 1-D array is not accepted: reshape it).
+    n_samples : int
+        Number of rows of the ordinary inputs ``X``.
+    name : str, default="X_priv"
+        Parameter name used in error messages.
+    dtype : dtype or tuple of dtypes, default=(float64, float32)
+        Accepted dtypes; others are converted to the first one.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_priv_features)
+
+    Raises
+    ------
+    ValueError
+        When ``X_priv`` is not 2-D, holds NaN/inf or has a different number of rows
+        than ``X``.
+
+    Examples
+    --------
+    >>> check_privileged([[1.0], [2.0]], 2).shape
+    (2, 1)
+    """
+    X_priv = check_array(X_priv, dtype=dtype, ensure_all_finite=True, input_name=name)
+    if X_priv.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} must have the same number of rows as X ({n_samples}); "
+            f"got {X_priv.shape[0]} rows."
+        )
+    return X_priv
+
+
+def check_probabilities(p, n_samples=None, *, name="y", atol=1e-6):
+    """Validate soft targets: values in [0, 1]; rows of a matrix sum to 1.
+
+    Parameters
+    ----------
+    p : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Probabilities of the positive class (1-D) or one probability row per
+        sample (2-D, at least two columns).
+    n_samples : int, optional
+        Expected number of rows.
+    name : str, default="y"
+        Parameter name used in error messages.
+    atol : float, default=1e-6
+        Tolerance on the row sums (and on the [0, 1] bounds, after which values
+        are clipped into [0, 1]).
+
+    Returns
+    -------
+    ndarray of float64, same shape as ``p``
+
+    Examples
+    --------
+    >>> check_probabilities([[0.2, 0.8], [1.0, 0.0]]).tolist()
+    [[0.2, 0.8], [1.0, 0.0]]
+    """
+    p = check_array(p, dtype=np.float64, ensure_2d=False, ensure_all_finite=True, input_name=name)
+    if p.ndim not in (1, 2) or (p.ndim == 2 and p.shape[1] < 2):
+        raise ValueError(
+            f"{name} must be a 1-D array of probabilities or a 2-D array with one "
+            f"probability row per sample (at least 2 columns); got shape {p.shape}."
+        )
+    if n_samples is not None and p.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} must have one row per sample ({n_samples}); got {p.shape[0]} rows."
+        )
+    if p.size and (p.min() < -atol or p.max() > 1 + atol):
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1]; got values in "
+            f"[{p.min():.6g}, {p.max():.6g}]."
+        )
+    if p.ndim == 2:
+        sums = p.sum(axis=1)
+        bad = np.abs(sums - 1.0) > atol * p.shape[1]
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(f"each row of {name} must sum to 1; row {i} sums to {sums[i]:.6g}.")
+    return np.clip(p, 0.0, 1.0)
