@@ -154,7 +154,11 @@ def soft_ce_direct(X, P, *, C, l1_ratio, penalized, fit_intercept=True):
     else:
         x0, bounds = np.zeros(rows * p), None
     res = minimize(
-        f, x0, jac=True, method="L-BFGS-B", bounds=bounds,
+        f,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
         options={"maxiter": 100000, "gtol": 1e-12, "ftol": 1e-15, "maxls": 100},
     )
     W, b = unpack(res.x)
@@ -178,7 +182,10 @@ def exactness(n=500, d=8):
                 )
                 ours_s = SoftLabelLogisticRegression(**skw, **tight).fit(X, P if K > 2 else s)
                 W, b = soft_ce_direct(
-                    X, P, C=skw.get("C", 1.0), l1_ratio={"l1": 1.0, "elasticnet": 0.5}.get(pen, 0.0),
+                    X,
+                    P,
+                    C=skw.get("C", 1.0),
+                    l1_ratio={"l1": 1.0, "elasticnet": 0.5}.get(pen, 0.0),
                     penalized=pen != "none",
                 )
                 soft = max(np.abs(ours_s.coef_ - W).max(), np.abs(ours_s.intercept_ - b).max())
@@ -206,7 +213,9 @@ def main(argv=None):
     pens = args.penalties.split(",")
 
     print("## Exactness (max |coef or intercept diff|), n=500, d=8, tol=1e-10\n")
-    print("| classes | penalty | LR solver | hard vs LR | soft vs scipy direct | soft vs LR on dup. rows |")
+    print(
+        "| classes | penalty | LR solver | hard vs LR | soft vs scipy direct | soft vs LR on dup. rows |"
+    )
     print("|---|---|---|---|---|---|")
     for K, pen, solver, hard, soft, dup in exactness():
         print(f"| {K} | {pen} | {solver} | {hard:.1e} | {soft:.1e} | {dup:.1e} |")

@@ -196,6 +196,13 @@ def test_batch_2d_history_and_broadcasting():
     )
     assert rows.shape == (2, 10)
     np.testing.assert_allclose(rows[0], mackey_glass(10, history=1.0), atol=1e-10)
+    # ... also when the series fall into several (tau, gamma) groups.
+    mixed = mackey_glass(
+        10,
+        tau=[17.0, 23.0],
+        history=lambda t: np.stack([np.full_like(t, 1.0), np.full_like(t, 1.1)]),
+    )
+    np.testing.assert_allclose(mixed[1], mackey_glass(10, tau=23.0, history=1.1), atol=1e-10)
 
 
 def test_output_dtype_and_shape():
@@ -282,6 +289,7 @@ def test_sampling_consistency(c, k):
         ({"history": -0.5, "n": 2.5}, ValueError, "history"),
         ({"beta": [0.2, 0.3], "gamma": [0.1, 0.1, 0.1]}, ValueError, "broadcast"),
         ({"n_series": 3, "history": np.ones((2, 1))}, ValueError, "broadcast"),
+        ({"n_series": 1, "beta": [0.2, 0.3]}, ValueError, "broadcast"),
         ({"gamma": 100.0, "max_step": 17.0}, ValueError, "max_step"),
         ({"history": 1e300, "beta": 1e10}, ValueError, "overflow"),
     ],

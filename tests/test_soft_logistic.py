@@ -282,7 +282,7 @@ def test_bad_targets_and_inputs():
         est.fit(X, yn)
     with pytest.raises(ValueError, match="one entry per row"):
         est.fit(X, y[:-1])
-    with pytest.raises(ValueError, match="sample_weight"):
+    with pytest.raises(ValueError, match="(?i)sample.weight"):
         est.fit(X, y, sample_weight=np.zeros(X.shape[0]))
 
 

@@ -277,8 +277,9 @@ def mackey_glass(
         ``history="random"``). ``None``: the broadcast length of the array arguments,
         or a single series.
     max_step : float, default=0.125
-        Upper bound on the internal RK4 step, ``> 0``. The default meets an absolute
-        error of about 1e-8 for the default parameters.
+        Upper bound on the internal RK4 step, ``> 0``. With the default parameters and
+        ``max_step=0.125`` (internal step 1/8), the max abs error over the first 100
+        output time units is below 1e-8 (measured against a converged reference).
     random_state : int, RandomState instance or None, default=None
         Used only by ``history="random"``; everything else is deterministic.
 
@@ -299,6 +300,14 @@ def mackey_glass(
         history is too short or non-finite, or the integration overflows.
     TypeError
         If a parameter has the wrong type.
+
+    Notes
+    -----
+    The work is one matrix product per delay window, i.e. about
+    ``(burn_in + n_samples * dt) / tau`` products of size ``2M x (2M + 1)`` with
+    ``M = tau / h`` (136 for the defaults): for the classic ``tau=17`` that is a few
+    microseconds per time unit, but very short delays (``tau`` well below 1) need many
+    small windows and are comparatively slow.
 
     References
     ----------
@@ -365,7 +374,7 @@ def mackey_glass(
             lengths["history"] = probe.shape[0]
 
     sizes = set(lengths.values()) - {1}
-    if len(sizes) > 1:
+    if len(sizes) > 1 or (n_series is not None and sizes and sizes != {n_series}):
         raise ValueError(
             "tau, beta, gamma, n, history and n_series must broadcast to one number of "
             f"series; got lengths {lengths}."
@@ -408,8 +417,8 @@ def mackey_glass(
         # Half-step grid: z[:, j] = x(-tau + j * h / 2); the history fills j <= 2m.
         z = np.empty((idx.size, 2 * m * (n_windows + 1) + 1))
         hist_times = -tau_g + 0.5 * h * np.arange(2 * m + 1, dtype=np.float64)
-        hist_rows = history if callable(history) else history[idx if history.shape[0] > 1 else [0]]
-        z[:, : 2 * m + 1] = _history_values(hist_rows, hist_times, idx.size, dt, tau_g)
+        hist_times[-1] = 0.0  # exactly x(0), whatever the rounding of m * h
+        z[:, : 2 * m + 1] = _history_values(history, hist_times, rows, dt, tau_g)[idx]
         beta_g = full["beta"][idx, None]
         n_g = full["n"][idx, None]
         _integrate(z, m, h, beta_g, gamma_g, n_g, n_steps)

@@ -242,6 +242,12 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The solver is numpy/scipy only (LinearClassifierMixin would claim array API).
+        tags.array_api_support = False
+        return tags
+
     def _check_params(self):
         if self.penalty not in _PENALTIES:
             raise ValueError(

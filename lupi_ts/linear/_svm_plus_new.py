@@ -32,6 +32,7 @@ import numbers
 import warnings
 
 import numpy as np
+import scipy.linalg
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import pairwise_kernels
@@ -106,49 +107,79 @@ def _level(g, free, lo, hi):
     return float(lo if np.isfinite(lo) else hi)
 
 
-def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None):
-    """Solve the SVM+ dual by generalized SMO.
+class _State:
+    """Iterate of the SVM+ dual with the cached products its gradient needs.
 
-    Parameters
-    ----------
-    K, K_priv : ndarray of shape (n, n)
-        Kernel matrices on the deployable and the privileged inputs.
-    y : ndarray of shape (n,)
-        Labels in {-1, +1}; both must occur.
-    C, gamma_priv : float
-        Slack cost and weight of the correcting space (see the module docstring).
-    tol : float
-        Stop when no KKT violation exceeds ``tol``.
-    max_iter : int or None
-        Step limit (None: ``max(10_000, 100 * n)``).
+    ``f = K (y * alpha)`` and ``F = K* (alpha + beta - C) / gamma``; the gradients of the
+    minimised negative dual are ``g_a = y * f + F - 1`` and ``g_b = F``.
+    """
+
+    def __init__(self, K, K_priv, y, C, gamma_priv, alpha, beta):
+        self.K, self.K_priv, self.y, self.C = K, K_priv, y, C
+        self.inv_gamma = 1.0 / gamma_priv
+        self.pos = y > 0
+        self.neg = ~self.pos
+        self.alpha, self.beta = alpha, beta
+        self.refresh()
+
+    def refresh(self):
+        """Recompute the cached products from scratch (O(n * n_nonzero))."""
+        a_idx = np.flatnonzero(self.alpha)
+        self.f = self.K[:, a_idx] @ (self.y[a_idx] * self.alpha[a_idx])
+        s = self.alpha + self.beta - self.C
+        s_idx = np.flatnonzero(s)
+        self.F = self.inv_gamma * (self.K_priv[:, s_idx] @ s[s_idx])
+
+    def gradients(self):
+        return self.y * self.f + self.F - 1.0, self.F
+
+    def negative_dual(self):
+        s = self.alpha + self.beta - self.C
+        return -self.alpha.sum() + 0.5 * np.dot(self.y * self.alpha, self.f) + 0.5 * np.dot(
+            s, self.F
+        )
+
+    def violation(self):
+        """Largest KKT violation (0 at the optimum); see :func:`_smo` for the five kinds."""
+        g_a, g_b = self.gradients()
+        a_pos = self.alpha > 0
+        p_lo = np.min(g_a[self.pos])
+        n_lo = np.min(g_a[self.neg])
+        p_hi = _masked_argmax(g_a, self.pos & a_pos)[1]
+        n_hi = _masked_argmax(g_a, self.neg & a_pos)[1]
+        b_lo = np.min(g_b)
+        b_hi = _masked_argmax(g_b, self.beta > 0)[1]
+        return max(
+            p_hi - p_lo,
+            n_hi - n_lo,
+            b_hi - b_lo,
+            0.5 * (2.0 * b_hi - p_lo - n_lo),
+            0.5 * (p_hi + n_hi - 2.0 * b_lo),
+        )
+
+
+def _smo(state, *, tol, max_iter):
+    """Generalized SMO steps from ``state`` until the KKT violation is at most ``tol``.
+
+    The KKT conditions say that, within each group of variables (alphas with y = +1, alphas
+    with y = -1, betas), every positive variable has the group's smallest gradient, and that
+    the three group levels ``m+, m-, m_b`` satisfy ``m+ + m- = 2 m_b``. The five violation
+    kinds below are the first-order decreases of the five smallest feasible moves; each
+    step takes the largest one and minimises exactly along it.
 
     Returns
     -------
-    dict with ``alpha``, ``beta``, ``intercept`` (b), ``intercept_priv`` (b*),
-    ``slack`` (xi at the training points), ``dual_objective``, ``n_iter``, ``converged``.
+    (n_steps, converged)
     """
-    n = y.shape[0]
-    y = y.astype(float)
-    inv_gamma = 1.0 / gamma_priv
-    pos = y > 0
-    neg = ~pos
-    if max_iter is None:
-        max_iter = max(10_000, 100 * n)
+    K, K_priv, y, inv_gamma = state.K, state.K_priv, state.y, state.inv_gamma
+    pos, neg = state.pos, state.neg
+    alpha, beta, f, F = state.alpha, state.beta, state.f, state.F
     diag_K = np.ascontiguousarray(np.diag(K))
     diag_Kp = np.ascontiguousarray(np.diag(K_priv))
-    # Feasible start: alpha = 0, beta = C makes every coefficient (alpha + beta - C) zero,
-    # so both cached products start at zero.
-    alpha = np.zeros(n)
-    beta = np.full(n, C)
-    f = np.zeros(n)  # f_i = sum_j alpha_j y_j K_ij
-    F = np.zeros(n)  # F_i = 1/gamma sum_j (alpha_j + beta_j - C) K*_ij
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007 (n_iter is reported)
-        g_a = y * f + F - 1.0  # gradient of the (minimised) negative dual in alpha
-        g_b = F  # ... and in beta
+    for it in range(max_iter):
+        g_a = y * f + F - 1.0
+        g_b = F
         a_pos = alpha > 0
-        b_pos = beta > 0
         # Extremes per group: lo = smallest gradient (may increase), hi = largest gradient
         # of a positive variable (may decrease).
         ip_lo, p_lo = _masked_argmin(g_a, pos)
@@ -157,7 +188,7 @@ def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None
         in_hi, n_hi = _masked_argmax(g_a, neg & a_pos)
         kb_lo = int(np.argmin(g_b))
         b_lo = g_b[kb_lo]
-        kb_hi, b_hi = _masked_argmax(g_b, b_pos)
+        kb_hi, b_hi = _masked_argmax(g_b, beta > 0)
         violations = (
             p_hi - p_lo,  # pair of alphas with y = +1
             n_hi - n_lo,  # pair of alphas with y = -1
@@ -167,8 +198,7 @@ def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None
         )
         kind = int(np.argmax(violations))
         if not violations[kind] > tol:
-            converged = True
-            break
+            return it, True
         if kind <= 2:
             # Pair step: decrease the variable j with the largest gradient, increase the
             # one i chosen by the second-order rule (largest guaranteed decrease).
@@ -189,15 +219,11 @@ def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None
                 gain = np.where(group, gain, -np.inf)
             i = int(np.argmax(gain))
             t = min(diff[i] / curv[i], var[j])
-            if kind == 2:
-                beta[i] += t
-                beta[j] = 0.0 if t == var[j] else beta[j] - t
-                F += (t * inv_gamma) * (K_priv[i] - K_priv[j])
-            else:
-                alpha[i] += t
-                alpha[j] = 0.0 if t == alpha[j] else alpha[j] - t
+            var[i] += t
+            var[j] = 0.0 if t == var[j] else var[j] - t
+            if kind != 2:
                 f += (t * y[i]) * (K[i] - K[j])
-                F += (t * inv_gamma) * (K_priv[i] - K_priv[j])
+            F += (t * inv_gamma) * (K_priv[i] - K_priv[j])
             continue
         # Triple step on (alpha_i: y=+1, alpha_j: y=-1, beta_k) along s*(+1, +1, -2).
         if kind == 3:
@@ -223,35 +249,198 @@ def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None
         st = sign * t
         f += st * (K[i] - K[j])  # y_i = +1, y_j = -1
         F += (st * inv_gamma) * (K_priv[i] + K_priv[j] - 2.0 * K_priv[k])
+    return max_iter, state.violation() <= tol
 
-    g_a = y * f + F - 1.0
-    g_b = F
+
+def _face_solution(state, a_idx, b_idx):
+    """Minimiser of the negative dual over the face where only ``alpha[a_idx]`` and
+    ``beta[b_idx]`` may be non-zero, ignoring their signs: one symmetric KKT solve.
+
+    Returns (u_alpha, u_beta, lambda) with the multipliers ``lambda = (l1, l2)`` of the
+    constraints ``sum y alpha = 0`` and ``sum (alpha + beta) = n C`` (None where the face
+    leaves a constraint empty).
+    """
+    K, K_priv, y, C, ig = state.K, state.K_priv, state.y, state.C, state.inv_gamma
+    n = y.shape[0]
+    na, nb = a_idx.size, b_idx.size
+    idx = np.concatenate([a_idx, b_idx])
+    Kp = ig * K_priv[np.ix_(idx, idx)]
+    Q = Kp
+    ya = y[a_idx]
+    Q[:na, :na] += np.outer(ya, ya) * K[np.ix_(a_idx, a_idx)]
+    # Linear term of the negative dual: -1 on alpha, -(C / gamma) K* 1 on alpha and beta.
+    p = -ig * C * state.K_priv_rowsum[idx]
+    p[:na] -= 1.0
+    rows = []
+    if na:
+        rows.append(np.concatenate([ya, np.zeros(nb)]))
+    rows.append(np.ones(na + nb))
+    A = np.vstack(rows)
+    rhs_c = np.array([0.0] * (len(rows) - 1) + [n * C])
+    m = A.shape[0]
+    M = np.zeros((na + nb + m, na + nb + m))
+    M[: na + nb, : na + nb] = Q
+    # A tiny ridge keeps singular faces (low-rank kernels) solvable; the KKT check and the
+    # SMO that follows absorb the resulting O(ridge) error.
+    M[np.diag_indices(na + nb)] += 1e-10 * max(1.0, float(np.max(np.diag(Q))))
+    M[: na + nb, na + nb :] = -A.T
+    M[na + nb :, : na + nb] = A
+    rhs = np.concatenate([-p, rhs_c])
+    try:
+        sol = scipy.linalg.solve(M, rhs, check_finite=False)
+    except (scipy.linalg.LinAlgError, ValueError):
+        sol = scipy.linalg.lstsq(M, rhs, check_finite=False)[0]
+    lam = sol[na + nb :]
+    lam = (lam[0], lam[1]) if m == 2 else (None, lam[0])
+    return sol[:na], sol[na : na + nb], lam
+
+
+def _active_set(state, *, tol, max_solves=100):
+    """Newton steps on faces of the feasible set (a primal active-set method).
+
+    Each solve gives the exact minimiser ``u`` of the negative dual on the current free set
+    (equality constraints only). If ``u >= 0`` the iterate moves there and the zero
+    variables with the most negative reduced gradients join the free set (a batch as large
+    as the free set, so that it grows geometrically). Otherwise the iterate moves towards
+    ``u`` until a variable reaches zero (which leaves the free set); before that the
+    cheaper guess "drop every variable that ``u`` makes negative" is tried and kept if it
+    lowers the objective. Every accepted move lowers the objective; the SMO that follows
+    guarantees convergence in any case.
+
+    Returns the number of face solves.
+    """
+    y = state.y
+    n = y.shape[0]
+    a_free = np.flatnonzero(state.alpha > 0)
+    b_free = np.flatnonzero(state.beta > 0)
+    obj = state.negative_dual()
+    for solves in range(1, max_solves + 1):
+        u_a, u_b, lam = _face_solution(state, a_free, b_free)
+        # Variables at zero that the face solution would make negative leave it at once
+        # (they cannot move); the remaining face is solved again.
+        zero_neg_a = (u_a < 0) & (state.alpha[a_free] == 0)
+        zero_neg_b = (u_b < 0) & (state.beta[b_free] == 0)
+        if np.any(zero_neg_a) or np.any(zero_neg_b):
+            a_free, b_free = a_free[~zero_neg_a], b_free[~zero_neg_b]
+            continue
+        if not (np.all(u_a >= 0) and np.all(u_b >= 0)):
+            old = state.alpha.copy(), state.beta.copy(), state.f, state.F
+            keep_a, keep_b = a_free[u_a > 0], b_free[u_b > 0]
+            g_a, g_b, _ = _face_solution(state, keep_a, keep_b)
+            if np.all(g_a >= 0) and np.all(g_b >= 0):
+                _set(state, keep_a, g_a, keep_b, g_b)
+                new_obj = state.negative_dual()
+                if new_obj < obj:
+                    obj, a_free, b_free = new_obj, keep_a, keep_b
+                    continue
+                state.alpha[:], state.beta[:], state.f, state.F = old
+            # Move towards u until the first variable reaches zero.
+            d_a = u_a - state.alpha[a_free]
+            d_b = u_b - state.beta[b_free]
+            v = np.concatenate([state.alpha[a_free], state.beta[b_free]])
+            d = np.concatenate([d_a, d_b])
+            neg = d < 0
+            tau = min(1.0, float(np.min(-v[neg] / d[neg])))
+            new_a = np.maximum(state.alpha[a_free] + tau * d_a, 0.0)
+            new_b = np.maximum(state.beta[b_free] + tau * d_b, 0.0)
+            new_a[new_a <= 1e-14 * n * state.C] = 0.0
+            new_b[new_b <= 1e-14 * n * state.C] = 0.0
+            _set(state, a_free, new_a, b_free, new_b)
+            obj = state.negative_dual()
+            a_free, b_free = a_free[new_a > 0], b_free[new_b > 0]
+            continue
+        _set(state, a_free, u_a, b_free, u_b)
+        obj = state.negative_dual()
+        if state.violation() <= tol:
+            return solves
+        g_a, g_b = state.gradients()
+        l1, l2 = lam
+        if l1 is None:
+            l1 = 0.5 * (np.min(g_a[state.pos]) - np.min(g_a[state.neg]))
+        r = np.concatenate([g_a - l1 * y - l2, g_b - l2])
+        r[a_free] = np.inf
+        r[n + b_free] = np.inf
+        cand = np.flatnonzero(r < -0.5 * tol)
+        if cand.size == 0:
+            return solves
+        batch = max(16, a_free.size + b_free.size)
+        if cand.size > batch:
+            cand = cand[np.argpartition(r[cand], batch)[:batch]]
+        a_free = np.union1d(a_free, cand[cand < n])
+        b_free = np.union1d(b_free, cand[cand >= n] - n)
+    return max_solves
+
+
+def _set(state, a_idx, a_val, b_idx, b_val):
+    """Set the iterate to ``alpha[a_idx] = a_val``, ``beta[b_idx] = b_val``, zero elsewhere."""
+    state.alpha[:] = 0.0
+    state.beta[:] = 0.0
+    state.alpha[a_idx] = a_val
+    state.beta[b_idx] = b_val
+    state.refresh()
+
+
+def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None):
+    """Solve the SVM+ dual exactly (up to the KKT tolerance ``tol``).
+
+    An active-set phase (:func:`_active_set`) takes Newton steps on faces of the feasible
+    set; generalized SMO (:func:`_smo`) then removes any remaining KKT violation.
+
+    Parameters
+    ----------
+    K, K_priv : ndarray of shape (n, n)
+        Kernel matrices on the deployable and the privileged inputs.
+    y : ndarray of shape (n,)
+        Labels in {-1, +1}; both must occur.
+    C, gamma_priv : float
+        Slack cost and weight of the correcting space (see the module docstring).
+    tol : float
+        Stop when no KKT violation exceeds ``tol``.
+    max_iter : int or None
+        SMO step limit (None: ``max(10_000, 100 * n)``).
+
+    Returns
+    -------
+    dict with ``alpha``, ``beta``, ``intercept`` (b), ``intercept_priv`` (b*),
+    ``slack`` (xi at the training points), ``dual_objective``, ``n_iter`` (active-set rounds
+    plus SMO steps) and ``converged``.
+    """
+    n = y.shape[0]
+    y = y.astype(float)
+    if max_iter is None:
+        max_iter = max(10_000, 100 * n)
+    pos = y > 0
+    # Feasible start with two non-zero variables: the whole mass n C on one alpha of each
+    # label (sum y alpha = 0, sum (alpha + beta) = n C, all >= 0).
+    alpha = np.zeros(n)
+    alpha[np.flatnonzero(pos)[0]] = 0.5 * n * C
+    alpha[np.flatnonzero(~pos)[0]] = 0.5 * n * C
+    state = _State(K, K_priv, y, C, gamma_priv, alpha, np.zeros(n))
+    state.K_priv_rowsum = K_priv.sum(axis=1)
+    rounds = _active_set(state, tol=tol)
+    steps, converged = _smo(state, tol=tol, max_iter=max_iter)
+    alpha, beta, F = state.alpha, state.beta, state.F
+    g_a, g_b = state.gradients()
     a_pos = alpha > 0
     levels = []
-    for group in (pos, neg):
+    for group in (pos, ~pos):
         lo = np.min(g_a[group])
         hi = np.max(g_a[group & a_pos]) if np.any(group & a_pos) else -np.inf
         levels.append(_level(g_a[group], a_pos[group], lo, hi))
     m_pos, m_neg = levels
     b_free = beta > 0
-    if np.any(b_free):
-        m_b = float(np.mean(g_b[b_free]))
-    else:
-        m_b = 0.5 * (m_pos + m_neg)
+    m_b = float(np.mean(g_b[b_free])) if np.any(b_free) else 0.5 * (m_pos + m_neg)
     # KKT: g_a = lambda1 * y + lambda2 on free alphas and g_b = lambda2 on free betas, with
     # b = -lambda1 and b* = -lambda2 (see the module docstring).
-    intercept = 0.5 * (m_neg - m_pos)
     intercept_priv = -m_b
-    coef = alpha + beta - C
-    dual = alpha.sum() - 0.5 * np.dot(y * alpha, f) - 0.5 * np.dot(coef, F)
     return {
         "alpha": alpha,
         "beta": beta,
-        "intercept": intercept,
+        "intercept": 0.5 * (m_neg - m_pos),
         "intercept_priv": intercept_priv,
         "slack": F + intercept_priv,
-        "dual_objective": float(dual),
-        "n_iter": it,
+        "dual_objective": float(-state.negative_dual()),
+        "n_iter": rounds + steps,
         "converged": converged,
     }
 
