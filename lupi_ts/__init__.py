@@ -16,6 +16,7 @@ from .linear import (
     KnowledgeTransferClassifier,
     SoftLabelLogisticRegression,
     SVMPlusClassifier,
+    fit_logistic_grid,
 )
 
 __version__ = "0.1.0"
@@ -29,6 +30,7 @@ __all__ = [
     "PrivilegedWindows",
     "SVMPlusClassifier",
     "SoftLabelLogisticRegression",
+    "fit_logistic_grid",
     "get_task",
     "make_privileged_windows",
     "make_task_windows",

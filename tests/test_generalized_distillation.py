@@ -248,9 +248,13 @@ def test_sample_weight_reaches_teacher_and_student():
 
 
 def _routed_pipeline(est):
-    return make_pipeline(StandardScaler(), est.set_fit_request(X_priv=True, sample_weight=True))
+    # The scaler is fitted unweighted (it must say so once sample_weight is routed).
+    scaler = StandardScaler().set_fit_request(sample_weight=False)
+    est = est.set_fit_request(X_priv=True, sample_weight=True).set_score_request(sample_weight=True)
+    return make_pipeline(scaler, est)
 
 
+@pytest.mark.filterwarnings("error")  # a failed fit must fail the test
 def test_grid_search_routes_x_priv_per_fold():
     X, X_priv, y = _lupi_data(2, n=120, seed=12)
     grid = {
@@ -275,6 +279,7 @@ def test_grid_search_routes_x_priv_per_fold():
             assert search.cv_results_[f"split{k}_test_score"][i] == pytest.approx(expected)
 
 
+@pytest.mark.filterwarnings("error")  # a failed fit must fail the test
 def test_cross_validate_routes_x_priv_and_sample_weight():
     X, X_priv, y = _lupi_data(2, n=90, seed=13)
     sw = np.random.default_rng(1).uniform(0.1, 3.0, size=y.shape[0])
@@ -295,8 +300,12 @@ def test_cross_validate_routes_x_priv_and_sample_weight():
         )
         got = res["estimator"][k][-1]
         assert_allclose(_student_params(got), _student_params(ref), atol=1e-10)
+        te = np.setdiff1d(np.arange(y.shape[0]), tr)
+        expected = ref.score(scaler.transform(X[te]), y[te], sample_weight=sw[te])
+        assert res["test_score"][k] == pytest.approx(expected)
 
 
+@pytest.mark.filterwarnings("error")  # a failed fit must fail the test
 def test_regressor_grid_search_with_routing():
     rng = np.random.default_rng(14)
     X_priv = rng.normal(size=(90, 2))
@@ -309,6 +318,7 @@ def test_regressor_grid_search_with_routing():
             cv=3,
         ).fit(X, y, X_priv=X_priv, sample_weight=np.ones(90))
     assert search.best_estimator_[-1].n_priv_features_in_ == 2
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
 
 # -------------------------------------------------------------- bad inputs

@@ -21,10 +21,12 @@ nn = torch.nn
 
 __all__ = [
     "ELEMENTWISE",
+    "check_fraction",
     "check_module",
     "copy_module",
     "count_parameters",
     "count_nonzero",
+    "drop_config",
     "serialized_bytes",
     "weight_layers",
     "quiet_torch_deprecations",
@@ -60,6 +62,15 @@ def copy_module(module, name="module"):
     """A deep copy in eval mode on the CPU: compression never changes its input."""
     check_module(module, name)
     return copy.deepcopy(module).cpu().eval()
+
+
+def drop_config(net):
+    """Remove a lupi-ts network's ``config`` once the layers no longer match it.
+
+    Persistence rebuilds a network from ``config``; a stale one would rebuild a
+    different architecture, so it is better absent (saving then fails clearly).
+    """
+    net.__dict__.pop("config", None)
 
 
 def check_fraction(value, name, *, high_inclusive=False):
@@ -127,10 +138,7 @@ def count_parameters(module):
 
 def _layer_weight(m):
     weight = getattr(m, "weight", None)
-    if callable(weight):
-        w = weight()
-        return w.int_repr() if w.is_quantized else w
-    return weight
+    return weight() if callable(weight) else weight
 
 
 def count_nonzero(module):
@@ -157,8 +165,7 @@ def count_nonzero(module):
         if not isinstance(w, torch.Tensor):
             continue
         if w.is_quantized:
-            w = w.int_repr() - int(w.q_zero_point()) if w.qscheme() == torch.per_tensor_affine \
-                else w.int_repr()
+            w = w.dequantize()  # zero exactly when the int8 value equals the zero point
         nonzero += int(torch.count_nonzero(w))
         total += w.numel()
     return nonzero, total

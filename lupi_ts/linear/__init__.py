@@ -4,6 +4,7 @@ from ._generalized_distillation import (
     GeneralizedDistillationClassifier,
     GeneralizedDistillationRegressor,
 )
+from ._grid import fit_logistic_grid
 from ._knowledge_transfer import KnowledgeTransferClassifier
 from ._soft_logistic import SoftLabelLogisticRegression
 from ._svm_plus import SVMPlusClassifier
@@ -14,4 +15,5 @@ __all__ = [
     "KnowledgeTransferClassifier",
     "SVMPlusClassifier",
     "SoftLabelLogisticRegression",
+    "fit_logistic_grid",
 ]

@@ -48,7 +48,8 @@ _ARMIJO = 1e-4
 _DAMPING = 1e-10
 # Coordinate-descent sweeps per proximal Newton step: inexact inner solves are
 # enough (the outer line search keeps descent) and bound the Python-loop cost.
-_MAX_SWEEPS = 30
+_MAX_SWEEPS = 200
+_CHECKS = frozenset({0, 1, 2, 4, 6, 9, 13, 18, 25, 35, 50, 70, 100, 140})
 
 
 class LogisticGridResult:
@@ -482,7 +483,7 @@ def _lasso_quadratic(H, Hdiag, grad, Wa, a, pen_mask, inner_tol):
     Hs, Hd, gs, Ws, As, tols = H, Hdiag, grad, Wa, a, inner_tol
     Ds = np.zeros((p, nb))
     HD = np.zeros((p, nb))
-    checks = {0, 1, 3, 6, 10, 15, 22, 29}
+    checks = _CHECKS
     for sweep in range(_MAX_SWEEPS):
         for j in range(p):
             wj = Ws[j] + Ds[j]

@@ -22,8 +22,7 @@ from ._torch import import_torch, resolve_device, seed_scope
 
 __all__ = ["NeuralDistillationClassifier", "NeuralDistillationRegressor"]
 
-# Inference runs in chunks this large: bounds memory, and the same rows always
-# meet the same kernels whatever the caller's batch (see _predict_raw).
+# Inference runs in chunks of this many rows to bound memory.
 _PREDICT_CHUNK = 1024
 
 
@@ -145,20 +144,26 @@ class _NeuralDistillationBase(BaseEstimator):
         self.priv_shape_ = tuple(int(d) for d in X_priv.shape[1:])
         self.n_outputs_ = n_outputs
 
-        with seed_scope(seed, device) as generator:
-            modules = self._build_modules(params, n_outputs, device)
+        with seed_scope(seed, device):
+            modules = self._build_modules(params, n_outputs, device, seed)
             tensors = {
-                "X": torch.as_tensor(X, dtype=torch.float32, device=device),
-                "Xp": torch.as_tensor(X_priv, dtype=torch.float32, device=device),
+                "X": _tensor(X, device),
+                "Xp": _tensor(X_priv, device),
                 "y": torch.as_tensor(y_train, device=device),
             }
             self._device_ = device
             history = {}
-            history["teacher"] = self._fit_teacher(modules, tensors, n_val, params, generator)
+            # One shuffling stream per stage: the student's batches do not depend on how
+            # long the teacher trained (so imitation=0 gives the same student for any teacher).
+            history["teacher"] = self._fit_teacher(modules, tensors, n_val, params,
+                                                   _generator(seed, 0))
             tensors["soft"] = self._teacher_targets(modules["teacher"], tensors["Xp"], params)
             if params["hint_epochs"] > 0:
-                history["hint"] = self._fit_hint_stage(modules, tensors, n_val, params, generator)
-            history["student"] = self._fit_student(modules, tensors, n_val, params, generator)
+                history["hint"] = self._fit_hint_stage(modules, tensors, n_val, params,
+                                                       _generator(seed, 1))
+            torch.manual_seed(seed + 2)  # the student's dropout noise, likewise independent
+            history["student"] = self._fit_student(modules, tensors, n_val, params,
+                                                   _generator(seed, 2))
 
         for module in modules.values():
             if module is not None:
@@ -171,14 +176,18 @@ class _NeuralDistillationBase(BaseEstimator):
         self.n_epochs_ = len(history["student"]["train_loss"])
         return self
 
-    def _build_modules(self, params, n_outputs, device):
-        import_torch()
+    def _build_modules(self, params, n_outputs, device, seed):
+        torch = import_torch()
         from ._losses import HeteroscedasticDropout, HintRegressor
         from ._specs import make_network
 
+        # Each network is initialised from its own seed, so the student's initial
+        # weights do not depend on the teacher's architecture.
+        torch.manual_seed(seed)
         teacher = make_network(
             self.teacher, input_shape=self.priv_shape_, out_features=n_outputs, name="teacher"
         )
+        torch.manual_seed(seed + 1)
         student = make_network(
             self.student, input_shape=self.input_shape_, out_features=n_outputs, name="student"
         )
@@ -206,6 +215,7 @@ class _NeuralDistillationBase(BaseEstimator):
                     raise ValueError(f"hint losses need a {name} with a hidden(x) method.")
             width_s = student.hidden(x0).flatten(1).shape[1]
             width_t = teacher.hidden(xp0).flatten(1).shape[1]
+            torch.manual_seed(seed + 3)
             hint = HintRegressor(width_s, width_t).to(device)
         if self.heteroscedastic_dropout:
             if not (callable(getattr(student, "hidden", None)) and hasattr(student, "head")):
@@ -214,6 +224,7 @@ class _NeuralDistillationBase(BaseEstimator):
                     "(the networks of lupi_ts.neural have both)."
                 )
             width = student.hidden(x0).flatten(1).shape[1]
+            torch.manual_seed(seed + 4)
             dropout = HeteroscedasticDropout(math.prod(self.priv_shape_), width).to(device)
         return {"teacher": teacher, "student": student, "hint": hint, "dropout": dropout}
 
@@ -357,11 +368,8 @@ class _NeuralDistillationBase(BaseEstimator):
         self.student_.eval()
         out = []
         with torch.no_grad():
-            # Row by row chunks of a fixed size would still differ in BLAS blocking;
-            # float64 accumulation below keeps subset predictions equal to 1e-6.
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
-                xb = torch.as_tensor(X[start:start + _PREDICT_CHUNK], dtype=torch.float32,
-                                     device=self._device_)
+                xb = _tensor(X[start:start + _PREDICT_CHUNK], self._device_)
                 out.append(self.student_(xb).double().cpu().numpy())
         return np.concatenate(out, axis=0)
 
@@ -400,6 +408,16 @@ class _NeuralDistillationBase(BaseEstimator):
         from ._persistence import load_estimator
 
         return load_estimator(cls, path)
+
+
+def _generator(seed, stage):
+    return import_torch().Generator().manual_seed(seed * 8 + stage)
+
+
+def _tensor(array, device):
+    # A copy: validated arrays may be read-only views of the caller's data.
+    torch = import_torch()
+    return torch.tensor(np.asarray(array, dtype=np.float32), device=device)
 
 
 def _zeros(shape, device):
@@ -530,8 +548,8 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"y must contain at least 2 classes to train a classifier; got the single "
-                f"class {self.classes_[0]!r}."
+                f"y must contain at least 2 classes to train a classifier; got one class "
+                f"({self.classes_[0]!r})."
             )
         if len(self.classes_) == 2:
             return encoded.astype(np.float32), 1  # one logit, sigmoid

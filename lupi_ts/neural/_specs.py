@@ -90,10 +90,17 @@ def make_network(spec, *, input_shape, out_features, name="network"):
         raise ValueError(f"{name}={spec!r} has an invalid option: {exc}") from None
 
 
+def _registry():
+    from ._losses import HeteroscedasticDropout, HintRegressor
+
+    return {**NETWORKS, "HintRegressor": HintRegressor,
+            "HeteroscedasticDropout": HeteroscedasticDropout}
+
+
 def network_config(net, name="network"):
     """JSON-friendly description of one of lupi-ts' networks (for persistence)."""
     cls = type(net).__name__
-    if NETWORKS.get(cls) is not type(net) or not hasattr(net, "config"):
+    if _registry().get(cls) is not type(net) or not hasattr(net, "config"):
         raise ValueError(
             f"{name} is a {cls}, which lupi-ts cannot save without pickling; save supports the "
             f"networks of lupi_ts.neural ({sorted(NETWORKS)}) given by spec or instance."
@@ -103,7 +110,7 @@ def network_config(net, name="network"):
 
 def network_from_config(config):
     """Rebuild a network (untrained) from :func:`network_config`'s output."""
-    cls = NETWORKS.get(config.get("class"))
+    cls = _registry().get(config.get("class"))
     if cls is None:
         raise ValueError(f"unknown network class {config.get('class')!r} in the saved file.")
     return cls(**config["kwargs"])

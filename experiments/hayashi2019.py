@@ -1,0 +1,1111 @@
+"""Hayashi, Tanimoto & Kashima (IJCNN 2019): direction forecasting with privileged windows.
+
+``lupi-ts reproduce hayashi2019 [--tasks mackey-glass,pm25-a,pm25-b] [--repeats R]
+[--full] [--jobs N] [--seed S] [--out DIR] [--selection validation|blocked-cv]
+[--teacher-inputs privileged|both] [--metric accuracy|log_loss] [--config FILE]``
+
+The definition lives in ``hayashi2019.toml`` beside this module (a readable
+config); the code below uses the public API of lupi-ts only (plus the shared
+soft-label arithmetic of ``lupi_ts._distill``).
+
+Protocol, per task and repeat
+-----------------------------
+1. Windows of the task (``lupi_ts.make_task_windows``) for every privileged type
+   (AI, M, BAO); only windows valid for all of them are kept, so every type and
+   every model is evaluated on the same placements.
+2. Train / validation / test blocks of the paper's sizes at a random start
+   (``lupi_ts.split_blocks``: contiguous, time-ordered, purged gaps).
+3. Inputs standardised with training statistics only.
+4. Teachers: logistic regression on x* (or x with x*, ``--teacher-inputs both``)
+   per privileged type, regularisation {none, l2, l1} x C chosen on validation;
+   their own test accuracy is reported.
+5. Students: soft labels ``s = sigmoid(z / T)`` of the chosen teacher's logits on
+   the training windows, targets ``(1 - λ) y + λ s``, logistic regression on x.
+   The whole grid — type x λ x T x {none, l2, l1} x C — is fitted at once by the
+   batched solver :func:`lupi_ts.linear.fit_logistic_grid`.
+   *baseline* = the best λ = 0 configuration, *student* = the best configuration
+   of the whole grid (λ = 0 included), both chosen on validation (accuracy, ties
+   broken by validation log-loss; ``--metric log_loss`` reverses the order).
+6. ``ar_baseline``: statsmodels ``AutoReg`` on the target series of the training
+   block (order by AIC up to the input length), iterated k-step forecasts of
+   ``x_{t+k}``; the predicted direction is the prediction.
+
+``--selection blocked-cv`` replaces the single validation block by blocked
+5-fold cross-validation over the training and validation blocks together
+(``lupi_ts.BlockedTimeSeriesSplit``-style purged folds) and refits the chosen
+configurations on both blocks; the comparison of student and baseline stays
+paired and uses the same folds.
+
+Outputs (under ``--out``)
+-------------------------
+``summary.json``
+    per task: ``baseline``, ``student``, ``teacher_<type>``, ``ar_baseline``
+    (``{"mean", "ci95"}`` of test accuracy, t-interval over repeats), ``delta``
+    (student minus baseline, paired: ``mean``, ``ci95``, ``p_value`` of the
+    two-sided paired t-test, ``p_value_wilcoxon``, ``wins``/``ties``/``losses``),
+    ``paper``, ``repeats``, ``seed``, ``selected`` (frequencies of the chosen
+    configurations).
+``runs.csv``
+    one row per task x repeat x configuration evaluated (students, teachers, AR).
+``report.md``, ``accuracy_vs_imitation_<task>.png``, ``delta_distribution.png``
+    the side-by-side table (paper vs ours) and the plots.
+``repeats/<task>/r0000.json``
+    one file per finished repeat, written atomically as soon as it finishes: a
+    killed run loses only the repeats in flight, and rerunning the same command
+    skips the finished ones. ``config.json`` holds the configuration and its
+    hash; a different configuration in the same folder is refused.
+
+Parallel and distributed runs
+-----------------------------
+``--jobs N`` runs repeats in parallel with :class:`joblib.Parallel` without
+naming a backend, so a backend registered by the caller is used unchanged; each
+worker limits BLAS/OpenMP to one thread (the fits are tiny). On a Dask cluster::
+
+    from dask.distributed import Client
+    import joblib
+    from lupi_ts.experiments import hayashi2019
+    client = Client("scheduler-address:8786")
+    with joblib.parallel_config(backend="dask"):
+        hayashi2019.main(["--full", "--jobs", "-1", "--out", "results/hayashi2019"])
+
+Results come back to the calling process, which writes every file (workers need
+no shared file system). Same seed, same numbers: each repeat draws from its own
+``numpy.random.SeedSequence([seed, crc32(task), repeat])``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import csv
+import functools
+import hashlib
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "add_arguments",
+    "config_hash",
+    "load_config",
+    "main",
+    "mean_ci",
+    "paired_comparison",
+    "run",
+    "run_experiment",
+    "run_repeat",
+]
+
+# Bump when a code change alters the numbers of a repeat: it enters the config
+# hash, so results of the old code are not mixed with new ones.
+PROTOCOL_VERSION = 1
+
+CONFIG_PATH = Path(__file__).with_name("hayashi2019.toml")
+
+# Keys of the configuration that do not change the numbers of a repeat.
+_RUN_ONLY_KEYS = ("tasks", "repeats", "full_repeats", "out")
+
+
+# --------------------------------------------------------------------------- config
+
+
+def _read_toml(path):
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError as exc:  # pragma: no cover - depends on the interpreter
+            raise ModuleNotFoundError(
+                "Reading the experiment configuration needs Python >= 3.11 (tomllib) or the "
+                "'tomli' package on Python 3.10: pip install tomli"
+            ) from exc
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def load_config(path=None):
+    """The experiment configuration (``hayashi2019.toml`` by default) as a dict.
+
+    Examples
+    --------
+    >>> cfg = load_config()
+    >>> cfg["grid"]["privileged"]
+    ['AI', 'M', 'BAO']
+    """
+    cfg = _read_toml(CONFIG_PATH if path is None else path)
+    for section in ("run", "protocol", "grid", "teacher", "solver", "ar_baseline", "data"):
+        if section not in cfg:
+            raise ValueError(f"config {path or CONFIG_PATH} lacks the [{section}] section.")
+    return cfg
+
+
+def _check_config(cfg):
+    from lupi_ts import PAPER_TASKS
+
+    proto = cfg["protocol"]
+    if proto["selection"] not in ("validation", "blocked-cv"):
+        raise ValueError(
+            f"selection must be 'validation' or 'blocked-cv'; got {proto['selection']!r}."
+        )
+    if proto["metric"] not in ("accuracy", "log_loss"):
+        raise ValueError(f"metric must be 'accuracy' or 'log_loss'; got {proto['metric']!r}.")
+    if proto["teacher_inputs"] not in ("privileged", "both"):
+        raise ValueError(
+            f"teacher_inputs must be 'privileged' or 'both'; got {proto['teacher_inputs']!r}."
+        )
+    if int(proto.get("cv_folds", 5)) < 2:
+        raise ValueError(f"cv_folds must be >= 2; got {proto.get('cv_folds')!r}.")
+    tasks = cfg["run"]["tasks"]
+    unknown = [t for t in tasks if t not in PAPER_TASKS]
+    if not tasks or unknown:
+        raise ValueError(f"tasks must be among {sorted(PAPER_TASKS)}; got {tasks!r}.")
+    if int(cfg["run"]["repeats"]) < 1:
+        raise ValueError(f"repeats must be a positive integer; got {cfg['run']['repeats']!r}.")
+    grid = cfg["grid"]
+    if not grid["imitation"] or any(not 0 <= lam <= 1 for lam in grid["imitation"]):
+        raise ValueError(f"grid.imitation must be values in [0, 1]; got {grid['imitation']!r}.")
+    if 0.0 not in [float(v) for v in grid["imitation"]]:
+        raise ValueError("grid.imitation must contain 0 (the baseline is the λ = 0 student).")
+    if any(t <= 0 for t in grid["temperature"]):
+        raise ValueError(f"grid.temperature must be positive; got {grid['temperature']!r}.")
+    for section in ("grid", "teacher"):
+        pens = cfg[section]["penalty"]
+        if not pens or any(p not in ("none", "l2", "l1") for p in pens):
+            raise ValueError(f"{section}.penalty must be among none, l2, l1; got {pens!r}.")
+    return cfg
+
+
+def config_hash(cfg):
+    """SHA-256 of the parts of ``cfg`` that determine the numbers of a repeat.
+
+    Examples
+    --------
+    >>> cfg = load_config()
+    >>> other = load_config(); other["run"]["repeats"] = 3
+    >>> config_hash(cfg) == config_hash(other)
+    True
+    """
+    relevant = copy.deepcopy(cfg)
+    for key in _RUN_ONLY_KEYS:
+        relevant["run"].pop(key, None)
+    relevant["protocol_version"] = PROTOCOL_VERSION
+    text = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------ statistics
+
+
+def mean_ci(values, level=0.95):
+    """Mean and Student-t confidence interval of the mean.
+
+    Parameters
+    ----------
+    values : array-like of float
+        One value per repeat.
+    level : float, default=0.95
+        Coverage of the interval.
+
+    Returns
+    -------
+    dict
+        ``{"mean": float, "ci95": [lo, hi]}`` (the interval is ``[mean, mean]``
+        for a single value or no spread).
+
+    Examples
+    --------
+    >>> mean_ci([1.0, 2.0, 3.0])
+    {'mean': 2.0, 'ci95': [-0.4841..., 4.4841...]}
+    """
+    from scipy import stats
+
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1 or x.size == 0 or not np.all(np.isfinite(x)):
+        raise ValueError(f"values must be a non-empty 1-D array of finite numbers; got {values!r}.")
+    mean = float(x.mean())
+    if x.size < 2:
+        return {"mean": mean, "ci95": [mean, mean]}
+    sem = float(x.std(ddof=1) / math.sqrt(x.size))
+    if sem == 0.0:
+        return {"mean": mean, "ci95": [mean, mean]}
+    half = float(stats.t.ppf(0.5 + level / 2, df=x.size - 1)) * sem
+    return {"mean": mean, "ci95": [mean - half, mean + half]}
+
+
+def paired_comparison(a, b, *, tie_tol=1e-12):
+    """Paired comparison of ``a - b`` over repeats.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``ci95`` (t-interval of the mean difference), ``p_value`` of
+        the two-sided paired t-test, ``p_value_wilcoxon`` of the two-sided
+        Wilcoxon signed-rank test (zero differences dropped; 1.0 when all are
+        zero), ``test`` naming the test behind ``p_value``, and ``wins``,
+        ``ties``, ``losses`` counts of ``a > b``, ``a == b`` (within
+        ``tie_tol``), ``a < b``.
+
+    Examples
+    --------
+    >>> r = paired_comparison([0.9, 0.8, 0.7, 0.9], [0.8, 0.8, 0.6, 0.7])
+    >>> r["wins"], r["ties"], r["losses"]
+    (3, 1, 0)
+    >>> round(r["mean"], 3)
+    0.1
+    """
+    from scipy import stats
+
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1 or a.size == 0:
+        raise ValueError(
+            f"a and b must be 1-D arrays of the same non-zero length; got {a.shape} and {b.shape}."
+        )
+    d = a - b
+    out = mean_ci(d)
+    nonzero = np.abs(d) > tie_tol
+    if a.size < 2 or not nonzero.any():
+        p_t = 1.0
+    elif np.all(d == d[0]):  # no spread: the t statistic is infinite
+        p_t = 0.0
+    else:
+        p_t = float(stats.ttest_rel(a, b).pvalue)
+    if nonzero.sum() == 0:
+        p_w = 1.0
+    else:
+        p_w = float(stats.wilcoxon(d[nonzero]).pvalue)
+    out.update(
+        p_value=p_t,
+        test="paired t-test (two-sided)",
+        p_value_wilcoxon=p_w,
+        wins=int((d > tie_tol).sum()),
+        ties=int((~nonzero).sum()),
+        losses=int((d < -tie_tol).sum()),
+        n=int(d.size),
+    )
+    return out
+
+
+# ----------------------------------------------------------------------- persistence
+
+
+def _atomic_write_text(path, text):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _atomic_write_bytes(path, data):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _dump_json(obj):
+    # Floats are written with repr (shortest round-trip), so a reloaded repeat
+    # gives bit-identical numbers.
+    return json.dumps(obj, sort_keys=True, indent=1, allow_nan=True) + "\n"
+
+
+def _repeat_path(out, task, repeat):
+    return Path(out) / "repeats" / task / f"r{repeat:04d}.json"
+
+
+def _prepare_out_dir(out, cfg, digest):
+    """Create ``out`` or check that it holds results of the same configuration."""
+    out = Path(out)
+    marker = out / "config.json"
+    if marker.exists():
+        stored = json.loads(marker.read_text())
+        if stored.get("hash") != digest:
+            raise ConfigMismatchError(
+                f"{out} holds results of a different configuration (hash "
+                f"{str(stored.get('hash'))[:12]}, this run {digest[:12]}). Mixing them would "
+                "give meaningless statistics: use another --out, or delete the folder to start "
+                "over. The stored configuration is in config.json."
+            )
+        return
+    if (out / "repeats").exists():
+        raise ConfigMismatchError(
+            f"{out}/repeats exists without config.json; refusing to mix results of an unknown "
+            "configuration. Use another --out or delete the folder."
+        )
+    relevant = copy.deepcopy(cfg)
+    for key in _RUN_ONLY_KEYS:
+        relevant["run"].pop(key, None)
+    _atomic_write_text(
+        marker,
+        _dump_json({"hash": digest, "protocol_version": PROTOCOL_VERSION, "config": relevant}),
+    )
+
+
+class ConfigMismatchError(RuntimeError):
+    """The output folder holds results of another configuration."""
+
+
+# ------------------------------------------------------------------------------ data
+
+
+def _data_key(cfg, task_name):
+    from lupi_ts import get_task
+
+    task = get_task(task_name)
+    section = "mackey-glass" if task.columns is None else "pm25"
+    return json.dumps(
+        {"section": section, **cfg["data"].get(section, {})}, sort_keys=True
+    ), tuple(cfg["grid"]["privileged"])
+
+
+@functools.lru_cache(maxsize=8)
+def _task_arrays(task_name, data_key, privileged):
+    """Windows of a task shared by all privileged types (cached per process)."""
+    from lupi_ts import get_task, make_task_windows
+
+    task = get_task(task_name)
+    params = json.loads(data_key)
+    params.pop("section")
+    if task.columns is None:
+        from lupi_ts.datasets import mackey_glass
+
+        data = mackey_glass(**params)
+        series = np.asarray(data, dtype=float)
+    else:
+        from lupi_ts.datasets import load_beijing_pm25
+
+        data = load_beijing_pm25(**params)
+        series = data[task.target].to_numpy(dtype=float)
+    per_type = {pi: make_task_windows(task_name, pi, data=data) for pi in privileged}
+    common = functools.reduce(np.intersect1d, [w.t for w in per_type.values()])
+    rows = {pi: np.searchsorted(w.t, common) for pi, w in per_type.items()}
+    # The widest windows define the purged gaps between blocks.
+    widest = max(per_type, key=lambda pi: per_type[pi].lookahead)
+    windows = per_type[widest].subset(rows[widest])
+    return {
+        "windows": windows,
+        "X": windows.X,
+        "y": windows.y.astype(float),
+        "X_priv": {pi: per_type[pi].X_priv[rows[pi]] for pi in privileged},
+        "series": series,
+        "target_last": windows.target_last,
+        "t": windows.t,
+    }
+
+
+def _repeat_seed(seed, task, repeat):
+    return np.random.SeedSequence([int(seed), zlib.crc32(task.encode()), int(repeat)])
+
+
+# ---------------------------------------------------------------------------- models
+
+
+def _reg_configs(section):
+    """(penalty, C) pairs of a grid section; 'none' once with C = inf."""
+    out = []
+    for pen in section["penalty"]:
+        if pen == "none":
+            out.append(("none", math.inf))
+        else:
+            out.extend((pen, float(c)) for c in section["C"])
+    return out
+
+
+def _target_specs(grid):
+    """Student target columns: (privileged, temperature, imitation); λ = 0 once, first."""
+    specs = [("-", math.nan, 0.0)]
+    for pi in grid["privileged"]:
+        for temp in grid["temperature"]:
+            for lam in grid["imitation"]:
+                if float(lam) != 0.0:
+                    specs.append((pi, float(temp), float(lam)))
+    return specs
+
+
+class _Standardiser:
+    """Centre and scale with statistics of the fitting rows only (constant columns kept)."""
+
+    def __init__(self, X):
+        self.mean = X.mean(axis=0)
+        scale = X.std(axis=0)
+        self.scale = np.where(scale > 1e-12 * (1 + np.abs(self.mean)), scale, 1.0)
+
+    def __call__(self, X):
+        return (X - self.mean) / self.scale
+
+
+def _fit_grid(X, targets, reg_configs, solver):
+    """Fit every (penalty, C) of ``reg_configs`` for every target column."""
+    from lupi_ts.linear import fit_logistic_grid
+
+    fits = []
+    for pen in dict.fromkeys(p for p, _ in reg_configs):
+        Cs = [c for p, c in reg_configs if p == pen]
+        fits.append(
+            fit_logistic_grid(
+                X,
+                targets,
+                penalty=pen,
+                Cs=[1.0] if pen == "none" else Cs,
+                tol=float(solver["tol"]),
+                max_iter=int(solver["max_iter"]),
+            )
+        )
+    return fits
+
+
+def _decision(fits, X):
+    """Logits of every fitted problem: (n_samples, n_reg_configs, n_targets)."""
+    return np.concatenate([f.decision_function(X) for f in fits], axis=1)
+
+
+def _scores(Z, y):
+    """Correct counts and summed log-loss per configuration (leading axis = samples)."""
+    yy = y.reshape((-1,) + (1,) * (Z.ndim - 1))
+    correct = ((Z > 0) == (yy > 0.5)).sum(axis=0)
+    loss = (np.logaddexp(0.0, Z) - yy * Z).sum(axis=0)
+    return correct, loss
+
+
+def _select(accuracy, log_loss, metric, candidates=None):
+    """Index of the best configuration (flat order breaks exact ties: first wins)."""
+    acc = np.asarray(accuracy, dtype=float).ravel()
+    ll = np.asarray(log_loss, dtype=float).ravel()
+    ll = np.where(np.isfinite(ll), ll, np.inf)
+    order = np.arange(acc.size)
+    mask = np.ones(acc.size, bool) if candidates is None else np.asarray(candidates).ravel()
+    if metric == "accuracy":
+        keys = (order, ll, -acc)
+    else:
+        keys = (order, -acc, ll)
+    ranked = np.lexsort(keys)
+    ranked = ranked[mask[ranked]]
+    return int(ranked[0])
+
+
+def _teacher_inputs(arrays, pi, rows, mode):
+    Xp = arrays["X_priv"][pi][rows]
+    if mode == "both":
+        return np.hstack([arrays["X"][rows], Xp])
+    return Xp
+
+
+def _teacher_pass(arrays, cfg, fit_rows, eval_rows):
+    """Teacher grids fitted on ``fit_rows``: logits on the fit rows and on each eval set."""
+    mode = cfg["protocol"]["teacher_inputs"]
+    regs = _reg_configs(cfg["teacher"])
+    y_fit = arrays["y"][fit_rows]
+    out = {}
+    for pi in cfg["grid"]["privileged"]:
+        Xf = _teacher_inputs(arrays, pi, fit_rows, mode)
+        scale = _Standardiser(Xf)
+        fits = _fit_grid(scale(Xf), y_fit, regs, cfg["solver"])
+        res = {"fit": _decision(fits, scale(Xf))[:, :, 0]}
+        for name, rows in eval_rows.items():
+            res[name] = _decision(fits, scale(_teacher_inputs(arrays, pi, rows, mode)))[:, :, 0]
+        out[pi] = res
+    return out
+
+
+def _student_targets(y_fit, teacher_logits, teacher_choice, specs):
+    from lupi_ts import soft_labels
+    from lupi_ts._distill import mix_targets
+
+    cols = []
+    for pi, temp, lam in specs:
+        if lam == 0.0:
+            cols.append(y_fit)
+        else:
+            z = teacher_logits[pi][:, teacher_choice[pi]]
+            cols.append(mix_targets(y_fit, soft_labels(z, temp), lam))
+    return np.column_stack(cols)
+
+
+def _student_pass(arrays, cfg, fit_rows, teacher_logits, teacher_choice, eval_rows):
+    specs = _target_specs(cfg["grid"])
+    regs = _reg_configs(cfg["grid"])
+    y_fit = arrays["y"][fit_rows]
+    scale = _Standardiser(arrays["X"][fit_rows])
+    targets = _student_targets(y_fit, teacher_logits, teacher_choice, specs)
+    fits = _fit_grid(scale(arrays["X"][fit_rows]), targets, regs, cfg["solver"])
+    return {name: _decision(fits, scale(arrays["X"][rows])) for name, rows in eval_rows.items()}
+
+
+def _ar_baseline(arrays, task, train_rows, test_rows, max_lag):
+    """Direction of iterated AutoReg forecasts fitted on the training block's target series."""
+    import warnings
+
+    from statsmodels.tsa.ar_model import AutoReg, ar_select_order
+
+    series = arrays["series"]
+    t = arrays["t"]
+    lookback = task.input_length - 1
+    seg = series[t[train_rows[0]] - lookback : t[train_rows[-1]] + task.horizon + 1]
+    max_lag = int(max_lag) or task.input_length
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sel = ar_select_order(seg, maxlag=max_lag, ic="aic", trend="c", missing="drop")
+        lags = max(sel.ar_lags) if sel.ar_lags else 1
+        params = AutoReg(seg, lags=lags, trend="c", missing="drop").fit().params
+    const, phi = float(params[0]), np.asarray(params[1:], dtype=float)
+    t_test = t[test_rows]
+    hist = np.stack([series[t_test - j] for j in range(lags)], axis=1)  # x_t, x_{t-1}, ...
+    for _ in range(task.horizon):
+        nxt = const + hist @ phi
+        hist = np.column_stack([nxt, hist[:, :-1]])
+    forecast = hist[:, 0]
+    pred = (forecast >= arrays["target_last"][test_rows]).astype(float)
+    return {"lags": int(lags), "test_accuracy": float(np.mean(pred == arrays["y"][test_rows]))}
+
+
+def _folds(arrays, cfg, train, val):
+    """(fit rows, score rows) pairs of the selection protocol, and the final fit rows."""
+    if cfg["protocol"]["selection"] == "validation":
+        return [(train, val)], train
+    from lupi_ts._splitting import BlockedTimeSeriesSplit
+
+    trval = np.concatenate([train, val])
+    cv = BlockedTimeSeriesSplit(n_splits=int(cfg["protocol"]["cv_folds"]))
+    folds = [(trval[a], trval[b]) for a, b in cv.split(arrays["windows"].subset(trval))]
+    return folds, trval
+
+
+def run_repeat(task_name, repeat, cfg):
+    """One repeat of one task: every configuration's scores and the selections.
+
+    Returns a JSON-serialisable dict (see the module docstring); pure function
+    of ``(task_name, repeat, cfg)``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    # The fits are tiny: one BLAS thread per worker avoids oversubscription.
+    with threadpool_limits(limits=1):
+        return _run_repeat(task_name, repeat, cfg)
+
+
+def _run_repeat(task_name, repeat, cfg):
+    from lupi_ts import get_task, split_blocks
+
+    t0 = time.perf_counter()
+    task = get_task(task_name)
+    arrays = _task_arrays(task_name, *_data_key(cfg, task_name))
+    rng = np.random.default_rng(_repeat_seed(cfg["run"]["seed"], task_name, repeat))
+    train, val, test = split_blocks(arrays["windows"], task.sizes, random_state=rng)
+    metric = cfg["protocol"]["metric"]
+    y = arrays["y"]
+    folds, final_rows = _folds(arrays, cfg, train, val)
+    validation = cfg["protocol"]["selection"] == "validation"
+    privileged = cfg["grid"]["privileged"]
+
+    # Teachers: selection scores summed over folds.
+    t_correct, t_loss, n_score = {}, {}, 0
+    fold_teachers = []
+    for fit_rows, score_rows in folds:
+        evals = {"score": score_rows, "test": test} if validation else {"score": score_rows}
+        tp = _teacher_pass(arrays, cfg, fit_rows, evals)
+        fold_teachers.append(tp)
+        n_score += score_rows.size
+        for pi in privileged:
+            c, loss = _scores(tp[pi]["score"], y[score_rows])
+            t_correct[pi] = t_correct.get(pi, 0) + c
+            t_loss[pi] = t_loss.get(pi, 0) + loss
+    teacher_choice = {
+        pi: _select(t_correct[pi] / n_score, t_loss[pi] / n_score, metric) for pi in privileged
+    }
+    if validation:
+        final_teacher = fold_teachers[0]
+    else:
+        final_teacher = _teacher_pass(arrays, cfg, final_rows, {"test": test})
+    teachers = {}
+    for pi in privileged:
+        test_correct, test_loss = _scores(final_teacher[pi]["test"], y[test])
+        teachers[pi] = {
+            "select_accuracy": (t_correct[pi] / n_score).tolist(),
+            "select_log_loss": (t_loss[pi] / n_score).tolist(),
+            "test_accuracy": (test_correct / test.size).tolist(),
+            "chosen": teacher_choice[pi],
+        }
+
+    # Students: the whole grid per fold, scores summed over folds.
+    s_correct = s_loss = 0
+    Z_test = None
+    for (fit_rows, score_rows), tp in zip(folds, fold_teachers):
+        evals = {"score": score_rows, "test": test} if validation else {"score": score_rows}
+        logits = {pi: tp[pi]["fit"] for pi in privileged}
+        Z = _student_pass(arrays, cfg, fit_rows, logits, teacher_choice, evals)
+        c, loss = _scores(Z["score"], y[score_rows])
+        s_correct, s_loss = s_correct + c, s_loss + loss
+        if validation:
+            Z_test = Z["test"]
+    if not validation:
+        logits = {pi: final_teacher[pi]["fit"] for pi in privileged}
+        Z_test = _student_pass(arrays, cfg, final_rows, logits, teacher_choice, {"test": test})[
+            "test"
+        ]
+    sel_acc, sel_ll = s_correct / n_score, s_loss / n_score  # (n_regs, n_targets)
+    test_correct, test_loss = _scores(Z_test, y[test])
+    specs = _target_specs(cfg["grid"])
+    is_baseline = np.zeros(sel_acc.shape, bool)
+    is_baseline[:, 0] = True  # target column 0 is λ = 0
+    chosen_baseline = _select(sel_acc, sel_ll, metric, is_baseline)
+    chosen_student = _select(sel_acc, sel_ll, metric)
+    test_acc = (test_correct / test.size).ravel()
+
+    ar = _ar_baseline(arrays, task, train, test, cfg["ar_baseline"]["max_lag"])
+    t_ = arrays["t"]
+    return {
+        "task": task_name,
+        "repeat": int(repeat),
+        "placement": {
+            name: [int(t_[rows[0]]), int(t_[rows[-1]])]
+            for name, rows in (("train", train), ("validation", val), ("test", test))
+        },
+        "n_targets": len(specs),
+        "student": {
+            "select_accuracy": sel_acc.ravel().tolist(),
+            "select_log_loss": sel_ll.ravel().tolist(),
+            "test_accuracy": test_acc.tolist(),
+            "test_log_loss": (test_loss / test.size).ravel().tolist(),
+        },
+        "teachers": teachers,
+        "chosen": {"baseline": chosen_baseline, "student": chosen_student},
+        "baseline_test_accuracy": float(test_acc[chosen_baseline]),
+        "student_test_accuracy": float(test_acc[chosen_student]),
+        "ar_baseline": ar,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _progress(done, total, label, start, enabled):
+    if not enabled:
+        return
+    width = 30
+    filled = int(width * done / max(total, 1))
+    elapsed = time.perf_counter() - start
+    sys.stderr.write(
+        f"\rhayashi2019 [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+        f"{elapsed:6.1f}s {label:<24}"
+    )
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _job(task, repeat, cfg):
+    return run_repeat(task, repeat, cfg)
+
+
+def run_experiment(cfg, out, *, jobs=1, progress=None):
+    """Run (or resume) the experiment described by ``cfg`` into ``out``.
+
+    Returns the summary dict (also written to ``out/summary.json``).
+    """
+    from joblib import Parallel, delayed
+
+    cfg = _check_config(copy.deepcopy(cfg))
+    digest = config_hash(cfg)
+    out = Path(out)
+    _prepare_out_dir(out, cfg, digest)
+    tasks = list(cfg["run"]["tasks"])
+    repeats = int(cfg["run"]["repeats"])
+    todo = [
+        (task, r)
+        for task in tasks
+        for r in range(repeats)
+        if not _valid_repeat_file(_repeat_path(out, task, r), digest)
+    ]
+    if progress is None:
+        progress = sys.stderr.isatty()
+    start = time.perf_counter()
+    total = len(tasks) * repeats
+    done = total - len(todo)
+    _progress(done, total, "", start, progress and bool(todo))
+    if todo:
+        # Building the windows once here warms the per-process cache for jobs=1.
+        parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
+        for result in parallel(delayed(_job)(task, r, cfg) for task, r in todo):
+            result["config_hash"] = digest
+            _atomic_write_text(
+                _repeat_path(out, result["task"], result["repeat"]), _dump_json(result)
+            )
+            done += 1
+            _progress(done, total, f"{result['task']} r{result['repeat']}", start, progress)
+    results = {
+        task: [
+            json.loads(_repeat_path(out, task, r).read_text()) for r in range(repeats)
+        ]
+        for task in tasks
+    }
+    summary = summarize(results, cfg)
+    _atomic_write_text(out / "summary.json", _dump_json(summary))
+    _write_runs_csv(out / "runs.csv", results, cfg)
+    _write_report(out, summary, results, cfg)
+    return summary
+
+
+def _valid_repeat_file(path, digest):
+    if not path.exists():
+        return False
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False  # a damaged file is recomputed
+    if stored.get("config_hash") != digest:
+        raise ConfigMismatchError(
+            f"{path} was computed with another configuration; refusing to mix results."
+        )
+    return True
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _config_label(cfg, flat_index, n_targets):
+    regs = _reg_configs(cfg["grid"])
+    specs = _target_specs(cfg["grid"])
+    reg, target = divmod(int(flat_index), n_targets)
+    pen, C = regs[reg]
+    pi, temp, lam = specs[target]
+    reg_txt = "none" if pen == "none" else f"{pen} C={C:g}"
+    if lam == 0.0:
+        return f"λ=0 {reg_txt}"
+    return f"{pi} λ={lam:g} T={temp:g} {reg_txt}"
+
+
+def summarize(results, cfg):
+    """Summary statistics of finished repeats (``results[task]`` = list of repeat dicts)."""
+    from collections import Counter
+
+    from lupi_ts import get_task
+
+    summary = {}
+    for task_name, reps in results.items():
+        task = get_task(task_name)
+        base = np.array([r["baseline_test_accuracy"] for r in reps])
+        stud = np.array([r["student_test_accuracy"] for r in reps])
+        entry = {
+            "baseline": mean_ci(base),
+            "student": mean_ci(stud),
+            "ar_baseline": mean_ci([r["ar_baseline"]["test_accuracy"] for r in reps]),
+            "delta": paired_comparison(stud, base),
+            "paper": {
+                "baseline": task.reported_baseline.accuracy,
+                "student": task.reported_distilled.accuracy,
+            },
+            "repeats": len(reps),
+            "seed": int(cfg["run"]["seed"]),
+            "selection": cfg["protocol"]["selection"],
+            "metric": cfg["protocol"]["metric"],
+            "teacher_inputs": cfg["protocol"]["teacher_inputs"],
+        }
+        treg = _reg_configs(cfg["teacher"])
+        for pi in cfg["grid"]["privileged"]:
+            accs = [r["teachers"][pi]["test_accuracy"][r["teachers"][pi]["chosen"]] for r in reps]
+            entry[f"teacher_{pi}"] = mean_ci(accs)
+        n_t = reps[0]["n_targets"]
+        entry["selected"] = {
+            "student": dict(
+                Counter(_config_label(cfg, r["chosen"]["student"], n_t) for r in reps).most_common()
+            ),
+            "baseline": dict(
+                Counter(
+                    _config_label(cfg, r["chosen"]["baseline"], n_t) for r in reps
+                ).most_common()
+            ),
+            "student_privileged": dict(
+                Counter(
+                    _target_specs(cfg["grid"])[r["chosen"]["student"] % n_t][0] for r in reps
+                ).most_common()
+            ),
+            "teacher": {
+                pi: dict(
+                    Counter(
+                        "{} C={:g}".format(*treg[r["teachers"][pi]["chosen"]]) for r in reps
+                    ).most_common()
+                )
+                for pi in cfg["grid"]["privileged"]
+            },
+        }
+        summary[task_name] = entry
+    return summary
+
+
+def _write_runs_csv(path, results, cfg):
+    regs = _reg_configs(cfg["grid"])
+    specs = _target_specs(cfg["grid"])
+    tregs = _reg_configs(cfg["teacher"])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(
+        [
+            "task", "repeat", "model", "privileged", "imitation", "temperature", "penalty",
+            "C", "select_accuracy", "select_log_loss", "test_accuracy", "test_log_loss",
+            "chosen",
+        ]
+    )  # fmt: skip
+    for task, reps in results.items():
+        for r in reps:
+            s = r["student"]
+            n_t = r["n_targets"]
+            for i, (acc, ll, tacc, tll) in enumerate(
+                zip(s["select_accuracy"], s["select_log_loss"], s["test_accuracy"],
+                    s["test_log_loss"])
+            ):  # fmt: skip
+                pen, C = regs[i // n_t]
+                pi, temp, lam = specs[i % n_t]
+                chosen = "+".join(k for k, v in r["chosen"].items() if v == i)
+                w.writerow(
+                    [task, r["repeat"], "student", pi, lam, temp, pen, C, repr(acc), repr(ll),
+                     repr(tacc), repr(tll), chosen]
+                )  # fmt: skip
+            for pi, tr in r["teachers"].items():
+                for j, (pen, C) in enumerate(tregs):
+                    w.writerow(
+                        [task, r["repeat"], "teacher", pi, "", "", pen, C,
+                         repr(tr["select_accuracy"][j]), repr(tr["select_log_loss"][j]),
+                         repr(tr["test_accuracy"][j]), "", "teacher" if j == tr["chosen"] else ""]
+                    )  # fmt: skip
+            w.writerow(
+                [task, r["repeat"], "ar", "", "", "", f"lags={r['ar_baseline']['lags']}", "", "",
+                 "", repr(r["ar_baseline"]["test_accuracy"]), "", "ar_baseline"]
+            )  # fmt: skip
+    _atomic_write_text(path, buf.getvalue())
+
+
+def _fmt_ci(stat):
+    lo, hi = stat["ci95"]
+    return f"{stat['mean']:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def _accuracy_by_setting(reps, cfg):
+    """Mean test accuracy per (privileged, T, λ) with (penalty, C) chosen by the selection score."""
+    specs = _target_specs(cfg["grid"])
+    metric = cfg["protocol"]["metric"]
+    n_t = len(specs)
+    table = np.zeros(n_t)
+    for r in reps:
+        acc = np.asarray(r["student"]["select_accuracy"]).reshape(-1, n_t)
+        ll = np.asarray(r["student"]["select_log_loss"]).reshape(-1, n_t)
+        test = np.asarray(r["student"]["test_accuracy"]).reshape(-1, n_t)
+        for k in range(n_t):
+            table[k] += test[_select(acc[:, k], ll[:, k], metric), k]
+    return specs, table / len(reps)
+
+
+def _write_plots(out, results, cfg):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    files = []
+    privileged = cfg["grid"]["privileged"]
+    for task, reps in results.items():
+        specs, acc = _accuracy_by_setting(reps, cfg)
+        fig, axes = plt.subplots(1, len(privileged), figsize=(4 * len(privileged), 3.4),
+                                 sharey=True, squeeze=False)  # fmt: skip
+        for ax, pi in zip(axes[0], privileged):
+            for temp in cfg["grid"]["temperature"]:
+                pts = [(0.0, acc[0])] + [
+                    (lam, acc[k]) for k, (p, tt, lam) in enumerate(specs)
+                    if p == pi and tt == float(temp)
+                ]  # fmt: skip
+                pts.sort()
+                ax.plot(*zip(*pts), marker="o", label=f"T={temp:g}")
+            ax.axhline(np.mean([r["baseline_test_accuracy"] for r in reps]), color="k", ls="--",
+                       lw=1, label="baseline (selected)")  # fmt: skip
+            ax.set_title(f"{task}: {pi}")
+            ax.set_xlabel("imitation λ")
+        axes[0][0].set_ylabel("mean test accuracy")
+        axes[0][-1].legend(fontsize=7)
+        fig.tight_layout()
+        name = f"accuracy_vs_imitation_{task}.png"
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90)
+        plt.close(fig)
+        _atomic_write_bytes(out / name, buf.getvalue())
+        files.append(name)
+    fig, ax = plt.subplots(figsize=(2.2 + 1.6 * len(results), 3.4))
+    deltas = [
+        [r["student_test_accuracy"] - r["baseline_test_accuracy"] for r in reps]
+        for reps in results.values()
+    ]
+    ax.boxplot(deltas)
+    ax.set_xticks(range(1, len(results) + 1), list(results))
+    for i, d in enumerate(deltas, start=1):
+        jitter = np.linspace(-0.15, 0.15, len(d)) if len(d) > 1 else [0.0]
+        ax.scatter(i + np.asarray(jitter), d, s=8, alpha=0.6)
+    ax.axhline(0.0, color="k", lw=1)
+    ax.set_ylabel("student - baseline (test accuracy)")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    _atomic_write_bytes(out / "delta_distribution.png", buf.getvalue())
+    files.append("delta_distribution.png")
+    return files
+
+
+FINDINGS = """\
+## Notes on the protocol
+
+* Paper protocol (`selection = "validation"`): 100 training / 100 validation
+  windows (110 for PM2.5); every choice on the validation block.
+* The baseline is the λ = 0 student of the same grid, so both sides get the same
+  amount of tuning; λ = 0 is also a candidate for the student (then it ties).
+* p-values: two-sided paired t-test over repeats (Wilcoxon signed-rank in
+  summary.json as a check).
+"""
+
+
+def _write_report(out, summary, results, cfg):
+    plots = _write_plots(out, results, cfg)
+    privileged = cfg["grid"]["privileged"]
+    lines = [
+        "# Hayashi et al. (IJCNN 2019): paper vs lupi-ts",
+        "",
+        f"Selection: **{cfg['protocol']['selection']}** (metric {cfg['protocol']['metric']}), "
+        f"teacher inputs: **{cfg['protocol']['teacher_inputs']}**, seed {cfg['run']['seed']}. "
+        "Test accuracy, mean over repeats with 95% t-intervals.",
+        "",
+        "| task | repeats | paper baseline | ours baseline | paper student | ours student "
+        "| Δ student − baseline | p (paired t) | W/T/L | AR baseline |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for task, s in summary.items():
+        d = s["delta"]
+        lines.append(
+            f"| {task} | {s['repeats']} | {s['paper']['baseline']:.3f} | {_fmt_ci(s['baseline'])} "
+            f"| {s['paper']['student']:.3f} | {_fmt_ci(s['student'])} | {d['mean']:+.3f} "
+            f"[{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}] | {d['p_value']:.2g} "
+            f"| {d['wins']}/{d['ties']}/{d['losses']} | {_fmt_ci(s['ar_baseline'])} |"
+        )
+    lines += ["", "Teachers' own test accuracy (regularisation chosen like the student's):", ""]
+    lines.append("| task | " + " | ".join(f"teacher {pi}" for pi in privileged) + " |")
+    lines.append("|---|" + "---|" * len(privileged))
+    for task, s in summary.items():
+        lines.append(
+            f"| {task} | " + " | ".join(_fmt_ci(s[f"teacher_{pi}"]) for pi in privileged) + " |"
+        )
+    lines += ["", "Most frequent selected student configurations:", ""]
+    for task, s in summary.items():
+        top = list(s["selected"]["student"].items())[:5]
+        lines.append(f"* {task}: " + "; ".join(f"{k} ({v})" for k, v in top))
+        lines.append(
+            f"  - privileged type of the selected student: {s['selected']['student_privileged']}"
+        )
+    lines += ["", "Plots: " + ", ".join(f"[{p}]({p})" for p in plots), "", FINDINGS]
+    _atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
+
+
+# ------------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser, name="hayashi2019"):
+    """Register the experiment's options on an :class:`argparse.ArgumentParser`."""
+    parser.add_argument(
+        "--tasks",
+        help="comma-separated tasks (default: all of mackey-glass,pm25-a,pm25-b)",
+    )
+    parser.add_argument("--repeats", type=int, help="repeats per task (default 10; --full 50)")
+    parser.add_argument("--full", action="store_true", help="the full protocol: 50 repeats")
+    parser.add_argument("--jobs", type=int, default=1, help="parallel repeats (joblib n_jobs)")
+    parser.add_argument("--seed", type=int, help="base seed (default from the config: 0)")
+    parser.add_argument("--out", help="output folder (default results/hayashi2019)")
+    parser.add_argument(
+        "--selection",
+        choices=("validation", "blocked-cv"),
+        help="model selection: the paper's validation block (default) or blocked CV",
+    )
+    parser.add_argument(
+        "--metric", choices=("accuracy", "log_loss"), help="selection score (default accuracy)"
+    )
+    parser.add_argument(
+        "--teacher-inputs",
+        choices=("privileged", "both"),
+        help="teacher sees x* only (paper, default) or x with x*",
+    )
+    parser.add_argument("--config", help="another TOML configuration file")
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    return parser
+
+
+def config_from_args(args):
+    """The configuration of a parsed command line."""
+    cfg = load_config(getattr(args, "config", None))
+    r = cfg["run"]
+    if args.tasks:
+        r["tasks"] = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    if args.full:
+        r["repeats"] = r["full_repeats"]
+    if args.repeats is not None:
+        r["repeats"] = args.repeats
+    if args.seed is not None:
+        r["seed"] = args.seed
+    if args.out:
+        r["out"] = args.out
+    for opt, key in (("selection", "selection"), ("metric", "metric"),
+                     ("teacher_inputs", "teacher_inputs")):  # fmt: skip
+        value = getattr(args, opt, None)
+        if value is not None:
+            cfg["protocol"][key] = value
+    return cfg
+
+
+def run(args):
+    """Run the experiment for parsed ``args``; returns the exit status."""
+    try:
+        cfg = config_from_args(args)
+        start = time.perf_counter()
+        summary = run_experiment(
+            cfg, cfg["run"]["out"], jobs=args.jobs, progress=False if args.quiet else None
+        )
+    except (ValueError, ConfigMismatchError) as exc:
+        print(f"lupi-ts reproduce hayashi2019: error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(cfg["run"]["out"])
+    print((out / "report.md").read_text().split("\nTeachers")[0])
+    print(f"Wrote {out}/summary.json, runs.csv, report.md and plots "
+          f"in {time.perf_counter() - start:.1f} s.")  # fmt: skip
+    del summary
+    return 0
+
+
+def main(argv=None):
+    """Run from Python with command-line style arguments (see the module docstring)."""
+    parser = add_arguments(argparse.ArgumentParser(prog="lupi-ts reproduce hayashi2019"))
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Causal window features of deployable sensors, for score-regressing students."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from ._base import check_sensors
+
+__all__ = ["sensor_window_features"]
+
+
+def _check_windows(windows):
+    if isinstance(windows, (numbers.Integral, str)) or not hasattr(windows, "__iter__"):
+        raise ValueError(f"windows must be a sequence of integers >= 2; got {windows!r}.")
+    out = tuple(windows)
+    for w in out:
+        if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 2:
+            raise ValueError(f"windows must be a sequence of integers >= 2; got {windows!r}.")
+    return out
+
+
+def sensor_window_features(X, *, windows=(5, 20, 60), n_reference=None):
+    """Per-timestamp features from the current and past rows of sensor series.
+
+    The sensors are standardised with the mean and standard deviation of the
+    first ``n_reference`` rows (a reference period assumed normal; all rows when
+    None): this makes features of different runs / files comparable, which is
+    what lets a student trained on some files score another. For each sensor
+    the features are the standardised value ``z``, ``|z|``, and for each window
+    ``w`` the causal rolling mean and standard deviation of ``z`` over the last
+    ``w`` rows (the first rows use the rows available so far). Nothing looks
+    into the future, so the features can be computed online.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_timestamps, n_sensors)
+    windows : sequence of int >= 2, default=(5, 20, 60)
+    n_reference : int or None, default=None
+        Rows used for standardisation; must be >= 2 and <= n_timestamps.
+
+    Returns
+    -------
+    ndarray of shape (n_timestamps, n_sensors * (2 + 2 * len(windows)))
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(12, dtype=float).reshape(6, 2)
+    >>> sensor_window_features(X, windows=(3,), n_reference=4).shape
+    (6, 8)
+    """
+    windows = _check_windows(windows)
+    X = check_sensors(X, ensure_min_samples=2)
+    n = X.shape[0]
+    if n_reference is None:
+        n_reference = n
+    if isinstance(n_reference, bool) or not isinstance(n_reference, numbers.Integral):
+        raise ValueError(f"n_reference must be an integer or None; got {n_reference!r}.")
+    if not 2 <= n_reference <= n:
+        raise ValueError(
+            f"n_reference must be between 2 and the number of timestamps ({n}); "
+            f"got {n_reference}."
+        )
+    ref = X[:n_reference]
+    scale = ref.std(axis=0)
+    # a sensor constant over the reference period keeps unit scale (deviations stay visible)
+    scale[scale < 1e-12] = 1.0
+    Z = (X - ref.mean(axis=0)) / scale
+    frame = pd.DataFrame(Z)
+    parts = [Z, np.abs(Z)]
+    for w in windows:
+        roll = frame.rolling(w, min_periods=1)
+        parts.append(roll.mean().to_numpy())
+        parts.append(roll.std(ddof=0).fillna(0.0).to_numpy())
+    return np.hstack(parts)

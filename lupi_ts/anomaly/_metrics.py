@@ -1,0 +1,277 @@
+"""SKAB's outlier metrics, NAB changepoint scores and threshold-free ranking metrics.
+
+All functions accept one series (a 1-D array) or several series (a list of 1-D
+arrays, e.g. the 34 SKAB test parts). Outlier counts are *pooled* over the
+series (the published SKAB protocol): F1, FAR and MAR come from the summed
+TP/FP/TN/FN, not from an average of per-file values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+__all__ = [
+    "NAB_PROFILES",
+    "alarms_to_changepoints",
+    "nab_score",
+    "nab_scores",
+    "outlier_metrics",
+    "ranking_metrics",
+]
+
+# (A_tp, A_fp, A_fn) of the three NAB application profiles used by SKAB.
+NAB_PROFILES = {
+    "standard": (1.0, -0.11, -1.0),
+    "lowfp": (1.0, -0.22, -1.0),
+    "lowfn": (1.0, -0.11, -2.0),
+}
+
+
+def _as_series_list(values, name):
+    """A list of 1-D arrays from one array or a list of arrays."""
+    if isinstance(values, (list, tuple)):
+        if len(values) == 0:
+            raise ValueError(f"{name} must not be empty.")
+        if np.ndim(values[0]) == 0:  # a plain list of numbers is one series
+            values = [values]
+    else:
+        values = [values]
+    out = []
+    for i, v in enumerate(values):
+        a = np.asarray(v)
+        if a.ndim != 1:
+            raise ValueError(f"{name}[{i}] must be 1-D; got shape {a.shape}.")
+        out.append(a)
+    return out
+
+
+def _binary(a, name):
+    a = np.asarray(a)
+    if a.size and not np.isin(a, (0, 1, True, False)).all():
+        raise ValueError(f"{name} must contain only 0/1 values.")
+    return a.astype(bool)
+
+
+def _paired(y_true, y_other, name_true, name_other):
+    ts = _as_series_list(y_true, name_true)
+    os_ = _as_series_list(y_other, name_other)
+    if len(ts) != len(os_):
+        raise ValueError(
+            f"{name_true} and {name_other} must hold the same number of series; "
+            f"got {len(ts)} and {len(os_)}."
+        )
+    for i, (t, o) in enumerate(zip(ts, os_)):
+        if len(t) != len(o):
+            raise ValueError(
+                f"{name_true}[{i}] and {name_other}[{i}] must have the same length; "
+                f"got {len(t)} and {len(o)}."
+            )
+    return ts, os_
+
+
+def outlier_metrics(y_true, y_pred):
+    """SKAB's pooled outlier-detection metrics: F1, FAR and MAR.
+
+    ``F1 = TP / (TP + (FN + FP) / 2)``, ``FAR = 100 * FP / (FP + TN)``,
+    ``MAR = 100 * FN / (FN + TP)`` with the counts summed over all series.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of 0/1, or list of such arrays
+        True and predicted point labels (1 = anomalous), one array per series.
+
+    Returns
+    -------
+    dict
+        ``f1``, ``far`` (%), ``mar`` (%) and the counts ``tp``, ``fp``, ``tn``, ``fn``.
+        A ratio whose denominator is zero is ``nan``.
+
+    Examples
+    --------
+    >>> m = outlier_metrics([1, 1, 0, 0], [1, 0, 1, 0])
+    >>> m["f1"], m["far"], m["mar"]
+    (0.5, 50.0, 50.0)
+    """
+    ts, ps = _paired(y_true, y_pred, "y_true", "y_pred")
+    tp = fp = tn = fn = 0
+    for t, p in zip(ts, ps):
+        t = _binary(t, "y_true")
+        p = _binary(p, "y_pred")
+        tp += int(np.sum(t & p))
+        fp += int(np.sum(~t & p))
+        tn += int(np.sum(~t & ~p))
+        fn += int(np.sum(t & ~p))
+
+    def ratio(a, b):
+        return float(a / b) if b else float("nan")
+
+    return {
+        "f1": ratio(tp, tp + (fn + fp) / 2),
+        "far": 100.0 * ratio(fp, fp + tn),
+        "mar": 100.0 * ratio(fn, fn + tp),
+        "tp": tp,
+        "fp": fp,
+        "tn": tn,
+        "fn": fn,
+    }
+
+
+def ranking_metrics(y_true, scores):
+    """Threshold-free metrics of anomaly scores, pooled over series.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1, or list of such arrays
+    scores : array-like of float, or list of such arrays
+        Higher means more anomalous.
+
+    Returns
+    -------
+    dict
+        ``roc_auc`` and ``pr_auc`` (average precision); ``nan`` when only one
+        class is present.
+
+    Examples
+    --------
+    >>> ranking_metrics([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])["roc_auc"]
+    0.75
+    """
+    ts, ss = _paired(y_true, scores, "y_true", "scores")
+    t = np.concatenate([_binary(a, "y_true") for a in ts])
+    s = np.concatenate([np.asarray(a, dtype=float) for a in ss])
+    if not np.isfinite(s).all():
+        raise ValueError("scores must be finite (no NaN or infinity).")
+    if t.all() or not t.any():
+        return {"roc_auc": float("nan"), "pr_auc": float("nan")}
+    return {
+        "roc_auc": float(roc_auc_score(t, s)),
+        "pr_auc": float(average_precision_score(t, s)),
+    }
+
+
+def alarms_to_changepoints(y_pred):
+    """Changepoint detections from point alarms, as SKAB derives them.
+
+    A detection is reported wherever the alarm state changes (rise *and* fall,
+    SKAB's ``abs(prediction.diff())``), and at the first step if it is alarmed.
+
+    Examples
+    --------
+    >>> alarms_to_changepoints([0, 1, 1, 0, 0, 1]).tolist()
+    [0, 1, 0, 1, 0, 1]
+    """
+    p = _binary(y_pred, "y_pred").astype(int)
+    out = np.zeros_like(p)
+    if p.size:
+        out[0] = p[0]
+        out[1:] = np.abs(np.diff(p))
+    return out
+
+
+def _positions(index, n, name):
+    """Times of the steps as float seconds (or step numbers when index is None)."""
+    if index is None:
+        return np.arange(n, dtype=float)
+    idx = np.asarray(index)
+    if len(idx) != n:
+        raise ValueError(f"{name} must have one timestamp per step; got {len(idx)} for {n} steps.")
+    if np.issubdtype(idx.dtype, np.datetime64):
+        return (idx.astype("datetime64[ns]").astype(np.int64) / 1e9).astype(float)
+    return idx.astype(float)
+
+
+def _scaled_reward(frac, a_tp, a_fp):
+    # SKAB/tsad's smooth reward: A_tp at the window start, A_fp at its end
+    # (a tanh over [-pi/2, pi/2] normalised to hit both ends exactly).
+    x = -np.pi / 2 + np.pi * frac
+    half = (a_tp - a_fp) / 2
+    return -half * np.tanh(x) / np.tanh(np.pi / 2) + half + a_fp
+
+
+def _nab_raw(true_cp, detections, times, window, profile):
+    a_tp, a_fp, a_fn = profile
+    cps, dets = _paired(true_cp, detections, "true_changepoints", "detections")
+    if times is None:
+        times = [None] * len(cps)
+    elif len(times) != len(cps):
+        raise ValueError(
+            f"times must hold one index per series; got {len(times)} for {len(cps)} series."
+        )
+    score = null = perfect = 0.0
+    for cp, det, idx in zip(cps, dets, times):
+        pos = _positions(idx, len(cp), "times")
+        starts = pos[_binary(cp, "true_changepoints")]
+        det_pos = pos[_binary(det, "detections")]
+        in_window = np.zeros(len(det_pos), dtype=bool)
+        for s in starts:
+            hits = (det_pos >= s) & (det_pos <= s + window)
+            in_window |= hits
+            if hits.any():
+                first = det_pos[hits].min()
+                score += _scaled_reward((first - s) / window, a_tp, a_fp)
+            else:
+                score += a_fn
+        score += a_fp * np.count_nonzero(~in_window)
+        null += a_fn * len(starts)
+        perfect += a_tp * len(starts)
+    return score, null, perfect
+
+
+def nab_score(true_changepoints, detections, *, times=None, window=60.0, profile="standard"):
+    """NAB changepoint score as used by SKAB, scaled so null = 0 and perfect = 100.
+
+    Each true changepoint opens a scoring window ``[t, t + window]``. The first
+    detection inside a window earns a reward falling smoothly (tanh shape) from
+    ``A_tp`` at the window start to ``A_fp`` at its end; later detections in the
+    same window count nothing; a window without detection costs ``A_fn``; each
+    detection outside all windows costs ``A_fp``. Raw scores are summed over
+    series, then scaled: ``100 * (raw - null) / (perfect - null)``.
+
+    Parameters
+    ----------
+    true_changepoints, detections : array-like of 0/1, or list of such arrays
+        Per step: 1 where a true changepoint / a detection sits.
+    times : list of array-like, optional
+        One index per series (datetimes or seconds). ``None`` uses step
+        numbers, so ``window`` is then in steps.
+    window : float, default=60.0
+        Window length in seconds (or steps when ``times`` is None).
+    profile : {"standard", "lowfp", "lowfn"}, default="standard"
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> nab_score([0, 1, 0, 0, 0], [0, 1, 0, 0, 0], window=2)
+    100.0
+    >>> nab_score([0, 1, 0, 0, 0], [0, 0, 0, 0, 0], window=2)
+    0.0
+    """
+    if profile not in NAB_PROFILES:
+        raise ValueError(f"profile must be one of {sorted(NAB_PROFILES)}; got {profile!r}.")
+    window = float(window)
+    if not np.isfinite(window) or window <= 0:
+        raise ValueError(f"window must be a positive number; got {window!r}.")
+    score, null, perfect = _nab_raw(
+        true_changepoints, detections, times, window, NAB_PROFILES[profile]
+    )
+    if perfect == null:
+        return float("nan")
+    return float(100.0 * (score - null) / (perfect - null))
+
+
+def nab_scores(true_changepoints, detections, *, times=None, window=60.0):
+    """The three NAB profiles at once: ``{"nab_standard", "nab_lowfp", "nab_lowfn"}``.
+
+    Examples
+    --------
+    >>> sorted(nab_scores([0, 1, 0], [0, 1, 0], window=1).values())
+    [100.0, 100.0, 100.0]
+    """
+    return {
+        f"nab_{p}": nab_score(true_changepoints, detections, times=times, window=window, profile=p)
+        for p in NAB_PROFILES
+    }

@@ -1,0 +1,196 @@
+"""PCA process monitoring: Hotelling's T² and the Q statistic (SPE) with control limits."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy import stats
+from sklearn.decomposition import PCA
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import BaseDetector, check_contamination, rolling_median
+
+__all__ = ["PCADetector"]
+
+_STATISTICS = ("t2q", "t2", "q")
+
+
+def _t2_limit(n_components, n_samples, alpha):
+    """Upper control limit of T² for new observations (F distribution)."""
+    m, n = n_components, n_samples
+    if n <= m:
+        return np.inf
+    return m * (n - 1) * (n + 1) / (n * (n - m)) * stats.f.ppf(1 - alpha, m, n - m)
+
+
+def _q_limit(residual_eigenvalues, alpha):
+    """Jackson & Mudholkar (1979) upper control limit of Q (SPE)."""
+    lam = np.asarray(residual_eigenvalues, dtype=float)
+    th1, th2, th3 = (np.sum(lam**i) for i in (1, 2, 3))
+    if th1 <= 0 or th2 <= 0:
+        return np.inf  # no residual variance: Q carries no information
+    h0 = 1.0 - 2.0 * th1 * th3 / (3.0 * th2**2)
+    c = stats.norm.ppf(1 - alpha)
+    if h0 <= 0:
+        # the normal approximation breaks down; fall back to a chi-square fit
+        g, h = th2 / th1, th1**2 / th2
+        return g * stats.chi2.ppf(1 - alpha, h)
+    return th1 * (
+        1.0 + c * h0 * np.sqrt(2.0 * th2) / th1 + th2 * h0 * (h0 - 1.0) / th1**2
+    ) ** (1.0 / h0)
+
+
+class PCADetector(BaseDetector):
+    """Hotelling's T² and Q (SPE) on a PCA model of standardised sensors.
+
+    The training rows are standardised, a PCA keeps the components explaining
+    ``n_components`` of the variance; T² measures the distance inside that
+    subspace, Q the squared residual outside it. Each statistic is divided by
+    its upper control limit at level ``alpha`` (F distribution for T²,
+    Jackson-Mudholkar for Q), the ratios are median-filtered over
+    ``smoothing`` timestamps (causal) and the score is
+    ``log(max(T²/UCL_T², Q/UCL_Q))`` for ``statistic="t2q"``. So with
+    ``contamination=None`` the threshold is the control limit itself, 0.
+
+    Parameters
+    ----------
+    n_components : float in (0, 1) or int, default=0.85
+        Explained-variance share or number of components (PCA).
+    alpha : float, default=0.001
+        False-alarm level of the control limits (SKAB's ``p_value=0.999``).
+    statistic : {"t2q", "t2", "q"}, default="t2q"
+        Which statistic(s) raise the alarm.
+    smoothing : int, default=5
+        Window of the causal rolling median applied to the statistics (1 = none).
+    contamination : float in (0, 0.5] or None, default=None
+        None: control limits; a float: the ``1 - contamination`` quantile of the
+        training scores.
+
+    Attributes
+    ----------
+    n_components_ : int
+    t2_limit_, q_limit_ : float
+        Control limits of the raw statistics (``inf`` when Q is unavailable
+        because every component is kept).
+    decision_scores_, threshold_, labels_
+        Training scores, threshold and training labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.normal(size=(400, 1))
+    >>> X = np.hstack([z, z + 0.1 * rng.normal(size=(400, 1)), rng.normal(size=(400, 1))])
+    >>> det = PCADetector(smoothing=1).fit(X)
+    >>> X_new = np.array([[0.0, 0.0, 0.0], [3.0, -3.0, 0.0]])
+    >>> det.predict(X_new).tolist()
+    [0, 1]
+    """
+
+    def __init__(
+        self, n_components=0.85, *, alpha=0.001, statistic="t2q", smoothing=5, contamination=None
+    ):
+        self.n_components = n_components
+        self.alpha = alpha
+        self.statistic = statistic
+        self.smoothing = smoothing
+        self.contamination = contamination
+
+    def _has_control_limit(self):
+        return True
+
+    def _control_limit(self):
+        return 0.0
+
+    def _check_params(self, n_samples, n_features):
+        if self.statistic not in _STATISTICS:
+            raise ValueError(f"statistic must be one of {_STATISTICS}; got {self.statistic!r}.")
+        if isinstance(self.alpha, bool) or not isinstance(self.alpha, numbers.Real):
+            raise ValueError(f"alpha must be a float in (0, 0.5); got {self.alpha!r}.")
+        if not 0.0 < self.alpha < 0.5:
+            raise ValueError(f"alpha must be in (0, 0.5); got {self.alpha!r}.")
+        if (
+            isinstance(self.smoothing, bool)
+            or not isinstance(self.smoothing, numbers.Integral)
+            or self.smoothing < 1
+        ):
+            raise ValueError(f"smoothing must be an integer >= 1; got {self.smoothing!r}.")
+        nc = self.n_components
+        if isinstance(nc, bool) or not isinstance(nc, numbers.Real):
+            raise ValueError(
+                f"n_components must be a float in (0, 1) or an integer; got {nc!r}."
+            )
+        if isinstance(nc, numbers.Integral):
+            if not 1 <= nc <= min(n_samples, n_features):
+                raise ValueError(
+                    f"n_components={nc} must be between 1 and min(n_samples, n_features)="
+                    f"{min(n_samples, n_features)}."
+                )
+        elif not 0.0 < nc < 1.0:
+            raise ValueError(f"n_components as a float must be in (0, 1); got {nc!r}.")
+        check_contamination(self.contamination)
+
+    def fit(self, X, y=None, *, X_priv=None):
+        """Fit the PCA model and control limits on (normal) training rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timestamps, n_sensors)
+        y : ignored
+        X_priv : array-like of shape (n_timestamps, n_priv), optional
+            Checked for a matching length, otherwise unused: a reference
+            detector monitors the columns of ``X`` only. To monitor all
+            sensors (a teacher), fit it on ``np.hstack([X, X_priv])``.
+
+        Returns
+        -------
+        self
+        """
+        X, _ = self._validate_fit_input(X, X_priv, min_samples=3)
+        self._check_params(*X.shape)
+        self.scaler_ = StandardScaler().fit(X)
+        # constant training columns get unit scale from StandardScaler: keep them
+        Z = self.scaler_.transform(X)
+        self.pca_ = PCA(n_components=self.n_components, svd_solver="full").fit(Z)
+        self.n_components_ = int(self.pca_.n_components_)
+        var = np.maximum(self.pca_.explained_variance_, np.finfo(float).tiny)
+        self.inv_var_ = 1.0 / var
+        all_var = np.linalg.eigvalsh(np.cov(Z, rowvar=False).reshape(X.shape[1], X.shape[1]))
+        residual = np.sort(np.clip(all_var, 0.0, None))[::-1][self.n_components_ :]
+        self.t2_limit_ = float(_t2_limit(self.n_components_, X.shape[0], self.alpha))
+        self.q_limit_ = float(_q_limit(residual, self.alpha))
+        self._set_threshold(self._score(X))
+        return self
+
+    def statistics(self, X):
+        """Raw (unsmoothed) T² and Q of each row.
+
+        Returns
+        -------
+        t2, q : ndarray of shape (n_timestamps,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=float)
+        return self._statistics(X)
+
+    def _statistics(self, X):
+        Z = self.scaler_.transform(X)
+        T = self.pca_.transform(Z)
+        t2 = np.sum(T**2 * self.inv_var_, axis=1)
+        R = Z - self.pca_.inverse_transform(T)
+        q = np.sum(R**2, axis=1)
+        return t2, q
+
+    def _score(self, X):
+        t2, q = self._statistics(X)
+        tiny = np.finfo(float).tiny
+        ratios = []
+        if self.statistic in ("t2q", "t2"):
+            ratios.append(rolling_median(t2, self.smoothing) / self.t2_limit_)
+        if self.statistic in ("t2q", "q") and np.isfinite(self.q_limit_):
+            ratios.append(rolling_median(q, self.smoothing) / self.q_limit_)
+        if not ratios:  # statistic="q" with every component kept: nothing is residual
+            return np.full(X.shape[0], np.log(tiny))
+        return np.log(np.maximum(np.max(ratios, axis=0), tiny))

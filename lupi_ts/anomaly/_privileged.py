@@ -1,0 +1,364 @@
+"""Students on deployable sensors distilled from teachers that also see privileged sensors.
+
+Unsupervised mode (:class:`DistilledDetector`): a teacher detector (by default
+PCA T² + Q) is fitted on *all* sensors of normal reference rows; its anomaly
+score on every training row becomes the regression target of a student that
+sees only window features of the deployable sensors. At test time the student
+alone scores new rows. ``teacher_inputs="deployable"`` gives the control: the
+same pipeline imitating a teacher that sees the deployable sensors only, which
+isolates what the privileged sensors add from what pooled training adds.
+
+Supervised mode (:class:`SupervisedDistilledDetector`): with labels, a teacher
+classifier on all sensors produces logits, the shared soft-label arithmetic of
+:mod:`lupi_ts._distill` mixes them with the hard labels, and a student
+regressor on deployable features learns the mixture.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._distill import check_imitation, check_temperature, distillation_targets, teacher_logits
+from ._base import BaseDetector, check_contamination, check_sensors, rolling_median
+from ._features import _check_windows, sensor_window_features
+from ._pca import PCADetector
+
+__all__ = ["DistilledDetector", "SupervisedDistilledDetector"]
+
+_TEACHER_INPUTS = ("all", "deployable")
+
+
+def _check_groups(groups, n):
+    """Contiguous runs of equal group ids -> list of (start, stop) slices, in order."""
+    if groups is None:
+        return [slice(0, n)]
+    g = np.asarray(groups)
+    if g.ndim != 1 or g.shape[0] != n:
+        raise ValueError(
+            f"groups must be 1-D with one id per timestamp ({n}); got shape {g.shape}."
+        )
+    change = np.flatnonzero(g[1:] != g[:-1]) + 1
+    bounds = np.concatenate([[0], change, [n]])
+    slices = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+    ids = [g[s.start] for s in slices]
+    if len(set(ids)) != len(ids):
+        raise ValueError("groups must be contiguous: each series' rows must follow each other.")
+    return slices
+
+
+def _check_smoothing(smoothing):
+    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Integral) or smoothing < 1:
+        raise ValueError(f"smoothing must be an integer >= 1; got {smoothing!r}.")
+
+
+def _check_n_reference(n_reference, slices):
+    if n_reference is None:
+        return
+    if isinstance(n_reference, bool) or not isinstance(n_reference, numbers.Integral):
+        raise ValueError(f"n_reference must be an integer or None; got {n_reference!r}.")
+    shortest = min(s.stop - s.start for s in slices)
+    if not 3 <= n_reference <= shortest:
+        raise ValueError(
+            f"n_reference must be between 3 and the length of the shortest series "
+            f"({shortest}); got {n_reference}."
+        )
+
+
+class _FeatureStudentMixin:
+    """Shared feature computation of the score-regressing students."""
+
+    def _features(self, X, slices):
+        parts = []
+        for s in slices:
+            n_ref = self.n_reference if self.n_reference is not None else s.stop - s.start
+            parts.append(sensor_window_features(X[s], windows=self.windows, n_reference=n_ref))
+        return np.vstack(parts)
+
+    def _student_scores(self, X, slices):
+        raw = self.student_.predict(self._features(X, slices))
+        return np.concatenate([rolling_median(raw[s], self.smoothing) for s in slices])
+
+    def decision_function(self, X, groups=None):
+        """Student score of each timestamp from the deployable sensors only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timestamps, n_deployable)
+        groups : array-like of shape (n_timestamps,), optional
+            Series ids (contiguous); window features never cross a series
+            boundary and each series is standardised on its own first
+            ``n_reference`` rows.
+
+        Returns
+        -------
+        ndarray of shape (n_timestamps,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=float, ensure_min_samples=2)
+        slices = _check_groups(groups, X.shape[0])
+        _check_n_reference(self.n_reference, slices)
+        return self._student_scores(X, slices)
+
+    def predict(self, X, groups=None):
+        """0/1 labels, ``1`` where the student score exceeds ``threshold_``."""
+        return (self.decision_function(X, groups=groups) > self.threshold_).astype(int)
+
+
+class DistilledDetector(_FeatureStudentMixin, BaseDetector):
+    """Unsupervised privileged distillation: a deployable-sensor student imitates a teacher's score.
+
+    For each training series (one, or several given by ``groups``) a clone of
+    ``teacher`` is fitted on the first ``n_reference`` rows (all rows when
+    None) of ``[X, X_priv]`` (``teacher_inputs="all"``) or of ``X`` alone
+    (``"deployable"``: the control), and scores every row of that series. The
+    student ``regressor`` learns these scores from
+    :func:`sensor_window_features` of ``X``. No labels are used.
+
+    Parameters
+    ----------
+    teacher : detector, default=None
+        Any lupi-ts detector; ``None`` means ``PCADetector()`` (T² + Q with
+        control limits, so the teacher's threshold is 0).
+    regressor : regressor, default=None
+        ``None`` means ``HistGradientBoostingRegressor(max_iter=200)`` seeded
+        with ``random_state``.
+    teacher_inputs : {"all", "deployable"}, default="all"
+        What the teacher sees. ``"deployable"`` is the control (no privileged
+        information reaches the student).
+    windows : sequence of int, default=(5, 20, 60)
+        Rolling windows of the student's features.
+    n_reference : int or None, default=None
+        Leading rows of each series taken as normal: teacher training rows and
+        the standardisation period of the features.
+    smoothing : int, default=5
+        Causal rolling median on the student's scores.
+    contamination : float in (0, 0.5] or None, default=None
+        None: the teacher's own threshold (its control limit), the natural
+        scale of an imitated score; a float: a quantile of the student's
+        training scores.
+    random_state : int or None, default=None
+        Seeds the default regressor.
+
+    Attributes
+    ----------
+    teachers_ : list of fitted teachers (one per training series)
+    teacher_scores_ : ndarray
+        The regression targets (teacher scores of the training rows).
+    student_ : fitted regressor
+    decision_scores_, threshold_, labels_
+
+    Examples
+    --------
+    >>> from lupi_ts.datasets import make_sensor_anomalies
+    >>> data = make_sensor_anomalies(n_series=1, n_steps=600, random_state=0)
+    >>> frame = data.files[data.names[0]]
+    >>> X, X_priv = frame[data.deployable].to_numpy(), frame[data.privileged].to_numpy()
+    >>> det = DistilledDetector(n_reference=300, random_state=0).fit(X, X_priv=X_priv)
+    >>> det.decision_function(X).shape
+    (600,)
+    """
+
+    def __init__(
+        self,
+        teacher=None,
+        regressor=None,
+        *,
+        teacher_inputs="all",
+        windows=(5, 20, 60),
+        n_reference=None,
+        smoothing=5,
+        contamination=None,
+        random_state=None,
+    ):
+        self.teacher = teacher
+        self.regressor = regressor
+        self.teacher_inputs = teacher_inputs
+        self.windows = windows
+        self.n_reference = n_reference
+        self.smoothing = smoothing
+        self.contamination = contamination
+        self.random_state = random_state
+
+    def _has_control_limit(self):
+        return True
+
+    def _control_limit(self):
+        return float(np.mean([t.threshold_ for t in self.teachers_]))
+
+    def fit(self, X, y=None, *, X_priv=None, groups=None):
+        """Fit one teacher per series and the student on all series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timestamps, n_deployable)
+        y : ignored (no labels are used)
+        X_priv : array-like of shape (n_timestamps, n_privileged), optional
+            Required for ``teacher_inputs="all"`` to carry privileged
+            information; when None the teacher sees ``X`` only (the control).
+        groups : array-like of shape (n_timestamps,), optional
+            Contiguous series ids (e.g. one per SKAB file).
+
+        Returns
+        -------
+        self
+        """
+        X, X_priv = self._validate_fit_input(X, X_priv, min_samples=3)
+        if self.teacher_inputs not in _TEACHER_INPUTS:
+            raise ValueError(
+                f"teacher_inputs must be one of {_TEACHER_INPUTS}; got {self.teacher_inputs!r}."
+            )
+        self.windows_ = _check_windows(self.windows)
+        _check_smoothing(self.smoothing)
+        check_contamination(self.contamination)
+        slices = _check_groups(groups, X.shape[0])
+        _check_n_reference(self.n_reference, slices)
+        teacher = PCADetector() if self.teacher is None else self.teacher
+        regressor = (
+            HistGradientBoostingRegressor(max_iter=200, random_state=self.random_state)
+            if self.regressor is None
+            else self.regressor
+        )
+        use_priv = self.teacher_inputs == "all" and X_priv is not None
+        full = np.hstack([X, X_priv]) if use_priv else X
+        self.teachers_, targets = [], []
+        for s in slices:
+            n_ref = self.n_reference if self.n_reference is not None else s.stop - s.start
+            t = clone(teacher).fit(full[s][:n_ref])
+            self.teachers_.append(t)
+            targets.append(t.decision_function(full[s]))
+        self.teacher_scores_ = np.concatenate(targets)
+        self.student_ = clone(regressor).fit(self._features(X, slices), self.teacher_scores_)
+        self._set_threshold(self._student_scores(X, slices))
+        return self
+
+
+class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
+    """Supervised privileged distillation with labels (generalized distillation).
+
+    A teacher classifier is fitted on window features of ``[X, X_priv]`` and
+    labels ``y``; its logits become soft labels ``sigmoid(z / temperature)``
+    mixed with the hard labels, ``(1 - imitation) * y + imitation * s``
+    (:func:`lupi_ts._distill.distillation_targets`). The student regressor
+    learns that target from features of ``X`` alone; its prediction is the
+    anomaly score.
+
+    Parameters
+    ----------
+    teacher : classifier, default=None
+        ``None`` means ``RandomForestClassifier(n_estimators=100,
+        min_samples_leaf=5)`` seeded with ``random_state``.
+    regressor : regressor, default=None
+        ``None`` means ``HistGradientBoostingRegressor(max_iter=200)``.
+    imitation : float in [0, 1], default=0.5
+    temperature : float > 0, default=1.0
+    windows, n_reference, smoothing, random_state
+        As in :class:`DistilledDetector`.
+    contamination : float in (0, 0.5] or None, default=None
+        None: threshold 0.5 on the student's score (a probability-like
+        target); a float: a quantile of the training scores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X_priv = rng.normal(size=(300, 1))
+    >>> X = X_priv + 0.5 * rng.normal(size=(300, 1))
+    >>> y = (X_priv[:, 0] > 1.0).astype(int)
+    >>> det = SupervisedDistilledDetector(random_state=0, windows=(2,)).fit(X, y, X_priv=X_priv)
+    >>> det.predict(X).shape
+    (300,)
+    """
+
+    def __init__(
+        self,
+        teacher=None,
+        regressor=None,
+        *,
+        imitation=0.5,
+        temperature=1.0,
+        windows=(5, 20, 60),
+        n_reference=None,
+        smoothing=1,
+        contamination=None,
+        random_state=None,
+    ):
+        self.teacher = teacher
+        self.regressor = regressor
+        self.imitation = imitation
+        self.temperature = temperature
+        self.windows = windows
+        self.n_reference = n_reference
+        self.smoothing = smoothing
+        self.contamination = contamination
+        self.random_state = random_state
+
+    def _has_control_limit(self):
+        return True
+
+    def _control_limit(self):
+        return 0.5
+
+    def fit(self, X, y, *, X_priv=None, groups=None):
+        """Fit the teacher on all sensors with labels, then the student on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timestamps, n_deployable)
+        y : array-like of 0/1 of shape (n_timestamps,)
+        X_priv : array-like of shape (n_timestamps, n_privileged), optional
+            When None the teacher sees ``X`` only.
+        groups : array-like, optional
+            Contiguous series ids.
+
+        Returns
+        -------
+        self
+        """
+        X, y = validate_data(self, X, y, dtype=float, ensure_min_samples=3)
+        if X_priv is not None:
+            X_priv = check_sensors(X_priv, name="X_priv")
+            if X_priv.shape[0] != X.shape[0]:
+                raise ValueError(
+                    "X and X_priv must have the same number of timestamps; got "
+                    f"{X.shape[0]} and {X_priv.shape[0]}."
+                )
+        y = np.asarray(y)
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError("y must contain 0/1 labels (1 = anomalous).")
+        y = y.astype(int)
+        if np.unique(y).size < 2:
+            raise ValueError("y must contain both classes (0 and 1) to train a teacher.")
+        imitation = check_imitation(self.imitation)
+        temperature = check_temperature(self.temperature)
+        self.windows_ = _check_windows(self.windows)
+        _check_smoothing(self.smoothing)
+        check_contamination(self.contamination)
+        slices = _check_groups(groups, X.shape[0])
+        _check_n_reference(self.n_reference, slices)
+        full = np.hstack([X, X_priv]) if X_priv is not None else X
+        teacher = (
+            RandomForestClassifier(
+                n_estimators=100, min_samples_leaf=5, random_state=self.random_state
+            )
+            if self.teacher is None
+            else self.teacher
+        )
+        regressor = (
+            HistGradientBoostingRegressor(max_iter=200, random_state=self.random_state)
+            if self.regressor is None
+            else self.regressor
+        )
+        full_features = self._features(full, slices)
+        self.teacher_ = clone(teacher).fit(full_features, y)
+        logits = teacher_logits(self.teacher_, full_features)
+        self.targets_ = distillation_targets(
+            y.astype(float), logits, imitation=imitation, temperature=temperature
+        )
+        self.student_ = clone(regressor).fit(self._features(X, slices), self.targets_)
+        self._set_threshold(self._student_scores(X, slices))
+        return self

@@ -1,0 +1,301 @@
+"""Measure compressed students: size, CPU latency and task metric, as a table and a plot.
+
+Each stage is measured the same way: parameters and nonzero weights; bytes of
+the state dict (raw and gzip) and of the exported TorchScript file (what a
+device loads); median CPU latency per window at batch 1 and batch 256, both
+for the eager module and for the exported file; and the task metric given by
+the caller. Latency uses one thread (the usual on-device setting, and far less
+noisy on a shared machine); per window means the call time divided by the batch.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ._export import export_model, load_exported
+from ._layers import (
+    check_module,
+    count_nonzero,
+    count_parameters,
+    import_torch,
+    serialized_bytes,
+)
+
+torch = import_torch()
+
+__all__ = [
+    "compression_report",
+    "format_markdown",
+    "measure_latency",
+    "plot_report",
+    "write_report",
+]
+
+#: Columns of a report row, in table order, with their headers.
+COLUMNS = {
+    "stage": "stage",
+    "parameters": "params",
+    "nonzero": "nonzero weights",
+    "state_bytes": "state bytes",
+    "gzip_bytes": "gzip bytes",
+    "file_bytes": "file bytes",
+    "size_ratio": "smaller (file)",
+    "eager_b1_us": "eager b1 µs",
+    "file_b1_us": "file b1 µs",
+    "eager_b256_us": "eager b256 µs/win",
+    "file_b256_us": "file b256 µs/win",
+    "speedup_b1": "b1 speed-up",
+    "metric": "metric",
+    "metric_delta": "Δ metric (points)",
+    "export_error": "file vs module max |Δ|",
+}
+
+
+def _batch(X, size):
+    x = X if isinstance(X, torch.Tensor) else torch.as_tensor(np.asarray(X, dtype=np.float32))
+    x = x.float()
+    reps = math.ceil(size / x.shape[0])
+    return x.repeat(reps, *([1] * (x.dim() - 1)))[:size].contiguous()
+
+
+def measure_latency(model, X, *, batch_sizes=(1, 256), repeats=15, min_time=0.02,
+                    num_threads=1):
+    """Median seconds per window of ``model(batch)`` for each batch size.
+
+    Parameters
+    ----------
+    model : callable
+        A torch module or a loaded TorchScript / torch.export module.
+    X : Tensor or array-like of shape (n_samples, ...)
+        Input windows; rows are repeated when a batch needs more.
+    batch_sizes : sequence of int, default=(1, 256)
+    repeats : int, default=15
+        Timed repetitions; the median is reported.
+    min_time : float, default=0.02
+        Seconds each repetition lasts at least (calls are looped to reach it).
+    num_threads : int, default=1
+        torch intra-op threads during the measurement (restored afterwards).
+
+    Returns
+    -------
+    dict
+        ``{batch_size: seconds per window}``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> lat = measure_latency(torch.nn.Linear(4, 1), torch.zeros(8, 4), batch_sizes=(1,),
+    ...                       repeats=3, min_time=0.001)
+    >>> sorted(lat) == [1] and lat[1] > 0
+    True
+    """
+    for name, value, low in (("repeats", repeats, 1), ("num_threads", num_threads, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(int(num_threads))
+    try:
+        result = {}
+        with torch.inference_mode():
+            for size in batch_sizes:
+                if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+                    raise ValueError(f"batch_sizes must hold integers >= 1; got {size!r}.")
+                xb = _batch(X, int(size))
+                for _ in range(3):  # warm-up: TorchScript profiles its first calls
+                    model(xb)
+                start, number = time.perf_counter(), 0
+                while time.perf_counter() - start < min_time:
+                    model(xb)
+                    number += 1
+                times = []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    for _ in range(number):
+                        model(xb)
+                    times.append((time.perf_counter() - start) / number)
+                result[int(size)] = statistics.median(times) / size
+        return result
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _describe(model, X, *, latency_kwargs, tmp):
+    path = Path(tmp) / "model.pt"
+    export_model(model, path, example_input=_batch(X, 2))
+    loaded = load_exported(path)
+    probe = _batch(X, min(256, len(X)))
+    with torch.inference_mode():
+        error = float((loaded(probe) - model(probe)).abs().max())
+    eager = measure_latency(model, X, **latency_kwargs)
+    exported = measure_latency(loaded, X, **latency_kwargs)
+    row = {
+        "parameters": count_parameters(model),
+        "nonzero": count_nonzero(model)[0],
+        "state_bytes": serialized_bytes(model),
+        "gzip_bytes": serialized_bytes(model, compress=True),
+        "file_bytes": os.path.getsize(path),
+        "export_error": error,
+    }
+    for b in latency_kwargs["batch_sizes"]:
+        row[f"eager_b{b}_us"] = eager[b] * 1e6
+        row[f"file_b{b}_us"] = exported[b] * 1e6
+    return row
+
+
+def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeats=15,
+                       min_time=0.02, num_threads=1):
+    """Measure every stage of a compression run (the first stage is the reference).
+
+    Parameters
+    ----------
+    stages : list of (str, torch.nn.Module)
+        E.g. the output of :meth:`CompressionPipeline.run`.
+    X : array-like of shape (n_samples, ...)
+        Input windows for the latency measurement and the export check.
+    evaluate : callable, optional
+        ``evaluate(module) -> float``, the task metric (accuracy, F1) in [0, 1].
+    batch_sizes, repeats, min_time, num_threads
+        See :func:`measure_latency`.
+
+    Returns
+    -------
+    list of dict
+        One row per stage with the keys of :data:`COLUMNS` (``speedup_b1`` is
+        the reference's eager batch-1 latency over the stage's exported-file
+        batch-1 latency; ``size_ratio`` the reference's file bytes over the
+        stage's; ``metric_delta`` in percentage points).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from lupi_ts.compress import quantize_dynamic
+    >>> net = torch.nn.Sequential(torch.nn.Linear(32, 64), torch.nn.ReLU(),
+    ...                           torch.nn.Linear(64, 1))
+    >>> rows = compression_report([("original", net), ("int8", quantize_dynamic(net))],
+    ...                           torch.zeros(4, 32), batch_sizes=(1,), repeats=2,
+    ...                           min_time=0.001)
+    >>> [r["stage"] for r in rows], rows[1]["state_bytes"] < rows[0]["state_bytes"]
+    (['original', 'int8'], True)
+    """
+    try:
+        stages = list(stages)
+    except TypeError:
+        raise ValueError("stages must be a list of (name, module) pairs.") from None
+    if not stages:
+        raise ValueError("stages must contain at least one (name, module) pair.")
+    latency_kwargs = {"batch_sizes": tuple(batch_sizes), "repeats": repeats,
+                      "min_time": min_time, "num_threads": num_threads}
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, stage in enumerate(stages):
+            if not (isinstance(stage, tuple) and len(stage) == 2):
+                raise ValueError(f"stages[{i}] must be a (name, module) pair; got {stage!r}.")
+            name, model = stage
+            check_module(model, f"stages[{i}] module")
+            row = {"stage": str(name)}
+            row.update(_describe(model.eval(), X, latency_kwargs=latency_kwargs, tmp=tmp))
+            row["metric"] = float(evaluate(model)) if evaluate is not None else float("nan")
+            rows.append(row)
+    ref = rows[0]
+    b1 = 1 if 1 in latency_kwargs["batch_sizes"] else latency_kwargs["batch_sizes"][0]
+    for row in rows:
+        row["size_ratio"] = ref["file_bytes"] / row["file_bytes"]
+        row["speedup_b1"] = ref[f"eager_b{b1}_us"] / row[f"file_b{b1}_us"]
+        row["metric_delta"] = 100.0 * (row["metric"] - ref["metric"])
+    return rows
+
+
+def _fmt(value):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, numbers.Integral):
+        return f"{value:,}"
+    if value != value:  # NaN
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1 or value == 0:
+        return f"{value:.2f}"
+    return f"{value:.2g}"
+
+
+def format_markdown(rows, columns=None):
+    """The rows as a markdown table (``columns``: keys of :data:`COLUMNS`, default all present).
+
+    Examples
+    --------
+    >>> print(format_markdown([{"stage": "a", "metric": 0.5}]))
+    | stage | metric |
+    |---|---|
+    | a | 0.50 |
+    """
+    if columns is None:
+        present = set().union(*(r.keys() for r in rows)) if rows else set()
+        columns = [c for c in COLUMNS if c in present]
+        columns += sorted(present - set(columns))
+    header = "| " + " | ".join(COLUMNS.get(c, c) for c in columns) + " |"
+    lines = [header, "|" + "---|" * len(columns)]
+    for r in rows:
+        lines.append("| " + " | ".join(_fmt(r.get(c, float("nan"))) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def plot_report(rows, path, *, title=None, metric_name="metric"):
+    """Plot the metric against the exported file size (log scale) and save a PNG.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    sizes = [r["file_bytes"] / 1024 for r in rows]
+    metrics = [r["metric"] for r in rows]
+    ax.plot(sizes, metrics, "o", color="tab:blue")
+    for r, x, y in zip(rows, sizes, metrics):
+        ax.annotate(r["stage"], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("exported file size (KiB, log scale)")
+    ax.set_ylabel(metric_name)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def write_report(rows, out_dir, name, *, title=None, metric_name="metric"):
+    """Write ``NAME.md`` (markdown table), ``NAME.csv`` and ``NAME.png`` under ``out_dir``.
+
+    Returns
+    -------
+    dict
+        ``{"markdown": path, "csv": path, "png": path}``.
+    """
+    import pandas as pd
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    md = out / f"{name}.md"
+    text = (f"# {title}\n\n" if title else "") + format_markdown(rows) + "\n"
+    md.write_text(text, encoding="utf-8")
+    csv = out / f"{name}.csv"
+    pd.DataFrame(rows).to_csv(csv, index=False)
+    png = plot_report(rows, out / f"{name}.png", title=title, metric_name=metric_name)
+    return {"markdown": md, "csv": csv, "png": png}

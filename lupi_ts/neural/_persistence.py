@@ -1,0 +1,178 @@
+"""Save and load fitted neural estimators without pickling objects.
+
+The file is a torch archive holding a JSON config (a string) and the state
+dicts of the fitted networks; :func:`load_estimator` reads it with
+``torch.load(..., weights_only=True)``, so loading a file can never run code,
+and rebuilds the networks from lupi-ts' own classes by name.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._torch import import_torch, resolve_device
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "save_estimator", "load_estimator"]
+
+FORMAT = "lupi-ts/neural-distillation"
+#: Bump when the layout changes; older readers then refuse the file clearly.
+FORMAT_VERSION = 1
+
+_MODULES = ("teacher", "student", "hint_regressor", "dropout")
+
+
+def _spec_to_json(spec, name):
+    from ._specs import network_config
+
+    torch = import_torch()
+    if isinstance(spec, torch.nn.Module):
+        return {"__network__": network_config(spec, name)}
+    return spec
+
+
+def _spec_from_json(spec):
+    from ._specs import network_from_config
+
+    if isinstance(spec, dict) and "__network__" in spec:
+        return network_from_config(spec["__network__"])
+    return spec
+
+
+def _classes_to_json(classes):
+    kind = classes.dtype.kind
+    if kind in "iub":
+        return {"dtype": classes.dtype.str, "values": [int(c) for c in classes]}
+    if kind == "f":
+        return {"dtype": classes.dtype.str, "values": [float(c) for c in classes]}
+    if kind == "U" or (kind == "O" and all(isinstance(c, str) for c in classes)):
+        return {"dtype": "str" if kind == "U" else "object", "values": [str(c) for c in classes]}
+    raise ValueError(
+        f"classes_ of dtype {classes.dtype} cannot be saved as JSON; use integer or string labels."
+    )
+
+
+def _classes_from_json(data):
+    if data["dtype"] == "str":
+        return np.asarray(data["values"], dtype=str)
+    if data["dtype"] == "object":
+        return np.asarray(data["values"], dtype=object)
+    return np.asarray(data["values"], dtype=np.dtype(data["dtype"]))
+
+
+def save_estimator(est, path):
+    """Write a fitted lupi-ts neural estimator to ``path`` (see the module docstring)."""
+    from .. import __version__
+    from ._specs import network_config
+
+    torch = import_torch()
+    check_is_fitted(est, "student_")
+    params = est.get_params(deep=False)
+    params["teacher"] = _spec_to_json(params["teacher"], "teacher")
+    params["student"] = _spec_to_json(params["student"], "student")
+    if not (params["random_state"] is None or isinstance(params["random_state"], int)):
+        params["random_state"] = None  # a RandomState object is not JSON; it was used up
+    if not isinstance(params["device"], str):
+        params["device"] = str(params["device"])
+    fitted = {
+        "n_features_in_": int(est.n_features_in_),
+        "input_shape_": list(est.input_shape_),
+        "priv_shape_": list(est.priv_shape_),
+        "n_outputs_": int(est.n_outputs_),
+        "n_epochs_": int(est.n_epochs_),
+        "history_": est.history_,
+    }
+    if hasattr(est, "feature_names_in_"):
+        fitted["feature_names_in_"] = [str(f) for f in est.feature_names_in_]
+    if hasattr(est, "classes_"):
+        fitted["classes_"] = _classes_to_json(est.classes_)
+    if hasattr(est, "y_mean_"):
+        fitted["y_mean_"] = [float(v) for v in est.y_mean_]
+        fitted["y_scale_"] = [float(v) for v in est.y_scale_]
+        fitted["y_1d"] = bool(est._y_1d)
+    networks, states = {}, {}
+    for name in _MODULES:
+        module = getattr(est, f"{name}_")
+        if module is None:
+            networks[name] = None
+            continue
+        networks[name] = network_config(module, f"{name}_")
+        states[name] = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "lupi_ts_version": __version__,
+        "estimator": type(est).__name__,
+        "params": params,
+        "fitted": fitted,
+        "networks": networks,
+    }
+    torch.save({"config": json.dumps(config), "state": states}, path)
+
+
+def load_estimator(cls, path):
+    """Read a file written by :func:`save_estimator` as an instance of ``cls``."""
+    from ._specs import network_from_config
+
+    torch = import_torch()
+    try:
+        archive = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # not a torch archive, or one holding arbitrary objects
+        raise ValueError(
+            f"{path} is not a lupi-ts neural estimator file (it cannot be read with "
+            f"weights_only=True): {exc}"
+        ) from exc
+    if not isinstance(archive, dict) or not isinstance(archive.get("config"), str):
+        raise ValueError(f"{path} is not a lupi-ts neural estimator file (no JSON config).")
+    config = json.loads(archive["config"])
+    if config.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a lupi-ts neural estimator file (format "
+                         f"{config.get('format')!r}).")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} was written in format version {config.get('format_version')!r} (lupi-ts "
+            f"{config.get('lupi_ts_version')}); this lupi-ts reads version {FORMAT_VERSION} "
+            "only. Re-fit the model, or load it with the lupi-ts version that saved it."
+        )
+    if config.get("estimator") != cls.__name__:
+        raise ValueError(
+            f"{path} holds a {config.get('estimator')}; load it with "
+            f"{config.get('estimator')}.load, not {cls.__name__}.load."
+        )
+    params = dict(config["params"])
+    params["teacher"] = _spec_from_json(params["teacher"])
+    params["student"] = _spec_from_json(params["student"])
+    est = cls(**params)
+    fitted = config["fitted"]
+    est.n_features_in_ = fitted["n_features_in_"]
+    est.input_shape_ = tuple(fitted["input_shape_"])
+    est.priv_shape_ = tuple(fitted["priv_shape_"])
+    est.n_outputs_ = fitted["n_outputs_"]
+    est.n_epochs_ = fitted["n_epochs_"]
+    est.history_ = fitted["history_"]
+    if "feature_names_in_" in fitted:
+        est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    if "classes_" in fitted:
+        est.classes_ = _classes_from_json(fitted["classes_"])
+    if "y_mean_" in fitted:
+        est.y_mean_ = np.asarray(fitted["y_mean_"])
+        est.y_scale_ = np.asarray(fitted["y_scale_"])
+        est._y_1d = fitted["y_1d"]
+    try:
+        device = resolve_device(params["device"])
+    except ValueError:  # saved on a GPU machine, loaded on one without: run on CPU
+        device = torch.device("cpu")
+    est._device_ = device
+    for name in _MODULES:
+        net_config = config["networks"][name]
+        module = None
+        if net_config is not None:
+            module = network_from_config(net_config)
+            module.load_state_dict(archive["state"][name])
+            module.to(device).eval()
+        setattr(est, f"{name}_", module)
+    return est
