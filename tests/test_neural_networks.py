@@ -25,6 +25,15 @@ from lupi_ts.neural import (  # noqa: E402
 N, LENGTH, CHANNELS = 5, 7, 3
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # Tiny networks: one thread avoids oversubscription on a shared 2-core runner.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _predictors():
     return [
         MLP(LENGTH * CHANNELS, 2, hidden=(6, 4)),

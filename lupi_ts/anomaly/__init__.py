@@ -6,6 +6,7 @@ timestamp, higher = more anomalous), ``predict(X)`` (0/1 by ``threshold_``),
 ``decision_scores_`` and ``labels_``. Thresholds come from training data only.
 """
 
+from ._autoencoders import AutoencoderDetector
 from ._base import BaseDetector, check_sensors
 from ._features import sensor_window_features
 from ._isolation_forest import IsolationForestDetector
@@ -22,6 +23,7 @@ from ._privileged import DistilledDetector, SupervisedDistilledDetector
 
 __all__ = [
     "NAB_PROFILES",
+    "AutoencoderDetector",
     "BaseDetector",
     "DistilledDetector",
     "IsolationForestDetector",

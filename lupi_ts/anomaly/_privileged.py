@@ -154,11 +154,12 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
 
     Examples
     --------
+    >>> from sklearn.linear_model import Ridge
     >>> from lupi_ts.datasets import make_sensor_anomalies
     >>> data = make_sensor_anomalies(n_series=1, n_steps=600, random_state=0)
     >>> frame = data.files[data.names[0]]
     >>> X, X_priv = frame[data.deployable].to_numpy(), frame[data.privileged].to_numpy()
-    >>> det = DistilledDetector(n_reference=300, random_state=0).fit(X, X_priv=X_priv)
+    >>> det = DistilledDetector(regressor=Ridge(), n_reference=400).fit(X, X_priv=X_priv)
     >>> det.decision_function(X).shape
     (600,)
     """
@@ -265,12 +266,13 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
     Examples
     --------
     >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
     >>> rng = np.random.default_rng(0)
     >>> X_priv = rng.normal(size=(300, 1))
     >>> X = X_priv + 0.5 * rng.normal(size=(300, 1))
     >>> y = (X_priv[:, 0] > 1.0).astype(int)
-    >>> det = SupervisedDistilledDetector(random_state=0, windows=(2,)).fit(X, y, X_priv=X_priv)
-    >>> det.predict(X).shape
+    >>> det = SupervisedDistilledDetector(regressor=Ridge(), windows=(2,), random_state=0)
+    >>> det.fit(X, y, X_priv=X_priv).predict(X).shape
     (300,)
     """
 

@@ -131,7 +131,7 @@ def count_parameters(module):
         own = list(m.parameters(recurse=False))
         if own:
             total += sum(p.numel() for p in own)
-        elif type(m).__module__.startswith("torch.ao.nn.quantized"):
+        elif ".quantized" in type(m).__module__:  # torch.ao.nn.(intrinsic.)quantized
             total += _quantized_weight_count(m)
     return total
 

@@ -133,10 +133,10 @@ def make_sensor_anomalies(
 
     def run(n, rs):
         h = np.zeros((n, 2))
-        e = rs.normal(scale=np.sqrt(1 - 0.98**2), size=(n, 2))
+        e = rs.normal(scale=np.sqrt(1 - 0.9**2), size=(n, 2))
         h[0] = rs.normal(size=2)
         for t in range(1, n):
-            h[t] = 0.98 * h[t - 1] + e[t]
+            h[t] = 0.9 * h[t - 1] + e[t]
         return h
 
     files, types = {}, []
@@ -152,17 +152,17 @@ def make_sensor_anomalies(
         extra_dep = np.zeros((n_steps, len(DEPLOYABLE)))
         extra_priv = np.zeros((n_steps, len(PRIVILEGED)))
         if kind == "shift":
-            h_anom[seg, int(rng.randint(2))] += 2.5 * magnitude
+            h_anom[seg, int(rng.randint(2))] += 5.0 * magnitude
         elif kind == "drift":
-            h_anom[seg, int(rng.randint(2))] += 4.0 * magnitude * ramp
+            h_anom[seg, int(rng.randint(2))] += 7.0 * magnitude * ramp
         elif kind == "decoupling":
             k = int(rng.randint(len(PRIVILEGED)))
             extra_priv[seg, k] = -load_priv[k] @ h[seg].T + 1.5 * magnitude * rng.normal(
                 scale=0.3, size=length
-            ).cumsum().clip(-3, 3) / 3 + 1.0 * magnitude
+            ).cumsum().clip(-3, 3) / 3 + 2.0 * magnitude
         else:  # vibration
-            extra_dep[seg] = rng.normal(scale=1.0 * magnitude, size=(length, len(DEPLOYABLE)))
-            extra_priv[seg, int(rng.randint(len(PRIVILEGED)))] += 1.0 * magnitude
+            extra_dep[seg] = rng.normal(scale=1.5 * magnitude, size=(length, len(DEPLOYABLE)))
+            extra_priv[seg, int(rng.randint(len(PRIVILEGED)))] += 2.0 * magnitude
         priv = h_anom @ load_priv.T + extra_priv
         priv += rng.normal(scale=noise_priv, size=priv.shape)
         dep = h_anom @ load_dep.T + extra_dep
@@ -200,8 +200,8 @@ def make_sensor_anomalies(
         files=files,
         names=list(files),
         sensors=DEPLOYABLE + PRIVILEGED,
-        deployable=DEPLOYABLE,
-        privileged=PRIVILEGED,
+        deployable=list(DEPLOYABLE),
+        privileged=list(PRIVILEGED),
         anomaly_types=types,
         anomaly_free=anomaly_free,
         path=None,

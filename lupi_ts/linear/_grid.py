@@ -49,6 +49,8 @@ _DAMPING = 1e-10
 # Coordinate-descent sweeps per proximal Newton step: inexact inner solves are
 # enough (the outer line search keeps descent) and bound the Python-loop cost.
 _MAX_SWEEPS = 200
+# Inner l1 problems are solved to this fraction of the outer optimality measure.
+_INNER = 0.1
 _CHECKS = frozenset({0, 1, 2, 4, 6, 9, 13, 18, 25, 35, 50, 70, 100, 140})
 
 
@@ -89,7 +91,9 @@ class LogisticGridResult:
             raise ValueError(
                 f"X has {X.shape[1]} features, but the grid was fitted with {self.coef.shape[2]}."
             )
-        return np.einsum("nj,ckj->nck", X, self.coef) + self.intercept[None, :, :]
+        n_c, n_t, d = self.coef.shape
+        Z = X @ self.coef.reshape(n_c * n_t, d).T  # one GEMM for all problems
+        return Z.reshape(X.shape[0], n_c, n_t) + self.intercept[None, :, :]
 
     def predict_proba(self, X):
         """Probability of class 1 for every problem: shape (n_samples, n_Cs, n_targets)."""
@@ -106,7 +110,9 @@ class LogisticGridResult:
 def _check_X(X, *, name):
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features); got shape {X.shape}.")
+        raise ValueError(
+            f"{name} must be a 2-D array (n_samples, n_features); got shape {X.shape}."
+        )
     if X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"{name} must have at least one sample and one feature; got {X.shape}.")
     if not np.all(np.isfinite(X)):
@@ -140,8 +146,8 @@ def fit_logistic_grid(
         Design matrix shared by all problems.
     targets : array-like of shape (n_samples,) or (n_samples, n_targets)
         Targets in [0, 1]: hard 0/1 labels or soft labels, one column per problem.
-    penalty : {"l2", "l1", "elasticnet", "none"}, default="l2"
-        Penalty on the weights (never on the intercept).
+    penalty : {"l2", "l1", "elasticnet", "none"} or None, default="l2"
+        Penalty on the weights (never on the intercept); None means "none".
     Cs : float or sequence of float, default=(1.0,)
         Inverse regularisation strengths, positive; ignored (one unpenalised fit
         per target, reported as ``Cs=[inf]``) for ``penalty="none"``.
@@ -202,6 +208,8 @@ def fit_logistic_grid(
         raise ValueError("targets must have at least one column.")
     if not np.all(np.isfinite(S)) or S.min() < 0.0 or S.max() > 1.0:
         raise ValueError("targets must be finite values in [0, 1] (labels or probabilities).")
+    if penalty is None:  # SoftLabelLogisticRegression's spelling of "none"
+        penalty = "none"
     if penalty not in _PENALTIES:
         raise ValueError(f"penalty must be one of {_PENALTIES}; got {penalty!r}.")
     if penalty == "elasticnet":
@@ -238,9 +246,11 @@ def fit_logistic_grid(
     alpha = np.repeat(1.0 / (Cs * n), n_t)  # penalty scale per problem, 0 for "none"
     if penalty == "none":
         alpha[:] = 0.0
-    l1 = {"l1": 1.0, "elasticnet": l1_ratio}.get(penalty, 0.0) * alpha
-    l2 = {"l2": 1.0, "elasticnet": None if l1_ratio is None else 1.0 - l1_ratio}.get(penalty, 0.0)
-    l2 = (l2 or 0.0) * alpha
+    if penalty == "elasticnet":
+        l1_share, l2_share = l1_ratio, 1.0 - l1_ratio
+    else:
+        l1_share, l2_share = float(penalty == "l1"), float(penalty == "l2")
+    l1, l2 = l1_share * alpha, l2_share * alpha
     pen_mask = np.ones(p)
     if fit_intercept:
         pen_mask[-1] = 0.0
@@ -362,101 +372,30 @@ def _pseudo_gradient(W, grad, a):
     )
 
 
-def _orthant_newton(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter):
-    """Orthant-wise Newton for l1: Newton on the free set, projected onto the orthant.
-
-    Every iteration is one batched Hessian and one batched solve (as for l2), so
-    it is much cheaper than coordinate descent on correlated features. Problems
-    whose line search stalls (rare sign-pattern cycling) are finished by the
-    proximal Newton solver, which is slower but always converges.
-    """
-    n, p = Xa.shape
-    B = W.shape[1]
-    n_iter = np.zeros(B, dtype=int)
-    converged = np.zeros(B, dtype=bool)
-    stalled = np.zeros(B, dtype=bool)
-    active = np.arange(B)
-    penalised = pen_mask > 0
-    eye = np.eye(p)
-    for _ in range(max_iter):
-        Wa, Ta, l1a, l2a = W[:, active], T[:, active], l1[active], l2[active]
-        value, grad, curv = _smooth_parts(Xa, Ta, Wa, l2a, pen_mask)
-        a = l1a[None, :] * pen_mask[:, None]
-        pg = _pseudo_gradient(Wa, grad, a)
-        done = np.abs(pg).max(axis=0) <= tol
-        converged[active[done]] = True
-        keep = ~done
-        if not keep.any():
-            active = active[:0]
-            break
-        active, Wa, Ta, l1a, l2a = active[keep], Wa[:, keep], Ta[:, keep], l1a[keep], l2a[keep]
-        value, grad, curv, pg, a = value[keep], grad[:, keep], curv[:, keep], pg[:, keep], a[:, keep]
-        free = (Wa != 0) | (pg != 0)  # (p, B)
-        H = _hessians(XX, curv, l2a, pen_mask, p, n)
-        fT = free.T.astype(float)
-        H = H * fT[:, :, None] * fT[:, None, :] + (1.0 - fT)[:, :, None] * eye
-        step = -np.linalg.solve(H, (pg * free).T[:, :, None])[:, :, 0].T
-        # Keep only coordinates that descend along the pseudo-gradient (OWL-QN rule).
-        step[step * pg > 0] = 0.0
-        orthant = np.where(Wa != 0, np.sign(Wa), -np.sign(pg))
-        F = value + np.einsum("jb,j->b", np.abs(Wa), pen_mask) * l1a
-        t = np.ones(active.size)
-        todo = np.arange(active.size)
-        W_new = Wa + step
-        for _ls in range(30):
-            Wt = W_new[:, todo]
-            cross = (np.sign(Wt) != orthant[:, todo]) & penalised[:, None]
-            Wt[cross] = 0.0
-            W_new[:, todo] = Wt
-            trial = _smooth_value(Xa, Ta[:, todo], Wt, l2a[todo], pen_mask)
-            trial += np.einsum("jb,j->b", np.abs(Wt), pen_mask) * l1a[todo]
-            bound = F[todo] + _ARMIJO * np.einsum("jb,jb->b", pg[:, todo], Wt - Wa[:, todo])
-            ok = trial <= bound
-            todo = todo[~ok]
-            if todo.size == 0:
-                break
-            t[todo] *= 0.5
-            W_new[:, todo] = Wa[:, todo] + t[todo] * step[:, todo]
-        else:
-            # No sufficient decrease even for tiny steps: hand these problems over.
-            W_new[:, todo] = Wa[:, todo]
-            stalled[active[todo]] = True
-        W[:, active] = W_new
-        n_iter[active] += 1
-        go_on = ~stalled[active]
-        active = active[go_on]
-        if active.size == 0:
-            break
-    rest = np.flatnonzero(~converged)
-    if rest.size:
-        Wr = W[:, rest]
-        extra, conv = _prox_newton(
-            Xa, XX, T[:, rest], Wr, l1[rest], l2[rest], pen_mask, tol, max_iter
-        )
-        W[:, rest] = Wr
-        n_iter[rest] += extra
-        converged[rest] = conv
-    return n_iter, converged
-
-
 def _model_value(H, grad, D, Wa, a):
     """l1 quadratic model g'd + d'Hd/2 + a|w + d|_1 per problem (H feature-major)."""
     HD = np.einsum("ijb,jb->ib", H, D)
     return np.einsum("jb,jb->b", grad + 0.5 * HD, D) + np.einsum("jb,jb->b", a, np.abs(Wa + D))
 
 
-def _support_solve(H, grad, Wa, D, a, pen_mask):
-    """Minimiser of the l1 quadratic model on the support and signs of ``Wa + D``.
+def _support_solve(H, grad, Wa, D, a, pen_mask, HD=None):
+    """Minimiser of the l1 quadratic model on a guessed support and signs.
 
-    Coordinates whose sign flips in the solution are set to zero (a projection
-    onto the guessed orthant), so the result is always a feasible guess; the
-    caller keeps it only where it lowers the model.
+    The guess is the support and signs of ``Wa + D`` plus the zero coordinates
+    that violate the optimality conditions at ``D`` (entering with the sign that
+    lowers the model). Coordinates whose sign flips in the solution are set to
+    zero (a projection onto the guessed orthant), so the result is always a
+    feasible point; the caller keeps it only where it lowers the model.
     """
     p = H.shape[0]
     V = Wa + D
     penalised = (pen_mask > 0)[:, None]
-    free = (V != 0) | ~penalised  # (p, B)
-    signs = np.where(penalised, np.sign(V), 0.0)
+    if HD is None:
+        HD = np.einsum("ijb,jb->ib", H, D)
+    mg = grad + HD
+    enter = (V == 0) & penalised & (np.abs(mg) > a)
+    free = (V != 0) | ~penalised | enter  # (p, B)
+    signs = np.where(penalised, np.where(enter, -np.sign(mg), np.sign(V)), 0.0)
     fT = free.T.astype(float)  # (B, p)
     Hb = H.transpose(2, 0, 1)  # (B, p, p)
     fixed = -Wa * ~free  # steps of the coordinates held at zero
@@ -469,50 +408,59 @@ def _support_solve(H, grad, Wa, D, a, pen_mask):
 
 
 def _lasso_quadratic(H, Hdiag, grad, Wa, a, pen_mask, inner_tol):
-    """min_d g'd + d'Hd/2 + a|w + d|_1 for a batch: coordinate descent plus support solves.
+    """min_d g'd + d'Hd/2 + a|w + d|_1 for a batch of problems.
 
-    Cyclic coordinate descent finds the support and signs quickly but converges
-    slowly on correlated features; every few sweeps the quadratic is solved on the
-    current support (one batched linear solve) and the iterate jumps there when
-    that lowers the model. A problem leaves once the minimum-norm subgradient of
-    its model is below ``inner_tol``.
+    Cyclic coordinate descent (one coordinate of all problems at a time) finds
+    the support and signs quickly but converges slowly on correlated features;
+    at a few sweeps the quadratic is also solved exactly on the current support
+    (one batched linear solve) and the iterate jumps there where that lowers
+    the model. A problem leaves once the minimum-norm subgradient of its model
+    is below ``inner_tol``.
     """
     p, nb = grad.shape
     D = np.zeros((p, nb))
     idx = np.arange(nb)
-    Hs, Hd, gs, Ws, As, tols = H, Hdiag, grad, Wa, a, inner_tol
-    Ds = np.zeros((p, nb))
-    HD = np.zeros((p, nb))
-    checks = _CHECKS
+    # The loop state is the new point V = w + d and the model gradient
+    # G = g + H d, so that one coordinate update is a handful of vector operations.
+    Hs, Ws, As, tols, gs = H, Wa, a, inner_tol, grad
+    inv_h = 1.0 / Hdiag
+    thr = a * inv_h
+    V = Wa.copy()
+    G = grad.copy()
+    penalised = [bool(m) for m in pen_mask]
+
+    def leave(finished):
+        nonlocal idx, Hs, Ws, As, tols, gs, inv_h, thr, V, G
+        D[:, idx[finished]] = V[:, finished] - Ws[:, finished]
+        keep = ~finished
+        idx = idx[keep]
+        Hs, Ws, As, tols, gs = Hs[:, :, keep], Ws[:, keep], As[:, keep], tols[keep], gs[:, keep]
+        inv_h, thr, V, G = inv_h[:, keep], thr[:, keep], V[:, keep], G[:, keep]
+        return idx.size == 0
+
     for sweep in range(_MAX_SWEEPS):
         for j in range(p):
-            wj = Ws[j] + Ds[j]
-            z = wj - (gs[j] + HD[j]) / Hd[j]
-            new = _soft_threshold(z, As[j] / Hd[j]) if pen_mask[j] else z
-            delta = new - wj
-            if not delta.any():
-                continue
-            Ds[j] += delta
-            HD += Hs[:, j, :] * delta
-        if sweep in checks:
-            for _ in range(2):  # a second solve settles most sign flips of the first
-                cand = _support_solve(Hs, gs, Ws, Ds, As, pen_mask)
-                better = _model_value(Hs, gs, cand, Ws, As) < _model_value(Hs, gs, Ds, Ws, As)
-                if not better.any():
-                    break
-                Ds[:, better] = cand[:, better]
-                HD[:, better] = np.einsum("ijb,jb->ib", Hs[:, :, better], cand[:, better])
-        sub = _pseudo_gradient(Ws + Ds, gs + HD, As)
+            vj = V[j]
+            z = vj - G[j] * inv_h[j]
+            if penalised[j]:
+                z -= np.clip(z, -thr[j], thr[j])  # soft threshold
+            delta = z - vj
+            V[j] = z
+            G += Hs[:, j, :] * delta
+        if sweep in _CHECKS:
+            Ds = V - Ws
+            cand = _support_solve(Hs, gs, Ws, Ds, As, pen_mask, G - gs)
+            better = _model_value(Hs, gs, cand, Ws, As) < _model_value(Hs, gs, Ds, Ws, As)
+            if better.any():
+                V[:, better] = Ws[:, better] + cand[:, better]
+                G[:, better] = gs[:, better] + np.einsum(
+                    "ijb,jb->ib", Hs[:, :, better], cand[:, better]
+                )
+        sub = _pseudo_gradient(V, G, As)
         finished = np.abs(sub).max(axis=0) <= tols
-        if finished.any():
-            D[:, idx[finished]] = Ds[:, finished]
-            keep = ~finished
-            if not keep.any():
-                return D
-            idx = idx[keep]
-            Hs, Hd, gs, Ws, As = Hs[:, :, keep], Hd[:, keep], gs[:, keep], Ws[:, keep], As[:, keep]
-            Ds, HD, tols = Ds[:, keep], HD[:, keep], tols[keep]
-    D[:, idx] = Ds
+        if finished.any() and leave(finished):
+            return D
+    D[:, idx] = V - Ws
     return D
 
 
@@ -539,7 +487,7 @@ def _prox_newton(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter):
         H = np.ascontiguousarray(_hessians(XX, curv, l2a, pen_mask, p, n).transpose(1, 2, 0))
         Hdiag = np.einsum("jjb->jb", H).copy()
         a = l1a[None, :] * pen_mask[:, None]  # (p, B) thresholds
-        D = _lasso_quadratic(H, Hdiag, grad, Wa, a, pen_mask, np.maximum(0.1 * opt, 0.1 * tol))
+        D = _lasso_quadratic(H, Hdiag, grad, Wa, a, pen_mask, np.maximum(_INNER * opt, 0.1 * tol))
         # Backtracking on the exact composite objective.
         l1_now = np.einsum("jb,j->b", np.abs(Wa), pen_mask) * l1a
         F = value + l1_now

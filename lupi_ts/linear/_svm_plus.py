@@ -38,7 +38,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.svm import SVC
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._validation import check_privileged
 
 __all__ = ["SVMPlusClassifier"]
 
@@ -76,8 +78,18 @@ def _resolve_kernel_gamma(gamma, X, name):
 
 
 def _kernel(X, Y, kernel, gamma, degree, coef0):
+    """Kernel matrix ``k(X_i, Y_j)``; the RBF is written out so that the big training
+    matrices cost one matrix product and in-place elementwise passes."""
     if kernel == "linear":
         return X @ Y.T
+    if kernel == "rbf":
+        sq = X @ Y.T
+        sq *= -2.0
+        sq += np.einsum("ij,ij->i", X, X)[:, None]
+        sq += np.einsum("ij,ij->i", Y, Y)[None, :]
+        np.maximum(sq, 0.0, out=sq)
+        sq *= -gamma
+        return np.exp(sq, out=sq)
     return pairwise_kernels(
         X, Y, metric=kernel, filter_params=True, gamma=gamma, degree=degree, coef0=coef0
     )
@@ -107,6 +119,14 @@ def _level(g, free, lo, hi):
     return float(lo if np.isfinite(lo) else hi)
 
 
+def _sparse_matvec(K, v):
+    """``K @ v`` for symmetric ``K``, reading only the rows where ``v`` is non-zero."""
+    idx = np.flatnonzero(v)
+    if idx.size > K.shape[0] // 4:
+        return K @ v
+    return v[idx] @ K[idx]
+
+
 class _State:
     """Iterate of the SVM+ dual with the cached products its gradient needs.
 
@@ -120,15 +140,15 @@ class _State:
         self.pos = y > 0
         self.neg = ~self.pos
         self.alpha, self.beta = alpha, beta
+        self.K_priv_rowsum = K_priv.sum(axis=1)
         self.refresh()
 
     def refresh(self):
         """Recompute the cached products from scratch (O(n * n_nonzero))."""
-        a_idx = np.flatnonzero(self.alpha)
-        self.f = self.K[:, a_idx] @ (self.y[a_idx] * self.alpha[a_idx])
-        s = self.alpha + self.beta - self.C
-        s_idx = np.flatnonzero(s)
-        self.F = self.inv_gamma * (self.K_priv[:, s_idx] @ s[s_idx])
+        self.f = _sparse_matvec(self.K, self.y * self.alpha)
+        self.F = self.inv_gamma * (
+            _sparse_matvec(self.K_priv, self.alpha + self.beta) - self.C * self.K_priv_rowsum
+        )
 
     def gradients(self):
         return self.y * self.f + self.F - 1.0, self.F
@@ -283,14 +303,14 @@ def _face_solution(state, a_idx, b_idx):
     # A tiny ridge keeps singular faces (low-rank kernels) solvable; the KKT check and the
     # SMO that follows absorb the resulting O(ridge) error.
     M[np.diag_indices(na + nb)] += 1e-10 * max(1.0, float(np.max(np.diag(Q))))
-    M[: na + nb, na + nb :] = -A.T
+    M[: na + nb, na + nb :] = A.T  # symmetric, so the multipliers come out negated
     M[na + nb :, : na + nb] = A
     rhs = np.concatenate([-p, rhs_c])
     try:
-        sol = scipy.linalg.solve(M, rhs, check_finite=False)
+        sol = scipy.linalg.solve(M, rhs, check_finite=False, assume_a="sym")
     except (scipy.linalg.LinAlgError, ValueError):
         sol = scipy.linalg.lstsq(M, rhs, check_finite=False)[0]
-    lam = sol[na + nb :]
+    lam = -sol[na + nb :]
     lam = (lam[0], lam[1]) if m == 2 else (None, lam[0])
     return sol[:na], sol[na : na + nb], lam
 
@@ -371,6 +391,34 @@ def _active_set(state, *, tol, max_solves=100):
     return max_solves
 
 
+def _newton_on_support(state, *, max_solves=10):
+    """Exact minimisation on the face spanned by the current positive variables.
+
+    Solves the equality-constrained problem on the support; where the solution would make
+    variables negative, the iterate moves towards it until the first one reaches zero
+    (which leaves the support) and the smaller face is solved again. Every move lowers
+    the objective. Returns the number of solves.
+    """
+    a_free = np.flatnonzero(state.alpha > 0)
+    b_free = np.flatnonzero(state.beta > 0)
+    tiny = 1e-14 * state.y.shape[0] * state.C
+    for solves in range(1, max_solves + 1):
+        u_a, u_b, _ = _face_solution(state, a_free, b_free)
+        if np.all(u_a >= 0) and np.all(u_b >= 0):
+            _set(state, a_free, u_a, b_free, u_b)
+            return solves
+        v = np.concatenate([state.alpha[a_free], state.beta[b_free]])
+        d = np.concatenate([u_a, u_b]) - v
+        neg = d < 0
+        tau = min(1.0, float(np.min(-v[neg] / d[neg])))
+        v = v + tau * d
+        v[v <= tiny] = 0.0
+        na = a_free.size
+        _set(state, a_free, v[:na], b_free, v[na:])
+        a_free, b_free = a_free[v[:na] > 0], b_free[v[na:] > 0]
+    return max_solves
+
+
 def _set(state, a_idx, a_val, b_idx, b_val):
     """Set the iterate to ``alpha[a_idx] = a_val``, ``beta[b_idx] = b_val``, zero elsewhere."""
     state.alpha[:] = 0.0
@@ -416,8 +464,10 @@ def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None
     alpha[np.flatnonzero(pos)[0]] = 0.5 * n * C
     alpha[np.flatnonzero(~pos)[0]] = 0.5 * n * C
     state = _State(K, K_priv, y, C, gamma_priv, alpha, np.zeros(n))
-    state.K_priv_rowsum = K_priv.sum(axis=1)
-    rounds = _active_set(state, tol=tol, max_solves=max(100, n // 2))
+    # Newton steps on faces do the bulk of the work: SMO alone converges slowly here,
+    # because the alphas of SVM+ have no upper bound, so many stay free, coupled through K
+    # and K*. SMO then removes whatever KKT violation is left.
+    rounds = _active_set(state, tol=tol, max_solves=max(300, n // 4))
     steps, converged = _smo(state, tol=tol, max_iter=max_iter)
     alpha, beta, F = state.alpha, state.beta, state.F
     g_a, g_b = state.gradients()
@@ -443,16 +493,6 @@ def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None
         "n_iter": rounds + steps,
         "converged": converged,
     }
-
-
-def _check_X_priv(X_priv, n_samples):
-    X_priv = check_array(X_priv, dtype=np.float64, input_name="X_priv")
-    if X_priv.shape[0] != n_samples:
-        raise ValueError(
-            f"X_priv must have one row per sample of X: X has {n_samples} rows, "
-            f"X_priv has {X_priv.shape[0]}."
-        )
-    return X_priv
 
 
 class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
@@ -619,7 +659,7 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
         self.gamma_ = _resolve_kernel_gamma(self.gamma, X, "gamma")
         K = _kernel(X, X, self.kernel, self.gamma_, self.degree, self.coef0)
         if privileged:
-            X_priv = _check_X_priv(X_priv, X.shape[0])
+            X_priv = check_privileged(X_priv, X.shape[0], dtype=np.float64)
             self.kernel_gamma_priv_ = _resolve_kernel_gamma(
                 self.kernel_gamma_priv, X_priv, "kernel_gamma_priv"
             )

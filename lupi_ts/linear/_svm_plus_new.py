@@ -38,7 +38,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.svm import SVC
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._validation import check_privileged
 
 __all__ = ["SVMPlusClassifier"]
 
@@ -76,8 +78,18 @@ def _resolve_kernel_gamma(gamma, X, name):
 
 
 def _kernel(X, Y, kernel, gamma, degree, coef0):
+    """Kernel matrix ``k(X_i, Y_j)``; the RBF is written out so that the big training
+    matrices cost one matrix product and in-place elementwise passes."""
     if kernel == "linear":
         return X @ Y.T
+    if kernel == "rbf":
+        sq = X @ Y.T
+        sq *= -2.0
+        sq += np.einsum("ij,ij->i", X, X)[:, None]
+        sq += np.einsum("ij,ij->i", Y, Y)[None, :]
+        np.maximum(sq, 0.0, out=sq)
+        sq *= -gamma
+        return np.exp(sq, out=sq)
     return pairwise_kernels(
         X, Y, metric=kernel, filter_params=True, gamma=gamma, degree=degree, coef0=coef0
     )
@@ -452,17 +464,11 @@ def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None
     alpha[np.flatnonzero(pos)[0]] = 0.5 * n * C
     alpha[np.flatnonzero(~pos)[0]] = 0.5 * n * C
     state = _State(K, K_priv, y, C, gamma_priv, alpha, np.zeros(n))
-    # Alternate SMO sweeps, which find which variables are positive, with Newton solves on
-    # that support, which SMO alone converges to only slowly (the alphas of SVM+ have no
-    # upper bound, so many stay free and are coupled through K and K*).
-    steps, rounds, converged = 0, 0, False
-    chunk = max(50, n // 2)
-    while steps < max_iter:
-        rounds += _newton_on_support(state)
-        done, converged = _smo(state, tol=tol, max_iter=min(chunk, max_iter - steps))
-        steps += done
-        if converged:
-            break
+    # Newton steps on faces do the bulk of the work: SMO alone converges slowly here,
+    # because the alphas of SVM+ have no upper bound, so many stay free, coupled through K
+    # and K*. SMO then removes whatever KKT violation is left.
+    rounds = _active_set(state, tol=tol, max_solves=max(300, n // 4))
+    steps, converged = _smo(state, tol=tol, max_iter=max_iter)
     alpha, beta, F = state.alpha, state.beta, state.F
     g_a, g_b = state.gradients()
     a_pos = alpha > 0
@@ -487,16 +493,6 @@ def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None
         "n_iter": rounds + steps,
         "converged": converged,
     }
-
-
-def _check_X_priv(X_priv, n_samples):
-    X_priv = check_array(X_priv, dtype=np.float64, input_name="X_priv")
-    if X_priv.shape[0] != n_samples:
-        raise ValueError(
-            f"X_priv must have one row per sample of X: X has {n_samples} rows, "
-            f"X_priv has {X_priv.shape[0]}."
-        )
-    return X_priv
 
 
 class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
@@ -663,7 +659,7 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
         self.gamma_ = _resolve_kernel_gamma(self.gamma, X, "gamma")
         K = _kernel(X, X, self.kernel, self.gamma_, self.degree, self.coef0)
         if privileged:
-            X_priv = _check_X_priv(X_priv, X.shape[0])
+            X_priv = check_privileged(X_priv, X.shape[0], dtype=np.float64)
             self.kernel_gamma_priv_ = _resolve_kernel_gamma(
                 self.kernel_gamma_priv, X_priv, "kernel_gamma_priv"
             )

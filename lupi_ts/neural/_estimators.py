@@ -7,6 +7,7 @@ naming ``pip install "lupi-ts[torch]"``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import numbers
@@ -376,10 +377,10 @@ class _NeuralDistillationBase(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
-        try:
+        # Without torch, or with a bad device, fit reports it; the tags stay default.
+        with contextlib.suppress(ImportError, ValueError):
+            # CUDA kernels (atomics in reductions) are not bit-reproducible.
             tags.non_deterministic = resolve_device(self.device).type != "cpu"
-        except (ImportError, ValueError):
-            pass  # no torch or a bad device: fit reports it
         return tags
 
     # ------------------------------------------------------------ persistence

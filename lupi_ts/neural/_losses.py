@@ -93,7 +93,9 @@ def soft_distillation_loss(
             f"{tuple(student_logits.shape)} and {tuple(teacher_proba.shape)}."
         )
     if student_logits.dim() == 1:
-        hard = F.binary_cross_entropy_with_logits(student_logits, target.float(), reduction="none")
+        hard = F.binary_cross_entropy_with_logits(
+            student_logits, target.to(student_logits.dtype), reduction="none"
+        )
         zs = student_logits / T
         p = teacher_proba
         # KL(Bernoulli(p) || Bernoulli(sigmoid(zs))); xlogy makes 0 * log 0 = 0.
@@ -260,7 +262,7 @@ def input_gradient_penalty(per_sample_loss, inputs, eps):
 
 
 class HeteroscedasticDropout(nn.Module):
-    r"""Multiplicative Gaussian noise whose scale the privileged data predicts (Lambert et al., 2018).
+    r"""Gaussian dropout whose scale the privileged data predicts (Lambert et al., 2018).
 
     During training ``h ↦ h ⊙ (1 + σ(x*) ⊙ ε)`` with ``ε ~ N(0, I)`` and
     ``σ(x*) = softplus(g(x*))`` from a small privileged branch ``g``; the

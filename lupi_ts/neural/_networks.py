@@ -48,7 +48,8 @@ def _widths(value, name, *, allow_empty=True):
     try:
         widths = tuple(value)
     except TypeError:
-        raise ValueError(f"{name} must be a sequence of positive integers; got {value!r}.") from None
+        msg = f"{name} must be a sequence of positive integers; got {value!r}."
+        raise ValueError(msg) from None
     if not widths and not allow_empty:
         raise ValueError(f"{name} must contain at least one width; got {value!r}.")
     return tuple(_positive_int(w, f"{name}[{i}]") for i, w in enumerate(widths))

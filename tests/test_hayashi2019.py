@@ -1,0 +1,220 @@
+"""The Hayashi et al. (2019) experiment: end to end on tiny settings, resumability,
+determinism, configuration protection and the statistics helpers."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from lupi_ts.experiments import hayashi2019 as H
+from scipy import stats
+
+from lupi_ts import get_task
+
+
+def tiny_config(**protocol):
+    """The shipped configuration cut down to a grid that runs in about a second."""
+    cfg = H.load_config()
+    cfg["run"].update(tasks=["mackey-glass", "pm25-a"], repeats=2, seed=3)
+    cfg["grid"].update(
+        privileged=["AI", "BAO"], imitation=[0.0, 0.5], temperature=[1.0, 5.0],
+        penalty=["none", "l2"], C=[1.0],
+    )  # fmt: skip
+    cfg["teacher"].update(penalty=["l2"], C=[1.0])
+    cfg["protocol"].update(protocol)
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hayashi") / "run"
+    summary = H.run_experiment(tiny_config(), out, progress=False)
+    return out, summary
+
+
+# ----------------------------------------------------------------- statistics helpers
+
+
+def test_mean_ci_matches_t_interval_by_hand():
+    x = np.array([0.8, 0.9, 0.85, 0.95, 0.7])
+    half = stats.t.ppf(0.975, df=4) * x.std(ddof=1) / math.sqrt(5)
+    out = H.mean_ci(x)
+    assert out["mean"] == pytest.approx(0.84)
+    assert out["ci95"] == pytest.approx([0.84 - half, 0.84 + half])
+
+
+def test_mean_ci_degenerate_cases():
+    assert H.mean_ci([0.5]) == {"mean": 0.5, "ci95": [0.5, 0.5]}
+    assert H.mean_ci([0.5, 0.5, 0.5]) == {"mean": 0.5, "ci95": [0.5, 0.5]}
+    with pytest.raises(ValueError, match="values"):
+        H.mean_ci([])
+    with pytest.raises(ValueError, match="values"):
+        H.mean_ci([0.1, np.nan])
+
+
+def test_paired_comparison_counts_and_t_test():
+    a = np.array([0.90, 0.80, 0.75, 0.90, 0.60])
+    b = np.array([0.85, 0.80, 0.70, 0.95, 0.50])
+    out = H.paired_comparison(a, b)
+    assert (out["wins"], out["ties"], out["losses"]) == (3, 1, 1)
+    assert out["mean"] == pytest.approx(np.mean(a - b))
+    assert out["p_value"] == pytest.approx(stats.ttest_rel(a, b).pvalue)
+    d = (a - b)[a != b]
+    assert out["p_value_wilcoxon"] == pytest.approx(stats.wilcoxon(d).pvalue)
+    assert "paired t-test" in out["test"]
+
+
+def test_paired_comparison_degenerate_cases():
+    same = H.paired_comparison([0.5, 0.6], [0.5, 0.6])
+    assert same["p_value"] == 1.0 and same["ties"] == 2 and same["mean"] == 0.0
+    shifted = H.paired_comparison([0.6, 0.7, 0.8], [0.5, 0.6, 0.7])
+    assert shifted["p_value"] == 0.0 and shifted["wins"] == 3
+    with pytest.raises(ValueError, match="same"):
+        H.paired_comparison([0.1, 0.2], [0.1])
+
+
+def test_select_prefers_accuracy_then_log_loss_then_order():
+    acc = np.array([0.8, 0.9, 0.9, 0.9])
+    ll = np.array([0.1, 0.5, 0.4, 0.4])
+    assert H._select(acc, ll, "accuracy") == 2  # best accuracy, lower loss, first of a tie
+    assert H._select(acc, ll, "log_loss") == 0
+    assert H._select(acc, ll, "accuracy", candidates=[True, True, False, False]) == 1
+
+
+def test_config_hash_ignores_run_size_but_not_protocol():
+    a, b = H.load_config(), H.load_config()
+    b["run"]["repeats"], b["run"]["tasks"] = 99, ["pm25-a"]
+    assert H.config_hash(a) == H.config_hash(b)
+    b["protocol"]["selection"] = "blocked-cv"
+    assert H.config_hash(a) != H.config_hash(b)
+
+
+# ------------------------------------------------------------------------ end to end
+
+
+def test_outputs_and_keys(finished_run):
+    out, summary = finished_run
+    for name in ("summary.json", "runs.csv", "report.md", "config.json",
+                 "delta_distribution.png", "accuracy_vs_imitation_pm25-a.png"):  # fmt: skip
+        assert (out / name).stat().st_size > 0, name
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert set(on_disk) == {"mackey-glass", "pm25-a"}
+    for task, entry in on_disk.items():
+        for key in ("baseline", "student", "teacher_AI", "teacher_BAO", "ar_baseline"):
+            lo, hi = entry[key]["ci95"]
+            assert 0.0 <= entry[key]["mean"] <= 1.0 and lo <= entry[key]["mean"] <= hi
+        d = entry["delta"]
+        assert {"mean", "ci95", "p_value", "wins", "ties", "losses"} <= set(d)
+        assert d["wins"] + d["ties"] + d["losses"] == entry["repeats"] == 2
+        assert entry["paper"]["baseline"] == get_task(task).reported_baseline.accuracy
+        assert sum(entry["selected"]["student"].values()) == 2
+    report = (out / "report.md").read_text()
+    assert "| mackey-glass | 2 | 0.971 |" in report
+
+
+def test_runs_csv_has_one_row_per_configuration(finished_run):
+    out, _ = finished_run
+    rows = (out / "runs.csv").read_text().splitlines()
+    # Students: (none + l2 x 1 C) x (1 + 2 types x 2 T x 1 λ) targets; teachers: 2 types x
+    # 1 config; AR: 1 — per task and repeat.
+    assert len(rows) - 1 == 2 * 2 * (2 * 5 + 2 + 1)
+    header = rows[0].split(",")
+    assert header[:3] == ["task", "repeat", "model"]
+
+
+def test_student_selection_is_consistent_with_stored_scores(finished_run):
+    out, _ = finished_run
+    rep = json.loads((out / "repeats" / "pm25-a" / "r0001.json").read_text())
+    s = rep["student"]
+    best = H._select(s["select_accuracy"], s["select_log_loss"], "accuracy")
+    assert rep["chosen"]["student"] == best
+    assert rep["student_test_accuracy"] == s["test_accuracy"][best]
+    # The student's validation score is at least the baseline's (λ = 0 is in its grid).
+    assert s["select_accuracy"][best] >= s["select_accuracy"][rep["chosen"]["baseline"]]
+
+
+def test_resume_recomputes_only_missing_repeats(finished_run, tmp_path, monkeypatch):
+    out, _ = finished_run
+    copy = tmp_path / "copy"
+    import shutil
+
+    shutil.copytree(out, copy)
+    before = (copy / "summary.json").read_bytes()
+    (copy / "repeats" / "pm25-a" / "r0001.json").unlink()
+    calls = []
+    original = H.run_repeat
+
+    def counting(task, repeat, cfg):
+        calls.append((task, repeat))
+        return original(task, repeat, cfg)
+
+    monkeypatch.setattr(H, "run_repeat", counting)
+    H.run_experiment(tiny_config(), copy, progress=False)
+    assert calls == [("pm25-a", 1)]
+    assert (copy / "summary.json").read_bytes() == before
+
+
+def test_same_seed_same_summary(finished_run, tmp_path):
+    out, _ = finished_run
+    cfg = tiny_config()
+    cfg["run"]["tasks"] = ["pm25-a"]
+    H.run_experiment(cfg, tmp_path / "again", progress=False)
+    first = json.loads((out / "summary.json").read_text())["pm25-a"]
+    again = json.loads((tmp_path / "again" / "summary.json").read_text())["pm25-a"]
+    assert again == first
+
+
+def test_other_configuration_is_refused(finished_run, capsys):
+    out, _ = finished_run
+    cfg = tiny_config()
+    cfg["run"]["seed"] = 4
+    with pytest.raises(H.ConfigMismatchError, match="different configuration"):
+        H.run_experiment(cfg, out, progress=False)
+    # Through the command line: a clear message and exit status 2, nothing written.
+    assert H.main(["--out", str(out), "--seed", "5", "--quiet"]) == 2
+    assert "different configuration" in capsys.readouterr().err
+
+
+def test_blocked_cv_selection_runs(tmp_path):
+    cfg = tiny_config(selection="blocked-cv", metric="log_loss", teacher_inputs="both")
+    cfg["run"].update(tasks=["pm25-a"], repeats=1)
+    summary = H.run_experiment(cfg, tmp_path / "cv", progress=False)
+    entry = summary["pm25-a"]
+    assert entry["selection"] == "blocked-cv" and entry["teacher_inputs"] == "both"
+    assert 0.0 <= entry["student"]["mean"] <= 1.0
+
+
+def test_bad_protocol_values_are_rejected(tmp_path):
+    with pytest.raises(ValueError, match="selection"):
+        H.run_experiment(tiny_config(selection="test-set"), tmp_path / "x", progress=False)
+    cfg = tiny_config()
+    cfg["run"]["tasks"] = ["pm10"]
+    with pytest.raises(ValueError, match="tasks"):
+        H.run_experiment(cfg, tmp_path / "y", progress=False)
+    cfg = tiny_config()
+    cfg["grid"]["imitation"] = [0.5]
+    with pytest.raises(ValueError, match="contain 0"):
+        H.run_experiment(cfg, tmp_path / "z", progress=False)
+
+
+def test_cli_options_map_to_the_configuration():
+    import argparse
+
+    parser = H.add_arguments(argparse.ArgumentParser())
+    args = parser.parse_args(
+        ["--tasks", "pm25-a,pm25-b", "--full", "--seed", "7", "--selection", "blocked-cv"]
+    )
+    cfg = H.config_from_args(args)
+    assert cfg["run"]["tasks"] == ["pm25-a", "pm25-b"]
+    assert cfg["run"]["repeats"] == 50 and cfg["run"]["seed"] == 7
+    assert cfg["protocol"]["selection"] == "blocked-cv"
+
+
+def test_docstring_examples_of_the_experiment_module():
+    # experiments/ is outside the doctest collection path of setup.cfg.
+    import doctest
+
+    result = doctest.testmod(H, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

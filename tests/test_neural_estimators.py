@@ -1,0 +1,349 @@
+"""NeuralDistillationClassifier / NeuralDistillationRegressor: API, determinism, persistence."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")  # the estimators need the optional extra to fit
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from lupi_ts.neural import (  # noqa: E402
+    MLP,
+    NeuralDistillationClassifier,
+    NeuralDistillationRegressor,
+)
+
+TINY = {"name": "mlp", "hidden": [8]}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # Tiny networks: one thread avoids oversubscription on a shared 2-core runner,
+    # and makes float32 results independent of the thread count.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _tiny(cls, **kw):
+    base = dict(teacher=TINY, student=TINY, max_epochs=10, lr=0.03, batch_size=256,
+                random_state=0, device="cpu")
+    base.update(kw)
+    return cls(**base)
+
+
+@parametrize_with_checks(
+    [_tiny(NeuralDistillationClassifier), _tiny(NeuralDistillationRegressor)],
+    # No expected failures: on CPU fits are deterministic and inference is batch-size
+    # invariant at one thread (set above).
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def _privileged_problem(n=160, seed=0, classes=2):
+    """The teacher sees a clean signal, the student a noisy, partial view of it."""
+    rng = np.random.default_rng(seed)
+    X_priv = rng.normal(size=(n, 6, 2))
+    X = X_priv[:, :4, :] + rng.normal(scale=0.5, size=(n, 4, 2))
+    score = X_priv.sum(axis=(1, 2))
+    if classes == 2:
+        y = (score > 0).astype(int)
+    else:
+        y = np.digitize(score, np.quantile(score, [1 / 3, 2 / 3]))
+    return X, y, X_priv, score
+
+
+def _weights(module):
+    return [t.detach().clone() for t in module.state_dict().values()]
+
+
+def _same(a, b):
+    return len(a) == len(b) and all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+def test_defaults_just_work_and_learn():
+    X, y, Xp, _ = _privileged_problem()
+    clf = NeuralDistillationClassifier(random_state=0, max_epochs=30).fit(X, y, X_priv=Xp)
+    assert isinstance(clf.teacher_, MLP) and isinstance(clf.student_, MLP)
+    assert clf.score(X, y) > 0.8
+    assert len(clf.history_["teacher"]["train_loss"]) == 30
+    assert clf.history_["student"]["train_loss"][-1] < clf.history_["student"]["train_loss"][0]
+    assert clf.predict_proba(X).shape == (len(X), 2)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("teacher", "student"),
+    [("cnn", "gru"), ("lstm", {"name": "cnn", "channels": [4], "kernel_size": 2}),
+     ({"name": "gru", "hidden_size": 4}, "mlp")],
+)
+def test_module_specs_multiclass(teacher, student):
+    X, y, Xp, _ = _privileged_problem(n=90, classes=3)
+    clf = _tiny(NeuralDistillationClassifier, teacher=teacher, student=student, max_epochs=3)
+    clf.fit(X, y, X_priv=Xp)
+    assert clf.decision_function(X).shape == (90, 3)
+    assert set(clf.predict(X)) <= {0, 1, 2}
+
+
+def test_same_seed_bit_identical_weights_on_cpu():
+    X, y, Xp, _ = _privileged_problem(n=80)
+    kw = dict(teacher="gru", student={"name": "mlp", "hidden": [8], "dropout": 0.2},
+              hint_weight=0.5, hint_epochs=2, robust_eps=0.1, heteroscedastic_dropout=True,
+              max_epochs=3)
+    a = _tiny(NeuralDistillationClassifier, **kw).fit(X, y, X_priv=Xp)
+    b = _tiny(NeuralDistillationClassifier, **kw).fit(X, y, X_priv=Xp)
+    c = _tiny(NeuralDistillationClassifier, **{**kw, "random_state": 1}).fit(X, y, X_priv=Xp)
+    for name in ("teacher_", "student_", "hint_regressor_", "dropout_"):
+        assert _same(_weights(getattr(a, name)), _weights(getattr(b, name))), name
+    assert not _same(_weights(a.student_), _weights(c.student_))
+    assert a.history_ == b.history_
+
+
+def test_imitation_zero_ignores_the_teacher():
+    # λ = 0 is plain training on the hard labels: the teacher cannot matter.
+    X, y, Xp, _ = _privileged_problem(n=80)
+    a = _tiny(NeuralDistillationClassifier, imitation=0.0, teacher="mlp").fit(X, y, X_priv=Xp)
+    b = _tiny(NeuralDistillationClassifier, imitation=0.0, teacher="gru").fit(X, y, X_priv=Xp)
+    assert _same(_weights(a.student_), _weights(b.student_))
+    c = _tiny(NeuralDistillationClassifier, imitation=0.5, teacher="gru").fit(X, y, X_priv=Xp)
+    assert not _same(_weights(b.student_), _weights(c.student_))
+
+
+def test_no_privileged_data_is_classic_distillation():
+    X, y, _, _ = _privileged_problem(n=60)
+    clf = _tiny(NeuralDistillationClassifier, max_epochs=2).fit(X, y)
+    assert clf.priv_shape_ == clf.input_shape_ == (4, 2)
+    assert clf.teacher_.config["in_features"] == 8
+
+
+@pytest.mark.parametrize("option", [{"robust_eps": 0.5}, {"hint_weight": 1.0},
+                                    {"hint_epochs": 2}, {"heteroscedastic_dropout": True}])
+def test_each_training_term_changes_the_student(option):
+    X, y, Xp, _ = _privileged_problem(n=60)
+    base = _tiny(NeuralDistillationClassifier, max_epochs=2).fit(X, y, X_priv=Xp)
+    other = _tiny(NeuralDistillationClassifier, max_epochs=2, **option).fit(X, y, X_priv=Xp)
+    assert not _same(_weights(base.student_), _weights(other.student_))
+    assert _same(_weights(base.teacher_), _weights(other.teacher_))  # teacher untouched
+
+
+def test_robust_term_trains_recurrent_students():
+    # The penalty needs double backward through the GRU (cuDNN disabled on GPUs).
+    X, y, Xp, _ = _privileged_problem(n=40)
+    clf = _tiny(NeuralDistillationClassifier, student={"name": "gru", "hidden_size": 4},
+                robust_eps=0.2, max_epochs=2).fit(X, y, X_priv=Xp)
+    assert np.isfinite(clf.history_["student"]["train_loss"]).all()
+
+
+def test_early_stopping_validates_on_the_last_rows_and_restores_the_best():
+    X, y, Xp, _ = _privileged_problem(n=100)
+    clf = _tiny(NeuralDistillationClassifier, early_stopping=True, validation_fraction=0.25,
+                n_iter_no_change=3, max_epochs=40, lr=0.1)
+    clf.fit(X, y, X_priv=Xp)
+    val = clf.history_["student"]["val_loss"]
+    assert len(val) == len(clf.history_["student"]["train_loss"]) == clf.n_epochs_
+    # the restored student's hard-label loss on the last 25 rows is the best recorded one
+    with torch.no_grad():
+        z = clf.student_(torch.tensor(X[-25:], dtype=torch.float32))[:, 0]
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            z, torch.tensor(y[-25:], dtype=torch.float32))
+    assert float(loss) == pytest.approx(min(val), rel=1e-5)
+    with pytest.raises(ValueError, match="early_stopping"):
+        clf.set_params(validation_fraction=0.9).fit(X[:2], y[:2], X_priv=Xp[:2])
+
+
+def test_regressor_learns_and_handles_multioutput():
+    X, _, Xp, score = _privileged_problem(n=160)
+    reg = NeuralDistillationRegressor(random_state=0, max_epochs=40, imitation=0.3)
+    assert reg.fit(X, score, X_priv=Xp).score(X, score) > 0.5
+    Y = np.column_stack([score, -2 * score + 5])
+    pred = _tiny(NeuralDistillationRegressor, max_epochs=2).fit(X, Y, X_priv=Xp).predict(X)
+    assert pred.shape == Y.shape
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda X, y, Xp: (np.where(X > 2, np.nan, X), y, Xp), "NaN"),
+        (lambda X, y, Xp: (X, y, np.where(Xp > 2, np.nan, Xp)), "NaN"),
+        (lambda X, y, Xp: (X, y, Xp[:-1]), "X_priv must have one row per row"),
+        (lambda X, y, Xp: (X[..., None], y, Xp), "2-D .* or 3-D"),
+        (lambda X, y, Xp: (X, np.zeros_like(y), Xp), "2 classes"),
+    ],
+)
+def test_bad_data_fails_before_training(change, match):
+    X, y, Xp, _ = _privileged_problem(n=40)
+    X, y, Xp = change(X, y, Xp)
+    clf = _tiny(NeuralDistillationClassifier)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y, X_priv=Xp)
+    assert not hasattr(clf, "history_")
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"student": "transformer"}, "student must be one of"),
+        ({"teacher": {"name": "mlp", "in_features": 3}}, "teacher must not set"),
+        ({"teacher": 3}, "teacher must be one of"),
+        ({"robust_eps": -0.1}, "robust_eps"),
+        ({"temperature": -1.0}, "temperature"),
+        ({"temperature": 0}, "temperature"),
+        ({"imitation": 1.2}, "imitation"),
+        ({"hint_weight": -1}, "hint_weight"),
+        ({"max_epochs": 0}, "max_epochs"),
+        ({"batch_size": 2.5}, "batch_size"),
+        ({"lr": 0.0}, "lr"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"early_stopping": "yes"}, "early_stopping"),
+        ({"device": "quantum"}, "device"),
+        ({"student": MLP(99, 1)}, "student cannot process"),
+        ({"teacher": MLP(12, 5)}, r"teacher must output shape \(n, 1\)"),
+    ],
+)
+def test_bad_parameters_fail_before_training(params, match):
+    X, y, Xp, _ = _privileged_problem(n=40)
+    clf = _tiny(NeuralDistillationClassifier, **params)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y, X_priv=Xp)
+    assert not hasattr(clf, "history_")
+
+
+def test_predict_checks_the_window_shape():
+    X, y, Xp, _ = _privileged_problem(n=40)
+    clf = _tiny(NeuralDistillationClassifier, max_epochs=1).fit(X, y, X_priv=Xp)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :3, :])
+    with pytest.raises(ValueError, match=r"fitted on samples of shape \(4, 2\)"):
+        clf.predict(X[:, :, :1])
+
+
+@pytest.mark.parametrize("cls", [NeuralDistillationClassifier, NeuralDistillationRegressor])
+def test_save_load_round_trip(cls, tmp_path):
+    X, y, Xp, score = _privileged_problem(n=60, classes=3)
+    target = np.array(["low", "mid", "high"])[y] if cls is NeuralDistillationClassifier else score
+    est = _tiny(cls, teacher="lstm", student=MLP(8, 3 if cls is NeuralDistillationClassifier
+                                                  else 1, hidden=(5,)),
+                heteroscedastic_dropout=True, hint_weight=0.1, max_epochs=2)
+    est.fit(X, target, X_priv=Xp)
+    path = tmp_path / "model.pt"
+    est.save(path)
+    loaded = cls.load(path)
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    assert loaded.history_ == est.history_
+    for name in ("teacher_", "student_", "hint_regressor_", "dropout_"):
+        assert _same(_weights(getattr(loaded, name)), _weights(getattr(est, name)))
+    assert loaded.get_params()["imitation"] == est.imitation
+    if cls is NeuralDistillationClassifier:
+        np.testing.assert_array_equal(loaded.classes_, est.classes_)
+        np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    # the refit of a loaded estimator works (its params are a valid configuration)
+    clone(loaded).set_params(max_epochs=1).fit(X, target, X_priv=Xp)
+
+
+def test_load_refuses_other_versions_classes_and_pickles(tmp_path):
+    X, y, Xp, _ = _privileged_problem(n=40)
+    clf = _tiny(NeuralDistillationClassifier, max_epochs=1).fit(X, y, X_priv=Xp)
+    path = tmp_path / "model.pt"
+    clf.save(path)
+    with pytest.raises(ValueError, match="NeuralDistillationClassifier.load"):
+        NeuralDistillationRegressor.load(path)
+    archive = torch.load(path, weights_only=True)
+    config = json.loads(archive["config"])
+    config["format_version"] = 999
+    torch.save({"config": json.dumps(config), "state": archive["state"]}, tmp_path / "v.pt")
+    with pytest.raises(ValueError, match="format version 999"):
+        NeuralDistillationClassifier.load(tmp_path / "v.pt")
+    # a file holding arbitrary Python objects is refused, never unpickled
+    torch.save({"config": "{}", "payload": _Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(ValueError, match="weights_only"):
+        NeuralDistillationClassifier.load(tmp_path / "evil.pt")
+    assert not _Evil.called
+
+
+def test_save_refuses_foreign_modules(tmp_path):
+    X, y, Xp, _ = _privileged_problem(n=40)
+    foreign = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(8, 1))
+    clf = _tiny(NeuralDistillationClassifier, student=foreign, max_epochs=1).fit(X, y, X_priv=Xp)
+    with pytest.raises(ValueError, match="cannot save without pickling"):
+        clf.save(tmp_path / "m.pt")
+
+
+class _Evil:
+    called = False
+
+    def __reduce__(self):
+        return (_mark_called, ())
+
+
+def _mark_called():
+    _Evil.called = True
+    return None
+
+
+def test_lupi_ts_imports_without_torch():
+    code = textwrap.dedent(
+        """
+        import importlib.abc, sys
+
+        # torch "not installed": a finder that refuses it. (sys.modules["torch"] = None
+        # would also block it, but scipy's array-API helpers crash on a None entry.)
+        class NoTorch(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if name.split(".")[0] == "torch":
+                    raise ModuleNotFoundError(f"No module named {name!r}")
+
+        sys.meta_path.insert(0, NoTorch())
+        import lupi_ts, lupi_ts.neural
+        assert "torch" not in sys.modules
+        from lupi_ts.neural import NeuralDistillationClassifier
+        clf = NeuralDistillationClassifier(max_epochs=1)
+        try:
+            clf.fit([[0.0], [1.0]], [0, 1])
+        except ImportError as exc:
+            assert 'pip install "lupi-ts[torch]"' in str(exc), exc
+        else:
+            raise AssertionError("fit without torch must fail")
+        try:
+            lupi_ts.neural.MLP
+        except ImportError as exc:
+            assert 'pip install "lupi-ts[torch]"' in str(exc), exc
+        else:
+            raise AssertionError("networks without torch must fail")
+        # the literal recipe works once scipy is initialised: None blocks the import too
+        sys.meta_path.pop(0)
+        sys.modules["torch"] = None
+        try:
+            lupi_ts.neural.resolve_device("cpu")
+        except ImportError as exc:
+            assert 'pip install "lupi-ts[torch]"' in str(exc), exc
+        else:
+            raise AssertionError("resolve_device without torch must fail")
+        print("ok")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+
+
+def test_cross_validation_slices_x_priv_with_x():
+    from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+
+    X, y, Xp, _ = _privileged_problem(n=90)
+    est = _tiny(NeuralDistillationClassifier, max_epochs=2)
+    cv = TimeSeriesSplit(3)
+    scores = cross_val_score(est, X, y, cv=cv, params={"X_priv": Xp})
+    manual = [clone(est).fit(X[tr], y[tr], X_priv=Xp[tr]).score(X[te], y[te])
+              for tr, te in cv.split(X)]
+    np.testing.assert_array_equal(scores, manual)
