@@ -2,7 +2,8 @@
 
 ``lupi-ts reproduce hayashi2019 [--tasks mackey-glass,pm25-a,pm25-b] [--repeats R]
 [--full] [--jobs N] [--seed S] [--out DIR] [--selection validation|blocked-cv]
-[--teacher-inputs privileged|both] [--metric accuracy|log_loss] [--config FILE]``
+[--teacher-inputs privileged|both] [--teacher-logits in-sample|cross-fit]
+[--metric accuracy|log_loss] [--placement random|contiguous] [--config FILE]``
 
 The definition lives in ``hayashi2019.toml`` beside this module (a readable
 config); the code below uses the public API of lupi-ts only (plus the shared
@@ -163,6 +164,15 @@ def _check_config(cfg):
     if proto["teacher_inputs"] not in ("privileged", "both"):
         raise ValueError(
             f"teacher_inputs must be 'privileged' or 'both'; got {proto['teacher_inputs']!r}."
+        )
+    if proto.get("placement", "random") not in ("random", "contiguous"):
+        raise ValueError(
+            f"placement must be 'random' or 'contiguous'; got {proto.get('placement')!r}."
+        )
+    if proto.get("teacher_logits", "in-sample") not in ("in-sample", "cross-fit"):
+        raise ValueError(
+            "teacher_logits must be 'in-sample' or 'cross-fit'; "
+            f"got {proto.get('teacher_logits')!r}."
         )
     if int(proto.get("cv_folds", 5)) < 2:
         raise ValueError(f"cv_folds must be >= 2; got {proto.get('cv_folds')!r}.")
@@ -420,6 +430,27 @@ def _task_arrays(task_name, data_key, privileged):
     }
 
 
+def _contiguous_starts(arrays, task):
+    """First rows of placements whose blocks and gaps cover no dropped window.
+
+    With ``placement = "contiguous"`` the blocks are placed only where the series
+    has no gap left after interpolation (no window dropped for NaN in between).
+    """
+    t = arrays["t"]
+    w = arrays["windows"]
+    span = w.lookback + w.lookahead
+    rows = sum(task.sizes) + span * (len(task.sizes) - 1)
+    if t.size < rows:
+        raise ValueError(f"task {task.name!r} has fewer than {rows} windows.")
+    ok = np.flatnonzero(t[rows - 1 :] - t[: t.size - rows + 1] == rows - 1)
+    if ok.size == 0:
+        raise ValueError(
+            f"task {task.name!r}: no stretch of {rows} consecutive windows without a gap; "
+            "use placement = 'random'."
+        )
+    return ok
+
+
 def _repeat_seed(seed, task, repeat):
     return np.random.SeedSequence([int(seed), zlib.crc32(task.encode()), int(repeat)])
 
@@ -529,10 +560,33 @@ def _teacher_pass(arrays, cfg, fit_rows, eval_rows):
         Xf = _teacher_inputs(arrays, pi, fit_rows, mode)
         scale = _Standardiser(Xf)
         fits = _fit_grid(scale(Xf), y_fit, regs, cfg["solver"])
-        res = {"fit": _decision(fits, scale(Xf))[:, :, 0]}
+        if cfg["protocol"].get("teacher_logits", "in-sample") == "cross-fit":
+            res = {"fit": _cross_fitted_logits(Xf, y_fit, regs, cfg)}
+        else:
+            res = {"fit": _decision(fits, scale(Xf))[:, :, 0]}
         for name, rows in eval_rows.items():
             res[name] = _decision(fits, scale(_teacher_inputs(arrays, pi, rows, mode)))[:, :, 0]
         out[pi] = res
+    return out
+
+
+def _cross_fitted_logits(X_fit, y_fit, regs, cfg):
+    """Out-of-fold teacher logits on the fitting rows (contiguous folds, in time order).
+
+    In-sample logits of a teacher fitted on ~100 windows are over-confident
+    (soft labels close to the hard ones); each fold's logits here come from a
+    teacher that did not see it. Folds are contiguous blocks; the purge between
+    them is left out because only the teacher's scores, not a test estimate,
+    are produced.
+    """
+    n = y_fit.size
+    k = int(cfg["protocol"].get("cv_folds", 5))
+    out = np.zeros((n, len(regs)))
+    for held in np.array_split(np.arange(n), k):
+        keep = np.setdiff1d(np.arange(n), held)
+        scale = _Standardiser(X_fit[keep])
+        fits = _fit_grid(scale(X_fit[keep]), y_fit[keep], regs, cfg["solver"])
+        out[held] = _decision(fits, scale(X_fit[held]))[:, :, 0]
     return out
 
 
@@ -619,7 +673,10 @@ def _run_repeat(task_name, repeat, cfg):
     task = get_task(task_name)
     arrays = _task_arrays(task_name, *_data_key(cfg, task_name))
     rng = np.random.default_rng(_repeat_seed(cfg["run"]["seed"], task_name, repeat))
-    train, val, test = split_blocks(arrays["windows"], task.sizes, random_state=rng)
+    start = None
+    if cfg["protocol"].get("placement", "random") == "contiguous":
+        start = int(rng.choice(_contiguous_starts(arrays, task)))
+    train, val, test = split_blocks(arrays["windows"], task.sizes, start=start, random_state=rng)
     metric = cfg["protocol"]["metric"]
     y = arrays["y"]
     folds, final_rows = _folds(arrays, cfg, train, val)
@@ -1054,6 +1111,16 @@ def add_arguments(parser, name="hayashi2019"):
         choices=("privileged", "both"),
         help="teacher sees x* only (paper, default) or x with x*",
     )
+    parser.add_argument(
+        "--teacher-logits",
+        choices=("in-sample", "cross-fit"),
+        help="soft labels from the teacher's in-sample (paper, default) or out-of-fold logits",
+    )
+    parser.add_argument(
+        "--placement",
+        choices=("random", "contiguous"),
+        help="blocks anywhere (default) or only on stretches without missing values",
+    )
     parser.add_argument("--config", help="another TOML configuration file")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
@@ -1073,9 +1140,8 @@ def config_from_args(args):
         r["seed"] = args.seed
     if args.out:
         r["out"] = args.out
-    for opt, key in (("selection", "selection"), ("metric", "metric"),
-                     ("teacher_inputs", "teacher_inputs")):  # fmt: skip
-        value = getattr(args, opt, None)
+    for key in ("selection", "metric", "teacher_inputs", "teacher_logits", "placement"):
+        value = getattr(args, key, None)
         if value is not None:
             cfg["protocol"][key] = value
     return cfg

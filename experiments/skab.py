@@ -39,6 +39,7 @@ configuration resumes from those files.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -131,7 +132,14 @@ def add_arguments(parser, name):
     )
     parser.add_argument("--epochs", type=int, default=15, help="autoencoder epochs")
     parser.add_argument(
-        "--student-iter", type=int, default=150, help="boosting iterations of the students"
+        "--student-iter", type=int, default=100, help="boosting iterations of the students"
+    )
+    parser.add_argument(
+        "--absolute-features",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="give the students raw sensor levels besides per-file standardised windows "
+        "(all files come from one rig); same for distilled and control",
     )
     parser.add_argument("--n-plots", type=int, default=3, help="files plotted per protocol")
     parser.add_argument("--device", default="auto", help="torch device for the autoencoders")
@@ -186,7 +194,14 @@ def _load(args):
 
 
 def _config(args, deployable, privileged, files):
-    keys = ("n_train", "epochs", "student_iter", "random_state", "references")
+    keys = (
+        "n_train",
+        "epochs",
+        "student_iter",
+        "random_state",
+        "references",
+        "absolute_features",
+    )
     cfg = {k: getattr(args, k) for k in keys}
     cfg.update(
         experiment=getattr(args, "_experiment_name", "skab"),
@@ -236,6 +251,7 @@ def _per_file_scores(frame, deployable, privileged, args):
         det = DistilledDetector(
             regressor=_student_regressor(args),
             teacher_inputs=inputs,
+            absolute_features=args.absolute_features,
             random_state=args.random_state,
         ).fit(dep[:n], X_priv=priv[:n])
         put(name, det, dep)
@@ -285,6 +301,7 @@ def _cross_file_scores(files, held_out, deployable, privileged, args, cache):
             regressor=_student_regressor(args),
             teacher_inputs=inputs,
             n_reference=n,
+            absolute_features=args.absolute_features,
             random_state=args.random_state,
         ).fit(X, X_priv=P, groups=groups)
         out[name] = (det.decision_function(dep), det.threshold_)
@@ -296,8 +313,8 @@ def _safe(name):
     return name.replace("/", "__")
 
 
-def _save_file(path, scores, frame):
-    arrays = {}
+def _save_file(path, scores, frame, seconds):
+    arrays = {"wall_s": np.float64(seconds[0]), "cpu_s": np.float64(seconds[1])}
     for method, (s, thr) in scores.items():
         arrays[f"score__{method}"] = np.asarray(s, float)
         arrays[f"threshold__{method}"] = np.asarray(thr, float)
@@ -315,7 +332,8 @@ def _load_file(path):
             if key.startswith("score__"):
                 m = key[len("score__") :]
                 scores[m] = (z[key], float(z[f"threshold__{m}"]))
-        return scores, z["anomaly"], z["changepoint"]
+        seconds = (float(z["wall_s"]), float(z["cpu_s"]))
+        return scores, z["anomaly"], z["changepoint"], seconds
 
 
 # ------------------------------------------------------------------ metrics
@@ -335,7 +353,7 @@ def _evaluate(results, files, n_train):
         y, yp, s, cps, dets, times = [], [], [], [], [], []
         per_file[m] = {}
         for k in names:
-            scores, anomaly, changepoint = results[k]
+            scores, anomaly, changepoint, _ = results[k]
             score, thr = scores[m]
             test = slice(n_train, None)
             pred = (score > thr).astype(int)
@@ -471,7 +489,12 @@ def _report(summary, per_file_auc, tests, timing, cfg, is_skab):
                 )
             lines.append("")
         if protocol in timing:
-            lines += [f"Run time of this protocol: {timing[protocol]:.1f} s.", ""]
+            tm = timing[protocol]
+            lines += [
+                f"Compute time of this protocol (sum over files): {tm['wall_s']:.1f} s wall, "
+                f"{tm['cpu_s']:.1f} s CPU of this process.",
+                "",
+            ]
     return "\n".join(lines)
 
 
@@ -483,7 +506,7 @@ def _plot(results, files, protocol, out_dir, n_plots, n_train):
 
     paths = []
     for k in list(results)[:n_plots]:
-        scores, anomaly, _ = results[k]
+        scores, anomaly, _, _ = results[k]
         methods = [m for m in CORE_METHODS if m in scores]
         fig, axes = plt.subplots(len(methods), 1, figsize=(10, 2 * len(methods)), sharex=True)
         t = np.arange(len(anomaly))
@@ -533,10 +556,17 @@ def run(args):
                 "use --references fast or none."
             ) from exc
 
+    # threadpoolctl limits only the libraries loaded when the limit is entered:
+    # load scikit-learn's OpenMP extensions (boosting) before it
+    import sklearn.ensemble  # noqa: F401
+
+    import lupi_ts.anomaly  # noqa: F401
+
     summary_path = out / "summary.json"
     previous = json.loads(summary_path.read_text()) if summary_path.exists() else {}
-    summary = previous.get("protocols", {}) if previous.get("config_digest") == digest else {}
-    timing = previous.get("timing_s", {}) if previous.get("config_digest") == digest else {}
+    same = previous.get("config_digest") == digest
+    summary = previous.get("protocols", {}) if same else {}
+    timing = previous.get("timing", {}) if same else {}
     per_file_auc, tests, plots = {}, {}, {}
     with threadpool_limits(limits=args.threads):
         for protocol in protocols:
@@ -547,23 +577,26 @@ def run(args):
                 for old in folder.glob("*.npz"):
                     old.unlink()  # results of another configuration: never mix them
                 stamp.write_text(json.dumps({"digest": digest, "config": cfg}, indent=1))
-            t0 = time.perf_counter()
             cache, results = {}, {}
             for i, k in enumerate(files):
                 path = folder / f"{_safe(k)}.npz"
                 if not path.exists():
+                    t0, c0 = time.perf_counter(), time.process_time()
                     if protocol == "per-file":
                         scores = _per_file_scores(files[k], deployable, privileged, args)
                     else:
                         scores = _cross_file_scores(
                             files, k, deployable, privileged, args, cache
                         )
-                    _save_file(path, scores, files[k])
+                    seconds = (time.perf_counter() - t0, time.process_time() - c0)
+                    _save_file(path, scores, files[k], seconds)
                     print(f"[{protocol}] {i + 1}/{len(files)} {k} done", flush=True)
                 results[k] = _load_file(path)
-            elapsed = time.perf_counter() - t0
-            # a resumed run reports the time of the run that computed the files
-            timing[protocol] = elapsed if protocol not in timing or elapsed > 1 else timing[protocol]
+            # summed per-file compute times, so a resumed run reports the whole work
+            timing[protocol] = {
+                "wall_s": float(sum(r[3][0] for r in results.values())),
+                "cpu_s": float(sum(r[3][1] for r in results.values())),
+            }
             summary[protocol], per_file_auc[protocol] = _evaluate(results, files, args.n_train)
             tests[protocol] = [
                 _paired_test(per_file_auc[protocol], "distilled", "student"),
@@ -571,7 +604,11 @@ def run(args):
                 _paired_test(per_file_auc[protocol], "distilled", "control"),
             ]
             plots[protocol] = _plot(results, files, protocol, out, args.n_plots, args.n_train)
-            print(f"[{protocol}] finished in {elapsed:.1f} s", flush=True)
+            print(
+                f"[{protocol}] compute time {timing[protocol]['wall_s']:.1f} s wall, "
+                f"{timing[protocol]['cpu_s']:.1f} s CPU",
+                flush=True,
+            )
 
     doc = {
         "config": cfg,
@@ -579,7 +616,7 @@ def run(args):
         "protocols": summary,
         "paired_tests": tests,
         "per_file_roc_auc": per_file_auc,
-        "timing_s": timing,
+        "timing": timing,
         "plots": plots,
     }
     summary_path.write_text(json.dumps(doc, indent=1, default=float))

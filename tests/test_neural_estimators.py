@@ -84,7 +84,7 @@ def test_defaults_just_work_and_learn():
 
 @pytest.mark.parametrize(
     ("teacher", "student"),
-    [("cnn", "gru"), ("lstm", {"name": "cnn", "channels": [4], "kernel_size": 2}),
+    [("cnn", "gru"), ("lstm", {"name": "cnn", "channels": [4], "kernel_size": 5}),
      ({"name": "gru", "hidden_size": 4}, "mlp")],
 )
 def test_module_specs_multiclass(teacher, student):

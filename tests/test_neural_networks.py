@@ -103,6 +103,8 @@ def test_networks_script_with_torchscript(net):
     torch.testing.assert_close(scripted.hidden(x), net.hidden(x))
 
 
+# torch's own nn.LSTM assigns _flat_weights during export (a torch quirk, not ours).
+@pytest.mark.filterwarnings("ignore:The tensor attributes:UserWarning")
 @pytest.mark.parametrize("net", [RecurrentNet(CHANNELS, 2, hidden_size=4, cell="lstm"),
                                  ConvAutoencoder(CHANNELS, channels=(3,))],
                          ids=["RecurrentNet", "ConvAutoencoder"])
@@ -194,6 +196,8 @@ def test_set_seed_and_devices():
             resolve_device("cuda")
 
 
+# Even kernels are allowed; torch only notes that "same" padding then costs a copy.
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
 @settings(max_examples=15, deadline=None)
 @given(
     n=st.integers(1, 4),

@@ -89,7 +89,7 @@ def _scipy_dual(K, Kp, y, C, gamma):
 def test_dual_matches_scipy(kernel, C, gamma_priv, seed):
     # Linear SVM+ on overlapping classes often has the trivial optimum w = 0 (a linear
     # correcting function cannot shrink the slacks), so the linear case is nearly separable.
-    X, X_priv, y = _toy(30, seed) if kernel == "rbf" else _toy(30, seed, noise=0.1, label_noise=0)
+    X, X_priv, y = _toy(24, seed) if kernel == "rbf" else _toy(24, seed, noise=0.1, label_noise=0)
     if kernel == "rbf":
         K, Kp = rbf_kernel(X, gamma=0.5), rbf_kernel(X_priv, gamma=0.5)
     else:

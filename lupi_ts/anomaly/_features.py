@@ -22,7 +22,7 @@ def _check_windows(windows):
     return out
 
 
-def sensor_window_features(X, *, windows=(5, 20, 60), n_reference=None):
+def sensor_window_features(X, *, windows=(5, 20, 60), n_reference=None, absolute=False):
     """Per-timestamp features from the current and past rows of sensor series.
 
     The sensors are standardised with the mean and standard deviation of the
@@ -34,16 +34,23 @@ def sensor_window_features(X, *, windows=(5, 20, 60), n_reference=None):
     ``w`` rows (the first rows use the rows available so far). Nothing looks
     into the future, so the features can be computed online.
 
+    With ``absolute=True`` the raw sensor values and their rolling mean over
+    the first window are appended: when all series come from one installation
+    (SKAB's single test rig), absolute levels carry information that
+    per-series standardisation removes.
+
     Parameters
     ----------
     X : array-like of shape (n_timestamps, n_sensors)
     windows : sequence of int >= 2, default=(5, 20, 60)
     n_reference : int or None, default=None
         Rows used for standardisation; must be >= 2 and <= n_timestamps.
+    absolute : bool, default=False
+        Also return raw values and their rolling mean (2 more columns per sensor).
 
     Returns
     -------
-    ndarray of shape (n_timestamps, n_sensors * (2 + 2 * len(windows)))
+    ndarray of shape (n_timestamps, n_sensors * (2 + 2 * len(windows) + 2 * absolute))
 
     Examples
     --------
@@ -75,4 +82,7 @@ def sensor_window_features(X, *, windows=(5, 20, 60), n_reference=None):
         roll = frame.rolling(w, min_periods=1)
         parts.append(roll.mean().to_numpy())
         parts.append(roll.std(ddof=0).fillna(0.0).to_numpy())
+    if absolute:
+        parts.append(X)
+        parts.append(pd.DataFrame(X).rolling(windows[0], min_periods=1).mean().to_numpy())
     return np.hstack(parts)

@@ -76,7 +76,14 @@ class _FeatureStudentMixin:
         parts = []
         for s in slices:
             n_ref = self.n_reference if self.n_reference is not None else s.stop - s.start
-            parts.append(sensor_window_features(X[s], windows=self.windows, n_reference=n_ref))
+            parts.append(
+                sensor_window_features(
+                    X[s],
+                    windows=self.windows,
+                    n_reference=n_ref,
+                    absolute=self.absolute_features,
+                )
+            )
         return np.vstack(parts)
 
     def _student_scores(self, X, slices):
@@ -132,6 +139,10 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         information reaches the student).
     windows : sequence of int, default=(5, 20, 60)
         Rolling windows of the student's features.
+    absolute_features : bool, default=False
+        Add raw sensor levels to the features (see
+        :func:`sensor_window_features`); useful when all series come from one
+        installation.
     n_reference : int or None, default=None
         Leading rows of each series taken as normal: teacher training rows and
         the standardisation period of the features.
@@ -171,6 +182,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         *,
         teacher_inputs="all",
         windows=(5, 20, 60),
+        absolute_features=False,
         n_reference=None,
         smoothing=5,
         contamination=None,
@@ -180,6 +192,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.regressor = regressor
         self.teacher_inputs = teacher_inputs
         self.windows = windows
+        self.absolute_features = absolute_features
         self.n_reference = n_reference
         self.smoothing = smoothing
         self.contamination = contamination
@@ -257,7 +270,7 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         ``None`` means ``HistGradientBoostingRegressor(max_iter=200)``.
     imitation : float in [0, 1], default=0.5
     temperature : float > 0, default=1.0
-    windows, n_reference, smoothing, random_state
+    windows, absolute_features, n_reference, smoothing, random_state
         As in :class:`DistilledDetector`.
     contamination : float in (0, 0.5] or None, default=None
         None: threshold 0.5 on the student's score (a probability-like
@@ -284,6 +297,7 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         imitation=0.5,
         temperature=1.0,
         windows=(5, 20, 60),
+        absolute_features=False,
         n_reference=None,
         smoothing=1,
         contamination=None,
@@ -294,6 +308,7 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.imitation = imitation
         self.temperature = temperature
         self.windows = windows
+        self.absolute_features = absolute_features
         self.n_reference = n_reference
         self.smoothing = smoothing
         self.contamination = contamination

@@ -192,14 +192,16 @@ class _NeuralDistillationBase(BaseEstimator):
         student = make_network(
             self.student, input_shape=self.input_shape_, out_features=n_outputs, name="student"
         )
-        teacher.to(device)
-        student.to(device)
-        # A dry run on two zero rows checks the networks fit the data before training.
+        teacher.to(device).eval()
+        student.to(device).eval()
+        # A dry run on two zero rows checks the networks fit the data before training
+        # (in eval mode without gradients: it must not touch e.g. batch-norm statistics).
         x0 = _zeros((2, *self.input_shape_), device)
         xp0 = _zeros((2, *self.priv_shape_), device)
         for name, net, x in (("teacher", teacher, xp0), ("student", student, x0)):
             try:
-                out = net(x)
+                with torch.no_grad():
+                    out = net(x)
             except Exception as exc:  # a user module that cannot take this input
                 raise ValueError(
                     f"{name} cannot process inputs of shape {tuple(x.shape[1:])}: {exc}"
@@ -214,8 +216,9 @@ class _NeuralDistillationBase(BaseEstimator):
             for name, net in (("teacher", teacher), ("student", student)):
                 if not callable(getattr(net, "hidden", None)):
                     raise ValueError(f"hint losses need a {name} with a hidden(x) method.")
-            width_s = student.hidden(x0).flatten(1).shape[1]
-            width_t = teacher.hidden(xp0).flatten(1).shape[1]
+            with torch.no_grad():
+                width_s = student.hidden(x0).flatten(1).shape[1]
+                width_t = teacher.hidden(xp0).flatten(1).shape[1]
             torch.manual_seed(seed + 3)
             hint = HintRegressor(width_s, width_t).to(device)
         if self.heteroscedastic_dropout:
@@ -224,7 +227,8 @@ class _NeuralDistillationBase(BaseEstimator):
                     "heteroscedastic_dropout needs a student with hidden(x) and a head layer "
                     "(the networks of lupi_ts.neural have both)."
                 )
-            width = student.hidden(x0).flatten(1).shape[1]
+            with torch.no_grad():
+                width = student.hidden(x0).flatten(1).shape[1]
             torch.manual_seed(seed + 4)
             dropout = HeteroscedasticDropout(math.prod(self.priv_shape_), width).to(device)
         return {"teacher": teacher, "student": student, "hint": hint, "dropout": dropout}
@@ -251,8 +255,9 @@ class _NeuralDistillationBase(BaseEstimator):
                 loss = batch_loss(idx)
                 loss.backward()
                 optimizer.step()
-                total += float(loss.detach()) * len(idx)
-            history["train_loss"].append(total / n_train)
+                # Summed on the device: a float() per batch would synchronise a GPU.
+                total = total + loss.detach() * len(idx)
+            history["train_loss"].append(float(total) / n_train)
             if n_val:
                 for m in modules:
                     m.eval()
@@ -331,7 +336,7 @@ class _NeuralDistillationBase(BaseEstimator):
             if eps > 0:
                 x = x.clone().requires_grad_(True)
             # cuDNN's recurrent kernels have no double backward, which the penalty needs.
-            with torch.backends.cudnn.flags(enabled=eps == 0):
+            with _cudnn_disabled(eps > 0):
                 per_sample = self._distill_loss(forward(x, t["Xp"][idx]), t["y"][idx],
                                                 t["soft"][idx], params)
                 loss = per_sample.mean()
@@ -409,6 +414,20 @@ class _NeuralDistillationBase(BaseEstimator):
         from ._persistence import load_estimator
 
         return load_estimator(cls, path)
+
+
+@contextlib.contextmanager
+def _cudnn_disabled(active):
+    # Flip only `enabled`: cudnn.flags() would also reset the caller's benchmark and
+    # deterministic settings for the duration.
+    cudnn = import_torch().backends.cudnn
+    previous = cudnn.enabled
+    if active:
+        cudnn.enabled = False
+    try:
+        yield
+    finally:
+        cudnn.enabled = previous
 
 
 def _generator(seed, stage):
@@ -496,7 +515,7 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
     >>> Xp = rng.normal(size=(80, 2))
     >>> X = Xp + rng.normal(scale=0.5, size=(80, 2))
     >>> y = (Xp.sum(axis=1) > 0).astype(int)
-    >>> clf = NeuralDistillationClassifier(max_epochs=20, random_state=0).fit(X, y, X_priv=Xp)
+    >>> clf = NeuralDistillationClassifier(max_epochs=5, random_state=0).fit(X, y, X_priv=Xp)
     >>> clf.predict(X[:3]).shape, sorted(clf.history_)
     ((3,), ['student', 'teacher'])
     """
@@ -630,7 +649,7 @@ priv_shape_, n_features_in_
     >>> Xp = rng.normal(size=(60, 3))
     >>> X = Xp + rng.normal(scale=0.3, size=(60, 3))
     >>> y = Xp @ np.array([1.0, -2.0, 0.5])
-    >>> reg = NeuralDistillationRegressor(max_epochs=10, random_state=0).fit(X, y, X_priv=Xp)
+    >>> reg = NeuralDistillationRegressor(max_epochs=5, random_state=0).fit(X, y, X_priv=Xp)
     >>> reg.predict(X[:4]).shape
     (4,)
     """

@@ -96,20 +96,20 @@ def soft_distillation_loss(
         hard = F.binary_cross_entropy_with_logits(
             student_logits, target.to(student_logits.dtype), reduction="none"
         )
-        zs = student_logits / T
-        p = teacher_proba
-        # KL(Bernoulli(p) || Bernoulli(sigmoid(zs))); xlogy makes 0 * log 0 = 0.
+        p = teacher_proba.to(student_logits.dtype)
+        # KL(Bernoulli(p) || Bernoulli(sigmoid(z/T))) = cross-entropy - entropy of p;
+        # the fused cross-entropy is stable for large |z|, xlogy makes 0 log 0 = 0.
         soft = (
-            torch.special.xlogy(p, p)
+            F.binary_cross_entropy_with_logits(student_logits / T, p, reduction="none")
+            + torch.special.xlogy(p, p)
             + torch.special.xlogy(1 - p, 1 - p)
-            - p * F.logsigmoid(zs)
-            - (1 - p) * F.logsigmoid(-zs)
         )
     elif student_logits.dim() == 2:
         hard = F.cross_entropy(student_logits, target.long(), reduction="none")
-        p = teacher_proba
-        log_q = F.log_softmax(student_logits / T, dim=1)
-        soft = (torch.special.xlogy(p, p) - p * log_q).sum(dim=1)
+        p = teacher_proba.to(student_logits.dtype)
+        soft = F.cross_entropy(student_logits / T, p, reduction="none") + torch.special.xlogy(
+            p, p
+        ).sum(dim=1)
     else:
         raise ValueError(
             f"student_logits must be 1-D or 2-D; got shape {tuple(student_logits.shape)}."

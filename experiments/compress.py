@@ -1,0 +1,380 @@
+"""Compress distilled students for on-device inference: size, CPU latency and metric.
+
+``lupi-ts compress [--students hayashi,anomaly] [--task mackey-glass|pm25-a|pm25-b]
+[--anomaly-data skab|synthetic] [--skab-path DIR] [--out DIR] [--seed S]
+[--repeats R] [--recipes NAMES] [--quick]``
+
+Students (public API only)
+--------------------------
+``hayashi``
+    A :class:`lupi_ts.neural.NeuralDistillationClassifier` on the windows of one
+    of Hayashi et al.'s tasks (``lupi_ts.make_task_windows`` with the BAO
+    privileged steps, ``lupi_ts.split_blocks`` train / validation / test blocks
+    of the paper's sizes, inputs standardised on the training block); the
+    student is an MLP (256, 256) so that compression has something to remove.
+    Metric: test accuracy.
+``anomaly``
+    A :class:`lupi_ts.anomaly.DistilledDetector` whose student regressor is a
+    :class:`lupi_ts.neural.NeuralDistillationRegressor` with an MLP (256, 256)
+    student: per SKAB file a PCA teacher on all 8 sensors (first 400 rows as
+    the normal reference) scores every row, and the student learns that score
+    from window features of the 4 deployable sensors (accelerometers, current,
+    voltage). Labels are never used for training. Metric: pooled F1 over the
+    test parts (rows after the first 400) with the detector's fixed threshold.
+
+Compression recipes (each from the trained student, fine-tuning keeps
+distilling: the teacher's soft labels / scores are the targets)
+    int8 dynamic; int8 static (calibrated on training inputs); low-rank
+    (SVD keeping 90 % of the energy) + fine-tune (+ int8); structured pruning of
+    50 % / 75 % of the hidden units + fine-tune (+ int8), the Deep Compression
+    chain; unstructured magnitude pruning 90 % + fine-tune (+ int8).
+
+Outputs under ``--out`` (default ``results/compress/``)
+    ``<student>/report.md``, ``report.csv``, ``report.png`` (metric against the
+    exported file size) and ``summary.md`` (both tables). Trained students are
+    cached in ``<student>/`` (``estimator.pt`` via the estimator's own ``save``;
+    the anomaly detector as ``detector.joblib``, a local cache this command
+    writes and reads); a rerun with the same settings skips training.
+    ``config.json`` records the settings; another configuration in the same
+    folder is refused.
+
+Latency is measured with one thread (see :func:`lupi_ts.compress.compression_report`);
+"b1 speed-up" is the original student's eager batch-1 time over the exported
+(frozen TorchScript) file's batch-1 time, and the ``original`` row shows how
+much of that comes from the export alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+STUDENTS = ("hayashi", "anomaly")
+RECIPES = ("int8-dynamic", "int8-static", "lowrank", "struct50", "struct75", "magnitude90")
+DEPLOYABLE = ("Accelerometer1RMS", "Accelerometer2RMS", "Current", "Voltage")
+PRIVILEGED = ("Pressure", "Temperature", "Thermocouple", "Volume Flow RateRMS")
+
+#: Settings of the full run and of ``--quick`` (a smoke test of the whole command).
+PRESETS = {
+    "full": {
+        "student_hidden": [256, 256],
+        "teacher_hidden": [64, 64],
+        "hayashi_epochs": 200,
+        "anomaly_epochs": 15,
+        "finetune_epochs_hayashi": 100,
+        "finetune_epochs_anomaly": 4,
+        "test_limit": None,
+        "latency_repeats": 15,
+        "latency_min_time": 0.02,
+        "synthetic_series": 8,
+    },
+    "quick": {
+        "student_hidden": [32, 32],
+        "teacher_hidden": [8],
+        "hayashi_epochs": 3,
+        "anomaly_epochs": 1,
+        "finetune_epochs_hayashi": 1,
+        "finetune_epochs_anomaly": 1,
+        "test_limit": 300,
+        "latency_repeats": 2,
+        "latency_min_time": 0.001,
+        "synthetic_series": 2,
+    },
+}
+
+
+def add_arguments(parser, name="compress"):
+    """Options of ``lupi-ts compress``."""
+    parser.add_argument("--students", default="hayashi,anomaly",
+                        help="comma-separated subset of: " + ", ".join(STUDENTS))
+    parser.add_argument("--task", default="mackey-glass",
+                        choices=("mackey-glass", "pm25-a", "pm25-b"),
+                        help="Hayashi task of the hayashi student (default mackey-glass)")
+    parser.add_argument("--anomaly-data", default="skab", choices=("skab", "synthetic"),
+                        help="data of the anomaly student (synthetic needs no download)")
+    parser.add_argument("--skab-path", default=None,
+                        help="local copy of SKAB's data/ folder (default: download / cache)")
+    parser.add_argument("--out", default="results/compress", help="output folder")
+    parser.add_argument("--seed", type=int, default=0, help="seed of splits and training")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed repetitions per latency (median reported)")
+    parser.add_argument("--recipes", default=",".join(RECIPES),
+                        help="comma-separated subset of: " + ", ".join(RECIPES))
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny students and few epochs: checks the command end to end")
+    return parser
+
+
+def _config(args):
+    students = [s.strip() for s in str(args.students).split(",") if s.strip()]
+    unknown = sorted(set(students) - set(STUDENTS))
+    if unknown or not students:
+        raise ValueError(f"--students must name some of {STUDENTS}; got {args.students!r}.")
+    recipes = [r.strip() for r in str(args.recipes).split(",") if r.strip()]
+    unknown = sorted(set(recipes) - set(RECIPES))
+    if unknown or not recipes:
+        raise ValueError(f"--recipes must name some of {RECIPES}; got {args.recipes!r}.")
+    cfg = dict(PRESETS["quick" if args.quick else "full"])
+    if args.repeats is not None:
+        if args.repeats < 1:
+            raise ValueError(f"--repeats must be >= 1; got {args.repeats}.")
+        cfg["latency_repeats"] = int(args.repeats)
+    cfg.update({"students": students, "recipes": recipes, "task": args.task,
+                "anomaly_data": args.anomaly_data, "seed": int(args.seed),
+                "preset": "quick" if args.quick else "full"})
+    return cfg
+
+
+def _prepare_out(out, cfg):
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "config.json"
+    # students and recipes may change between runs: the cached students stay valid.
+    text = json.dumps({k: v for k, v in cfg.items() if k not in ("students", "recipes")},
+                      indent=2,
+                      sort_keys=True)
+    if path.exists() and path.read_text(encoding="utf-8") != text:
+        raise ValueError(
+            f"{out} holds results of another configuration ({path}); choose another --out."
+        )
+    path.write_text(text, encoding="utf-8")
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+# ------------------------------------------------------------------ recipes
+def _recipes(fine_tune_step, calibration, names):
+    """Compression chains, each applied to the trained student (name -> steps)."""
+    from lupi_ts.compress import (
+        low_rank,
+        prune_magnitude,
+        prune_structured,
+        quantize_dynamic,
+        quantize_static,
+    )
+
+    recipes = {
+        "int8-dynamic": [("int8-dynamic", quantize_dynamic)],
+        "int8-static": [("int8-static", partial(quantize_static, calibration=calibration))],
+        "lowrank": [("lowrank-e90", partial(low_rank, energy=0.9)),
+                    ("+ft", fine_tune_step), ("+int8", quantize_dynamic)],
+        "struct50": [("struct-prune-50%", partial(prune_structured, sparsity=0.5)),
+                     ("+ft", fine_tune_step), ("+int8", quantize_dynamic)],
+        "struct75": [("struct-prune-75%", partial(prune_structured, sparsity=0.75)),
+                     ("+ft", fine_tune_step), ("+int8", quantize_dynamic)],
+        "magnitude90": [("magnitude-prune-90%", partial(prune_magnitude, sparsity=0.9)),
+                        ("+ft", fine_tune_step), ("+int8", quantize_dynamic)],
+    }
+    return {name: recipes[name] for name in names}
+
+
+def _run_recipes(student, recipes):
+    from lupi_ts.compress import CompressionPipeline
+
+    stages = [("original", student)]
+    for steps in recipes.values():
+        run = CompressionPipeline(steps).run(student)[1:]
+        label = ""
+        for name, module in run:
+            label = name if not name.startswith("+") else f"{label} {name}"
+            stages.append((label, module))
+    return stages
+
+
+# ------------------------------------------------------------------ hayashi
+def _hayashi(cfg, out):
+    import torch
+
+    from lupi_ts import get_task, make_task_windows, split_blocks
+    from lupi_ts.compress import distillation_data, fine_tune
+    from lupi_ts.neural import NeuralDistillationClassifier
+
+    task = get_task(cfg["task"])
+    w = make_task_windows(task.name, "BAO")
+    train, val, test = split_blocks(w, task.sizes, random_state=cfg["seed"])
+    X, Xp, y = w.X, w.X_priv, w.y
+    mean, std = X[train].mean(axis=0), X[train].std(axis=0) + 1e-12
+    pmean, pstd = Xp[train].mean(axis=0), Xp[train].std(axis=0) + 1e-12
+    X, Xp = (X - mean) / std, (Xp - pmean) / pstd
+    if cfg["test_limit"]:
+        test = test[: cfg["test_limit"]]
+
+    cache = out / "estimator.pt"
+    if cache.exists():
+        clf = NeuralDistillationClassifier.load(cache)
+    else:
+        clf = NeuralDistillationClassifier(
+            teacher={"name": "mlp", "hidden": cfg["teacher_hidden"]},
+            student={"name": "mlp", "hidden": cfg["student_hidden"]},
+            imitation=0.25, temperature=1.0, max_epochs=cfg["hayashi_epochs"], lr=3e-3,
+            random_state=cfg["seed"], device="cpu",
+        ).fit(X[train], y[train], X_priv=Xp[train])
+        clf.save(cache)
+
+    data = distillation_data(clf, X[train], y[train], X_priv=Xp[train])
+    step = partial(fine_tune, **data, epochs=cfg["finetune_epochs_hayashi"], lr=1e-3,
+                   batch_size=32, random_state=cfg["seed"])
+    stages = _run_recipes(clf.student_, _recipes(step, X[train], cfg["recipes"]))
+
+    X_test = torch.as_tensor(X[test], dtype=torch.float32)
+
+    def accuracy(module):
+        evaluated = copy.copy(clf)
+        evaluated.student_ = module  # the estimator's own predict path, compressed student
+        return float(evaluated.score(X[test], y[test]))
+
+    meta = {"title": f"hayashi student ({task.name}, MLP {cfg['student_hidden']}), "
+                     f"metric = test accuracy on {len(test)} windows",
+            "metric_name": "test accuracy"}
+    return stages, X_test, accuracy, meta
+
+
+# ------------------------------------------------------------------ anomaly
+def _anomaly_frames(cfg, skab_path):
+    if cfg["anomaly_data"] == "synthetic":
+        from lupi_ts.datasets import make_sensor_anomalies
+
+        data = make_sensor_anomalies(n_series=cfg["synthetic_series"], n_steps=800,
+                                     random_state=cfg["seed"])
+        return list(data.files.values()), list(data.deployable), list(data.privileged)
+    from lupi_ts.datasets import fetch_skab
+
+    skab = fetch_skab(path=skab_path) if skab_path else fetch_skab()
+    return list(skab.files.values()), list(DEPLOYABLE), list(PRIVILEGED)
+
+
+def _anomaly(cfg, out, skab_path):
+    import joblib
+    import torch
+
+    from lupi_ts.anomaly import DistilledDetector, outlier_metrics, sensor_window_features
+    from lupi_ts.compress import fine_tune
+    from lupi_ts.neural import NeuralDistillationRegressor
+
+    frames, deployable, privileged = _anomaly_frames(cfg, skab_path)
+    n_ref = 400
+    X = np.vstack([f[deployable].to_numpy(float) for f in frames])
+    Xp = np.vstack([f[privileged].to_numpy(float) for f in frames])
+    groups = np.concatenate([np.full(len(f), i) for i, f in enumerate(frames)])
+    y = np.concatenate([f["anomaly"].to_numpy(int) for f in frames])
+    test = np.concatenate([np.arange(len(f)) >= n_ref for f in frames])
+
+    cache = out / "detector.joblib"
+    if cache.exists():
+        det = joblib.load(cache)  # written by this command in this folder (config checked)
+    else:
+        student = NeuralDistillationRegressor(
+            teacher={"name": "mlp", "hidden": [4]},  # unused: imitation 0, the PCA teacher
+            student={"name": "mlp", "hidden": cfg["student_hidden"]},  # scores are targets
+            imitation=0.0, max_epochs=cfg["anomaly_epochs"], batch_size=256, lr=1e-3,
+            random_state=cfg["seed"], device="cpu",
+        )
+        det = DistilledDetector(regressor=student, n_reference=n_ref,
+                                random_state=cfg["seed"]).fit(X, X_priv=Xp, groups=groups)
+        joblib.dump(det, cache)
+
+    # The student's inputs and targets, rebuilt with the public feature function.
+    features = np.vstack([
+        sensor_window_features(X[groups == g], windows=det.windows, n_reference=n_ref)
+        for g in np.unique(groups)
+    ]).astype(np.float32)
+    reg = det.student_
+    target = ((det.teacher_scores_.reshape(-1, 1) - reg.y_mean_) / reg.y_scale_)
+    step = partial(fine_tune, X=features, y=target.astype(np.float32), task="regression",
+                   epochs=cfg["finetune_epochs_anomaly"], batch_size=256, lr=3e-4,
+                   random_state=cfg["seed"])
+    calib = features[np.random.default_rng(cfg["seed"]).choice(len(features), 2048)]
+    stages = _run_recipes(reg.student_, _recipes(step, calib, cfg["recipes"]))
+
+    def f1(module):
+        evaluated = copy.copy(det)
+        evaluated.student_ = copy.copy(reg)
+        evaluated.student_.student_ = module  # same features, smoothing and threshold
+        pred = evaluated.predict(X, groups=groups)
+        return float(outlier_metrics(y[test], pred[test])["f1"])
+
+    meta = {"title": f"anomaly student ({cfg['anomaly_data']}, DistilledDetector with an MLP "
+                     f"{cfg['student_hidden']} student), metric = pooled test F1",
+            "metric_name": "F1 (test parts)"}
+    return stages, torch.as_tensor(features[test]), f1, meta
+
+
+# ------------------------------------------------------------------ running
+def _targets(rows):
+    for r in rows:
+        r["targets met"] = "yes" if (r["size_ratio"] >= 4 and r["speedup_b1"] >= 2
+                                     and r["metric_delta"] >= -1.0) else "no"
+    return rows
+
+
+def run_experiment(cfg, out, *, skab_path=None, log=print):
+    """Run the configured students; returns ``{student: rows}``."""
+    from lupi_ts.compress import compression_report, write_report
+
+    results = {}
+    for student in cfg["students"]:
+        folder = out / student
+        folder.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        if student == "hayashi":
+            stages, X_lat, evaluate, meta = _hayashi(cfg, folder)
+        else:
+            stages, X_lat, evaluate, meta = _anomaly(cfg, folder, skab_path)
+        log(f"[{student}] trained and compressed in {time.perf_counter() - start:.0f} s; "
+            "measuring ...")
+        rows = compression_report(stages, X_lat, evaluate=evaluate,
+                                  repeats=cfg["latency_repeats"],
+                                  min_time=cfg["latency_min_time"])
+        rows = _targets(rows)
+        write_report(rows, folder, "report", title=meta["title"],
+                     metric_name=meta["metric_name"])
+        results[student] = (rows, meta)
+        log(f"[{student}] done in {time.perf_counter() - start:.0f} s -> {folder}")
+    return results
+
+
+_SUMMARY_COLUMNS = ["stage", "parameters", "file_bytes", "size_ratio", "eager_b1_us",
+                    "file_b1_us", "file_b256_us", "speedup_b1", "metric", "metric_delta",
+                    "targets met"]
+
+
+def run(args):
+    """Entry point of ``lupi-ts compress``; returns the exit status."""
+    import torch
+
+    from lupi_ts.compress import format_markdown
+
+    cfg = _config(args)
+    out = Path(args.out)
+    _prepare_out(out, cfg)
+    results = run_experiment(cfg, out, skab_path=args.skab_path)
+    parts = [
+        "# Compressed students\n",
+        f"torch {torch.__version__}, quantized engine "
+        f"{torch.backends.quantized.engine}, latency with 1 thread (median of "
+        f"{cfg['latency_repeats']} runs); preset {cfg['preset']}, seed {cfg['seed']}.\n",
+        "Targets: >= 4x smaller file, >= 2x faster at batch 1 (vs. the original eager "
+        "student), <= 1 point metric loss.\n",
+    ]
+    for _student, (rows, meta) in results.items():
+        parts += [f"## {meta['title']}\n", format_markdown(rows, _SUMMARY_COLUMNS), ""]
+    text = "\n".join(parts) + "\n"
+    (out / "summary.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+def main(argv=None):
+    """Run as ``python -m lupi_ts.experiments.compress``."""
+    import argparse
+
+    parser = add_arguments(argparse.ArgumentParser(prog="compress"))
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

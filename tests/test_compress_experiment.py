@@ -1,0 +1,47 @@
+"""``lupi-ts compress`` end to end in its quick preset (tiny students, few epochs)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+pytest.importorskip("torch")
+
+from lupi_ts.cli import main  # noqa: E402
+
+
+@pytest.mark.slow
+def test_compress_command_writes_tables_and_plots(tmp_path, capsys):
+    out = tmp_path / "compress"
+    argv = ["compress", "--quick", "--students", "hayashi", "--recipes", "int8-static,struct50",
+            "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "| original |" in printed and "struct-prune-50% +ft +int8" in printed
+    folder = out / "hayashi"
+    for name in ("report.md", "report.csv", "report.png", "estimator.pt"):
+        assert (folder / name).stat().st_size > 0
+    with open(folder / "report.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    stages = [r["stage"] for r in rows]
+    assert stages == ["original", "int8-static", "struct-prune-50%", "struct-prune-50% +ft",
+                      "struct-prune-50% +ft +int8"]
+    assert float(rows[0]["size_ratio"]) == 1.0
+    assert all(0.0 <= float(r["metric"]) <= 1.0 for r in rows)
+    assert all(float(r["export_error"]) < 1e-3 for r in rows)
+    assert (out / "summary.md").read_text().startswith("# Compressed students")
+    # a rerun reuses the cached student; another configuration in the folder is refused
+    mtime = (folder / "estimator.pt").stat().st_mtime_ns
+    with pytest.raises(ValueError, match="another configuration"):
+        main(argv + ["--seed", "1"])
+    assert (folder / "estimator.pt").stat().st_mtime_ns == mtime
+
+
+def test_compress_command_rejects_bad_options(tmp_path):
+    with pytest.raises(ValueError, match="--students"):
+        main(["compress", "--students", "bert", "--out", str(tmp_path)])
+    with pytest.raises(ValueError, match="--recipes"):
+        main(["compress", "--recipes", "zip", "--out", str(tmp_path)])
+    with pytest.raises(ValueError, match="--repeats"):
+        main(["compress", "--quick", "--repeats", "0", "--out", str(tmp_path)])

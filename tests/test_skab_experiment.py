@@ -1,0 +1,117 @@
+"""`lupi-ts anomaly synthetic|skab` end to end on small sizes, resume, bad input, SKAB data."""
+
+import json
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from lupi_ts.anomaly import PCADetector, outlier_metrics
+from lupi_ts.cli import main
+from lupi_ts.datasets import fetch_skab
+
+SMALL = ["--n-series", "3", "--n-steps", "560", "--student-iter", "10", "--n-plots", "1"]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    with threadpool_limits(limits=1):
+        yield
+
+
+def test_synthetic_end_to_end_and_resume(tmp_path, capsys):
+    out = tmp_path / "syn"
+    assert main(["anomaly", "synthetic", *SMALL, "--references", "fast", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    for protocol in ("per-file", "cross-file"):
+        rows = summary["protocols"][protocol]
+        assert {"teacher", "student", "distilled", "control"} <= set(rows)
+        for row in rows.values():
+            assert set(row) == {
+                "f1", "far", "mar", "nab_standard", "nab_lowfp", "nab_lowfn",
+                "roc_auc", "pr_auc", "f1_at_distilled_far",
+            }
+            assert 0.0 <= row["far"] <= 100.0 and 0.0 <= row["roc_auc"] <= 1.0
+        assert len(summary["paired_tests"][protocol]) == 3
+        assert (out / protocol / "files" / "run__0.npz").exists()
+        assert list(out.glob(f"{protocol}__*.png"))
+    assert "iforest_all" in summary["protocols"]["per-file"]
+    report = (out / "report.md").read_text()
+    assert "ours: distilled" in report and "Wilcoxon" in report
+    # the teacher's stored scores are those of a PCA T²+Q on all sensors
+    from lupi_ts.datasets import make_sensor_anomalies
+
+    data = make_sensor_anomalies(n_series=3, n_steps=560, random_state=0)
+    frame = data.files["run/1"][list(data.sensors)].to_numpy()
+    with np.load(out / "per-file" / "files" / "run__1.npz") as z:
+        np.testing.assert_allclose(
+            z["score__teacher"], PCADetector().fit(frame[:400]).decision_function(frame)
+        )
+    # resume: a rerun recomputes nothing and gives the same summary
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*.npz")}
+    capsys.readouterr()
+    assert main(["anomaly", "synthetic", *SMALL, "--references", "fast", "--out", str(out)]) == 0
+    assert "done" not in capsys.readouterr().out
+    assert stamps == {p: p.stat().st_mtime_ns for p in out.rglob("*.npz")}
+    again = json.loads((out / "summary.json").read_text())
+    assert again["protocols"] == summary["protocols"]
+    # another configuration never reuses these files
+    assert main(["anomaly", "synthetic", *SMALL, "--references", "none", "--out", str(out),
+                 "--protocol", "per-file"]) == 0
+    assert "iforest_all" not in json.loads((out / "summary.json").read_text())["protocols"][
+        "per-file"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("option", "match"),
+    [
+        (["--deployable", "current,nonsense"], "unknown sensor names"),
+        (
+            ["--deployable", "vibration1,vibration2,current,voltage,pressure,temperature,"
+             "thermocouple,flow"],
+            "nothing is left as privileged",
+        ),
+        (["--n-train", "600"], "n_steps must be >= n_train"),
+    ],
+)
+def test_bad_options_raise_clear_errors(tmp_path, option, match):
+    with pytest.raises(ValueError, match=match):
+        main(["anomaly", "synthetic", *SMALL, "--references", "none",
+              "--out", str(tmp_path), *option])
+
+
+@pytest.mark.shared_data
+def test_skab_teacher_reproduces_published_t2q_row(skab_dir):
+    # the published protocol: per file, first 400 rows train, the rest tests;
+    # T²+Q (PCA) published: F1 0.76
+    data = fetch_skab(path=skab_dir)
+    y, p = [], []
+    for frame in data.files.values():
+        X = frame[data.sensors].to_numpy()
+        det = PCADetector().fit(X[:400])
+        y.append(frame["anomaly"].to_numpy()[400:])
+        p.append(det.predict(X)[400:])
+    m = outlier_metrics(y, p)
+    assert sum(len(a) for a in y) == 23801
+    assert m["f1"] == pytest.approx(0.76, abs=0.02)
+
+
+@pytest.mark.shared_data
+def test_skab_command_on_two_files(skab_dir, tmp_path):
+    out = tmp_path / "skab"
+    assert main(["anomaly", "skab", "--data", str(skab_dir), "--max-files", "2",
+                 "--references", "none", "--student-iter", "10", "--n-plots", "0",
+                 "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["config"]["deployable"] == [
+        "Accelerometer1RMS", "Accelerometer2RMS", "Current", "Voltage"
+    ]
+    assert summary["config"]["files"] == ["valve1/0", "valve1/1"]
+    assert "published: T²+Q (PCA)" in (out / "report.md").read_text()
+    with pytest.raises(ValueError, match="unknown sensor names"):
+        main(["anomaly", "skab", "--data", str(skab_dir), "--deployable", "Current,Speed",
+              "--out", str(out)])
+    with pytest.raises(ValueError, match="no test rows"):
+        main(["anomaly", "skab", "--data", str(skab_dir), "--n-train", "2000",
+              "--out", str(out)])
