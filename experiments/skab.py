@@ -11,7 +11,8 @@ student
 distilled
     :class:`lupi_ts.anomaly.DistilledDetector`: a gradient-boosting student on
     window features of the deployable sensors, trained to reproduce the
-    teacher's score; threshold = the teacher's control limit.
+    teacher's score; its threshold flags the share of training rows that the
+    teachers flag (label-free, training data only).
 control
     The same pipeline trained to reproduce the student's own score (the
     teacher sees only deployable sensors): isolates the privileged sensors'
@@ -202,7 +203,10 @@ def _config(args, deployable, privileged, files):
         "references",
         "absolute_features",
     )
+    # the students' threshold rule is part of the results' identity
+    cfg_rule = {"student_threshold": "teacher_rate"}
     cfg = {k: getattr(args, k) for k in keys}
+    cfg.update(cfg_rule)
     cfg.update(
         experiment=getattr(args, "_experiment_name", "skab"),
         deployable=deployable,
@@ -430,8 +434,9 @@ def _report(summary, per_file_auc, tests, timing, cfg, is_skab):
         f"Deployable sensors: {', '.join(cfg['deployable'])}. "
         f"Privileged: {', '.join(cfg['privileged'])}. Files: {len(cfg['files'])}; "
         f"first {cfg['n_train']} rows of each file train, the rest is tested. "
-        "Thresholds come from training data only (control limits at 0.999, or the "
-        "teacher's limit for distilled students; 1% contamination for Isolation "
+        "Thresholds come from training data only (control limits at 0.999; for the "
+        "distilled students and controls the quantile of their training scores at "
+        "their teachers' training alarm rate; 1% contamination for Isolation "
         "Forest and autoencoders). `F1@FAR` moves each method's threshold to the "
         "distilled student's false-alarm rate on the pooled test scores (an oracle "
         "comparison of rankings, not a deployable rule).",

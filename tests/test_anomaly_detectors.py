@@ -225,7 +225,16 @@ def test_distilled_student_reproduces_its_teacher_targets():
         regressor=LinearRegression(), n_reference=400, teacher_inputs="deployable"
     ).fit(X, X_priv=P, groups=groups)
     assert ctrl.teachers_[0].n_features_in_ == X.shape[1]
-    assert det.threshold_ == 0.0  # the teacher's control limit
+    # default rule: flag the share of training rows that the teachers flag
+    rate = np.mean(det.teacher_scores_ > 0.0)
+    assert det.teacher_alarm_rate_ == pytest.approx(rate)
+    assert det.labels_.mean() == pytest.approx(rate, abs=2 / len(X))
+    limit = DistilledDetector(
+        regressor=LinearRegression(), n_reference=400, threshold_rule="teacher_limit"
+    ).fit(X, X_priv=P, groups=groups)
+    assert limit.threshold_ == 0.0  # the PCA teachers' control limit
+    with pytest.raises(ValueError, match="threshold_rule"):
+        DistilledDetector(threshold_rule="max").fit(X, X_priv=P)
 
 
 def test_groups_keep_series_apart_and_results_are_deterministic():
@@ -238,14 +247,16 @@ def test_groups_keep_series_apart_and_results_are_deterministic():
     np.testing.assert_allclose(whole, parts, rtol=1e-9, atol=1e-9)
     # without groups the windows run across series boundaries: different scores
     assert not np.allclose(det.decision_function(X), whole)
-    boosted = DistilledDetector(
-        n_reference=400, random_state=0, absolute_features=True
-    ).fit(X, X_priv=P, groups=groups)
-    again = DistilledDetector(
-        n_reference=400, random_state=0, absolute_features=True
-    ).fit(X, X_priv=P, groups=groups)
+    def boosted():
+        return DistilledDetector(
+            regressor=HistGradientBoostingRegressor(max_iter=30, random_state=0),
+            n_reference=400,
+            absolute_features=True,
+        ).fit(X, X_priv=P, groups=groups)
+
+    first, again = boosted(), boosted()
     np.testing.assert_array_equal(
-        again.decision_function(X, groups=groups), boosted.decision_function(X, groups=groups)
+        again.decision_function(X, groups=groups), first.decision_function(X, groups=groups)
     )
     with pytest.raises(ValueError, match="contiguous"):
         det.decision_function(X[:6], groups=[0, 1, 0, 1, 0, 1])
@@ -261,7 +272,7 @@ def test_privileged_teacher_beats_control_across_series():
     aucs = {}
     for inputs in ("all", "deployable"):
         det = DistilledDetector(
-            HistGradientBoostingRegressor(max_iter=50, random_state=0),
+            regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
             n_reference=400,
             teacher_inputs=inputs,
         ).fit(X[train], X_priv=P[train], groups=groups[train])

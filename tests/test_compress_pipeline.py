@@ -184,3 +184,15 @@ def test_report_and_latency_bad_input():
         measure_latency(MLP(3, 1), torch.zeros(2, 3), batch_sizes=(0,))
     with pytest.raises(ValueError, match="repeats"):
         measure_latency(MLP(3, 1), torch.zeros(2, 3), repeats=0)
+    with pytest.raises(ValueError, match="clock"):
+        measure_latency(MLP(3, 1), torch.zeros(2, 3), clock="sundial")
+
+
+def test_latency_grows_with_the_work():
+    small, big = nn.Linear(8, 8), nn.Sequential(*[nn.Linear(256, 256) for _ in range(8)])
+    for clock in ("thread", "wall"):
+        t_small = measure_latency(small, torch.zeros(4, 8), batch_sizes=(64,), repeats=3,
+                                  min_time=0.005, clock=clock)[64]
+        t_big = measure_latency(big, torch.zeros(4, 256), batch_sizes=(64,), repeats=3,
+                                min_time=0.005, clock=clock)[64]
+        assert 0 < t_small < t_big

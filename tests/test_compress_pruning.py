@@ -145,7 +145,10 @@ def test_structured_pruning_of_the_other_networks(net, x):
         assert a.weight.shape[0] == b.weight.shape[0] - b.weight.shape[0] // 2
     assert sum(p.numel() for p in small.parameters()) < sum(p.numel() for p in net.parameters())
     if isinstance(net, TemporalCNN):
-        assert small.config["channels"] == [5, 3]
+        assert small.config["channels"] == [5, 3] and small.hidden_features == 3
+    else:  # the decoder no longer mirrors the encoder: no constructor config describes it
+        assert not hasattr(small, "config")
+        assert small.hidden_features == (2 if isinstance(net, DenseAutoencoder) else 2)
 
 
 def test_structured_pruning_rejects_recurrent_and_non_chain_networks():

@@ -4,6 +4,10 @@ Detectors follow PyOD's conventions on scikit-learn's API:
 ``fit(X, y=None, *, X_priv=None)``, ``decision_function(X)`` (one score per
 timestamp, higher = more anomalous), ``predict(X)`` (0/1 by ``threshold_``),
 ``decision_scores_`` and ``labels_``. Thresholds come from training data only.
+
+Missing values: detectors refuse NaN (ValueError). Clean sensors first, e.g.
+``check_sensors(X, max_gap=5)`` interpolates gaps of at most 5 timestamps
+between observed values and refuses longer gaps; nothing is dropped silently.
 """
 
 from ._autoencoders import AutoencoderDetector

@@ -162,7 +162,7 @@ class AutoencoderDetector(BaseDetector):
                     loss = torch.mean((self._reconstruct(net, batch) - batch) ** 2)
                     loss.backward()
                     opt.step()
-                    total += float(loss) * batch.shape[0]
+                    total += float(loss.detach()) * batch.shape[0]
                 self.loss_curve_.append(total / W.shape[0])
         self.network_ = net.to("cpu").eval()
         self._set_threshold(self._score(X))

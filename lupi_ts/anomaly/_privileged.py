@@ -149,9 +149,15 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     smoothing : int, default=5
         Causal rolling median on the student's scores.
     contamination : float in (0, 0.5] or None, default=None
-        None: the teacher's own threshold (its control limit), the natural
-        scale of an imitated score; a float: a quantile of the student's
-        training scores.
+        A float: the ``1 - contamination`` quantile of the student's training
+        scores. None: the rule ``threshold_rule``.
+    threshold_rule : {"teacher_rate", "teacher_limit"}, default="teacher_rate"
+        Used when ``contamination`` is None. ``"teacher_limit"``: the
+        teachers' own threshold (their control limit). A regression student
+        shrinks extreme scores towards the mean, so it rarely reaches that
+        limit; ``"teacher_rate"`` instead flags the same share of training
+        rows as the teachers flag (the student's training-score quantile at
+        the teachers' training alarm rate). Both use training data only.
     random_state : int or None, default=None
         Seeds the default regressor.
 
@@ -160,6 +166,8 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     teachers_ : list of fitted teachers (one per training series)
     teacher_scores_ : ndarray
         The regression targets (teacher scores of the training rows).
+    teacher_alarm_rate_ : float
+        Share of training rows above their teacher's threshold.
     student_ : fitted regressor
     decision_scores_, threshold_, labels_
 
@@ -186,6 +194,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         n_reference=None,
         smoothing=5,
         contamination=None,
+        threshold_rule="teacher_rate",
         random_state=None,
     ):
         self.teacher = teacher
@@ -196,13 +205,20 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.n_reference = n_reference
         self.smoothing = smoothing
         self.contamination = contamination
+        self.threshold_rule = threshold_rule
         self.random_state = random_state
 
     def _has_control_limit(self):
         return True
 
     def _control_limit(self):
-        return float(np.mean([t.threshold_ for t in self.teachers_]))
+        if self.threshold_rule == "teacher_limit":
+            return float(np.mean([t.threshold_ for t in self.teachers_]))
+        if self.teacher_alarm_rate_ == 0.0:
+            return float(np.max(self.decision_scores_))
+        return float(
+            np.quantile(self.decision_scores_, 1.0 - self.teacher_alarm_rate_, method="higher")
+        )
 
     def fit(self, X, y=None, *, X_priv=None, groups=None):
         """Fit one teacher per series and the student on all series.
@@ -226,6 +242,11 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             raise ValueError(
                 f"teacher_inputs must be one of {_TEACHER_INPUTS}; got {self.teacher_inputs!r}."
             )
+        if self.threshold_rule not in ("teacher_rate", "teacher_limit"):
+            raise ValueError(
+                "threshold_rule must be 'teacher_rate' or 'teacher_limit'; "
+                f"got {self.threshold_rule!r}."
+            )
         self.windows_ = _check_windows(self.windows)
         _check_smoothing(self.smoothing)
         check_contamination(self.contamination)
@@ -239,13 +260,15 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         )
         use_priv = self.teacher_inputs == "all" and X_priv is not None
         full = np.hstack([X, X_priv]) if use_priv else X
-        self.teachers_, targets = [], []
+        self.teachers_, targets, alarms = [], [], []
         for s in slices:
             n_ref = self.n_reference if self.n_reference is not None else s.stop - s.start
             t = clone(teacher).fit(full[s][:n_ref])
             self.teachers_.append(t)
             targets.append(t.decision_function(full[s]))
+            alarms.append(targets[-1] > t.threshold_)
         self.teacher_scores_ = np.concatenate(targets)
+        self.teacher_alarm_rate_ = float(np.mean(np.concatenate(alarms)))
         self.student_ = clone(regressor).fit(self._features(X, slices), self.teacher_scores_)
         self._set_threshold(self._student_scores(X, slices))
         return self

@@ -186,12 +186,21 @@ def _default_probe(module, first):
         return torch.randn(4, in_width, generator=torch.Generator().manual_seed(0))
     # lupi-ts sequence networks take (n, length, channels); plain convolution stacks
     # take torch's (n, channels, length).
-    shape = (4, 9, in_width) if hasattr(module, "config") else (4, in_width, 9)
+    shape = (4, 9, in_width) if hasattr(module, "hidden_features") else (4, in_width, 9)
     return torch.randn(*shape, generator=torch.Generator().manual_seed(0))
 
 
 def _update_config(net):
-    """Keep a lupi-ts network's ``config`` true to its new widths (persistence rebuilds it)."""
+    """Keep a lupi-ts network's ``config`` and ``hidden_features`` true to its new widths."""
+    if hasattr(net, "hidden_features"):
+        head = getattr(net, "head", None)
+        encoder = getattr(net, "encoder", None)
+        if isinstance(head, (nn.Linear, nn.Conv1d)):
+            net.hidden_features = _in_width(head)
+        elif isinstance(encoder, nn.Sequential):  # autoencoders: the code's width
+            widths = [_out_width(m) for m in encoder.modules()
+                      if isinstance(m, (nn.Linear, nn.Conv1d))]
+            net.hidden_features = widths[-1]
     config = getattr(net, "config", None)
     if not isinstance(config, dict):
         return
@@ -204,9 +213,6 @@ def _update_config(net):
         # Autoencoders mirror the encoder in the decoder; pruned widths need not
         # mirror, so the constructor arguments no longer describe the network.
         drop_config(net)
-        return
-    if hasattr(net, "head"):
-        net.hidden_features = _in_width(net.head)
 
 
 def prune_structured(module, sparsity, *, example_input=None):

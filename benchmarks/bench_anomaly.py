@@ -1,0 +1,91 @@
+"""Fit and scoring speed of the anomaly detectors, relative to PCA T² + Q.
+
+Run ``python benchmarks/bench_anomaly.py [--steps N] [--repeats R]``. Every
+detector fits the same generated normal rows and scores the same test rows;
+the table gives the median wall time of ``R`` repeats and the ratio to the
+reference (``PCADetector``) measured in the same run, so the ratios stay
+meaningful on a busy machine. Threads are limited to 1 (``--threads``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+
+def _time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=4000, help="rows per run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--no-torch", action="store_true", help="skip the autoencoders")
+    args = parser.parse_args(argv)
+
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from lupi_ts.anomaly import (
+        AutoencoderDetector,
+        DistilledDetector,
+        IsolationForestDetector,
+        PCADetector,
+    )
+    from lupi_ts.datasets import make_sensor_anomalies
+
+    data = make_sensor_anomalies(n_series=1, n_steps=args.steps, n_train=args.steps // 2,
+                                 random_state=0)
+    frame = data.files[data.names[0]]
+    dep = frame[data.deployable].to_numpy()
+    priv = frame[data.privileged].to_numpy()
+    n = args.steps // 2
+    candidates = {
+        "PCADetector (reference)": (lambda: PCADetector(), dep, {}),
+        "IsolationForestDetector": (lambda: IsolationForestDetector(random_state=0), dep, {}),
+        "DistilledDetector (HGB 100)": (
+            lambda: DistilledDetector(
+                regressor=HistGradientBoostingRegressor(max_iter=100, random_state=0)
+            ),
+            dep,
+            {"X_priv": priv[:n]},
+        ),
+    }
+    if not args.no_torch:
+        for arch in ("conv", "lstm"):
+            candidates[f"AutoencoderDetector ({arch}, 15 epochs)"] = (
+                lambda arch=arch: AutoencoderDetector(arch, epochs=15, random_state=0),
+                dep,
+                {},
+            )
+    rows = []
+    with threadpool_limits(limits=args.threads):
+        if not args.no_torch:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        for name, (make, X, fit_kw) in candidates.items():
+            fitted = make().fit(X[:n], **fit_kw)
+            fit_s = _time(lambda make=make, X=X, kw=fit_kw: make().fit(X[:n], **kw), args.repeats)
+            score_s = _time(lambda d=fitted, X=X: d.decision_function(X[n:]), args.repeats)
+            rows.append((name, fit_s, score_s))
+    ref_fit, ref_score = rows[0][1], rows[0][2]
+    print(f"{n} training rows, {args.steps - n} scored rows, {args.threads} thread(s)\n")
+    print("| detector | fit s | fit / ref | score s | score / ref | rows/s scored |")
+    print("|---|---|---|---|---|---|")
+    for name, f, s in rows:
+        print(f"| {name} | {f:.4f} | {f / ref_fit:.1f} | {s:.4f} | {s / ref_score:.1f} | "
+              f"{(args.steps - n) / s:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()
