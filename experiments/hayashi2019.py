@@ -33,9 +33,9 @@ Protocol, per task and repeat
 
 ``--selection blocked-cv`` replaces the single validation block by blocked
 5-fold cross-validation over the training and validation blocks together
-(``lupi_ts.BlockedTimeSeriesSplit``-style purged folds) and refits the chosen
-configurations on both blocks; the comparison of student and baseline stays
-paired and uses the same folds.
+(``lupi_ts.BlockedTimeSeriesSplit``: contiguous folds with purged gaps) and
+refits the chosen configurations on both blocks; the comparison of student and
+baseline stays paired and uses the same folds.
 
 Outputs (under ``--out``)
 -------------------------
@@ -645,7 +645,7 @@ def _folds(arrays, cfg, train, val):
     """(fit rows, score rows) pairs of the selection protocol, and the final fit rows."""
     if cfg["protocol"]["selection"] == "validation":
         return [(train, val)], train
-    from lupi_ts._splitting import BlockedTimeSeriesSplit
+    from lupi_ts import BlockedTimeSeriesSplit
 
     trval = np.concatenate([train, val])
     cv = BlockedTimeSeriesSplit(n_splits=int(cfg["protocol"]["cv_folds"]))

@@ -34,6 +34,12 @@ COMMANDS = {
         "skab": ("skab", "Sensor anomaly detection with privileged sensors on SKAB."),
         "synthetic": ("skab", "The same study on generated multi-sensor data (offline)."),
     },
+    "study": {
+        "neural-fewdata": (
+            "neural_fewdata",
+            "Few-data study of the robust distillation term (neural students).",
+        ),
+    },
     # A command mapped straight to a module has no sub-command.
     "compress": ("compress", "Prune, quantize and factorise distilled students."),
 }
@@ -41,6 +47,7 @@ COMMANDS = {
 _HELP = {
     "reproduce": "reproduce a published experiment",
     "anomaly": "run an anomaly-detection study",
+    "study": "run a study that goes beyond a paper",
     "compress": "compress students for on-device inference",
 }
 

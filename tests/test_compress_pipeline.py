@@ -96,6 +96,23 @@ def test_distillation_data_continues_the_estimators_distillation(fitted):
         distillation_data(clf, X, y, X_priv=Xp[:5])
 
 
+def test_distillation_data_of_a_regressor():
+    from lupi_ts.neural import NeuralDistillationRegressor
+
+    X, Xp, _ = _data(60)
+    y = Xp @ np.array([1.0, -2.0, 0.5]) + 3.0
+    reg = NeuralDistillationRegressor(max_epochs=2, imitation=0.3, random_state=0,
+                                      device="cpu").fit(X, y, X_priv=Xp)
+    data = distillation_data(reg, X, y, X_priv=Xp)
+    assert data["task"] == "regression" and data["imitation"] == 0.3
+    np.testing.assert_allclose(data["y"][:, 0], (y - y.mean()) / y.std(), rtol=1e-5)
+    with torch.no_grad():
+        teacher = reg.teacher_(torch.as_tensor(Xp, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(data["soft"], teacher, rtol=1e-6)
+    tuned = fine_tune(reg.student_, **data, epochs=2)
+    assert tuned(torch.as_tensor(X, dtype=torch.float32)).shape == (60, 1)
+
+
 def test_fine_tune_is_deterministic_and_recovers_accuracy(fitted):
     clf, X, Xp, y = fitted
     data = distillation_data(clf, X, y, X_priv=Xp)

@@ -376,8 +376,8 @@ def _face_solution(state, a_idx, b_idx, cache=None):
             c = np.zeros(A.shape[0])
             c[-1] = n * C
             factor = (cache.L, True)
-            Hp = scipy.linalg.cho_solve(factor, p, check_finite=False)
-            HA = scipy.linalg.cho_solve(factor, A.T, check_finite=False)
+            sol = scipy.linalg.cho_solve(factor, np.column_stack([p, A.T]), check_finite=False)
+            Hp, HA = sol[:, 0], sol[:, 1:]
             lam = np.linalg.solve(A @ HA, c + A @ Hp)
             u = HA @ lam - Hp
             pos = np.empty(2 * n, dtype=int)
