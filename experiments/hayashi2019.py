@@ -109,7 +109,7 @@ __all__ = [
 
 # Bump when a code change alters the numbers of a repeat: it enters the config
 # hash, so results of the old code are not mixed with new ones.
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 CONFIG_PATH = Path(__file__).with_name("hayashi2019.toml")
 
@@ -560,14 +560,28 @@ def _teacher_pass(arrays, cfg, fit_rows, eval_rows):
         Xf = _teacher_inputs(arrays, pi, fit_rows, mode)
         scale = _Standardiser(Xf)
         fits = _fit_grid(scale(Xf), y_fit, regs, cfg["solver"])
-        if cfg["protocol"].get("teacher_logits", "in-sample") == "cross-fit":
-            res = {"fit": _cross_fitted_logits(Xf, y_fit, regs, cfg)}
-        else:
-            res = {"fit": _decision(fits, scale(Xf))[:, :, 0]}
+        res = {"fit": _decision(fits, scale(Xf))[:, :, 0]}
         for name, rows in eval_rows.items():
             res[name] = _decision(fits, scale(_teacher_inputs(arrays, pi, rows, mode)))[:, :, 0]
         out[pi] = res
     return out
+
+
+def _cross_fit_chosen(arrays, cfg, passes, choice):
+    """Replace the chosen teachers' in-sample logits by out-of-fold ones (in place).
+
+    ``passes`` pairs each teacher pass with its fitting rows. Only the chosen
+    (penalty, C) of each privileged type is refitted, ``cv_folds`` times.
+    """
+    mode = cfg["protocol"]["teacher_inputs"]
+    regs = _reg_configs(cfg["teacher"])
+    for tp, fit_rows in passes:
+        for pi, c in choice.items():
+            Xf = _teacher_inputs(arrays, pi, fit_rows, mode)
+            tp[pi]["fit"] = tp[pi]["fit"].copy()
+            tp[pi]["fit"][:, c] = _cross_fitted_logits(
+                Xf, arrays["y"][fit_rows], [regs[c]], cfg
+            )[:, 0]
 
 
 def _cross_fitted_logits(X_fit, y_fit, regs, cfg):
@@ -702,6 +716,11 @@ def _run_repeat(task_name, repeat, cfg):
         final_teacher = fold_teachers[0]
     else:
         final_teacher = _teacher_pass(arrays, cfg, final_rows, {"test": test})
+    if cfg["protocol"].get("teacher_logits", "in-sample") == "cross-fit":
+        passes = [(tp, fit_rows) for tp, (fit_rows, _) in zip(fold_teachers, folds)]
+        if not validation:
+            passes.append((final_teacher, final_rows))
+        _cross_fit_chosen(arrays, cfg, passes, teacher_choice)
     teachers = {}
     for pi in privileged:
         test_correct, _ = _scores(final_teacher[pi]["test"], y[test], with_loss=False)
