@@ -1,13 +1,18 @@
 """Fit time and peak memory of SVMPlusClassifier against scikit-learn's SVC.
 
-Both fit the same data with the same C and RBF kernel on X; SVM+ also gets the
-privileged inputs (RBF correcting space). Each measurement runs in a fresh
-subprocess, so that its peak resident memory is its own. BLAS is limited to one
-thread by default: libsvm (behind SVC) is single-threaded, so this compares like with
-like (and keeps a shared machine from oversubscribing cores).
+Both fit the same data with the same C and RBF kernel on X (gamma="scale"); SVM+ also
+gets the privileged inputs (RBF correcting space, gamma_priv = 1). Every fit runs in a
+fresh subprocess, so that its peak resident memory is its own, and the two methods
+alternate (SVC, SVM+, SVC, SVM+, ...) so that load from other processes on a shared
+machine hits both alike; the table reports median times and the median of the per-pair
+time ratios. BLAS is limited to one thread by default: libsvm (behind SVC) is
+single-threaded, so this compares like with like.
 
-Run:  python benchmarks/bench_svm_plus.py [--sizes 100 500 2000 5000] [--repeats 3]
-Prints a markdown table; ratios are SVM+ / SVC measured in the same run.
+Memory: "peak RSS growth" is the process's maximum resident set size after the fit minus
+before it (data and imports excluded); "traced peak" is tracemalloc's peak during the fit
+(numpy buffers included), measured in a separate run because tracing slows the fit.
+
+Run:  python benchmarks/bench_svm_plus.py [--sizes 500 2000 5000] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -33,8 +39,8 @@ def make_data(n, seed=0):
     return X, X_priv, y
 
 
-def measure_one(method, n, repeats, threads):
-    """Fit ``method`` on ``n`` samples; return the best time and this process's peaks."""
+def measure_one(method, n, threads, traced):
+    """One fit of ``method`` on ``n`` samples in this (fresh) process."""
     from sklearn.svm import SVC
     from threadpoolctl import threadpool_limits
 
@@ -42,63 +48,76 @@ def measure_one(method, n, repeats, threads):
 
     X, X_priv, y = make_data(n)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    times = []
     with threadpool_limits(threads):
-        for _ in range(repeats):
+        if traced:
             tracemalloc.start()
-            t0 = time.perf_counter()
-            if method == "svc":
-                est = SVC(C=1.0, kernel="rbf", gamma="scale").fit(X, y)
-                n_sv = int(est.support_.size)
-            else:
-                est = SVMPlusClassifier(C=1.0, gamma_priv=1.0).fit(X, y, X_priv=X_priv)
-                n_sv = int(est.support_.size)
-            times.append(time.perf_counter() - t0)
-            _, traced_peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
+        t0 = time.perf_counter()
+        if method == "svc":
+            est = SVC(C=1.0, kernel="rbf", gamma="scale").fit(X, y)
+        else:
+            est = SVMPlusClassifier(C=1.0, gamma_priv=1.0).fit(X, y, X_priv=X_priv)
+        elapsed = time.perf_counter() - t0
+        traced_peak = tracemalloc.get_traced_memory()[1] if traced else 0
+        tracemalloc.stop()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out = {
-        "time": min(times),
+        "time": elapsed,
         "traced_peak_mb": traced_peak / 2**20,
         "rss_growth_mb": (rss_after - rss_before) / 1024,  # ru_maxrss is in KiB on Linux
-        "n_sv": n_sv,
+        "n_sv": int(est.support_.size),
     }
     if method == "svm_plus":
         out["n_iter"] = int(est.n_iter_[0])
     return out
 
 
+def _run(method, n, threads, traced=False):
+    cmd = [sys.executable, __file__, "--one", method, str(n), "--threads", str(threads)]
+    if traced:
+        cmd.append("--traced")
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000, 5000])
-    parser.add_argument("--repeats", type=int, default=3, help="best of (capped at 1 for n > 2000)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 5000])
+    parser.add_argument("--repeats", type=int, default=5, help="fits per method and size")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads")
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         method, n = args.one[0], int(args.one[1])
-        print(json.dumps(measure_one(method, n, args.repeats, args.threads)))
+        print(json.dumps(measure_one(method, n, args.threads, args.traced)))
         return
-    print(f"BLAS threads: {args.threads}; C = 1, RBF kernels, gamma='scale', gamma_priv = 1\n")
     print(
-        "| n | SVC fit (s) | SVM+ fit (s) | time ratio | SVC peak RSS growth (MiB) "
-        "| SVM+ peak RSS growth (MiB) | SVM+ traced peak (MiB) | SVC SVs | SVM+ SVs "
+        f"BLAS threads: {args.threads}; C = 1, RBF kernels, gamma='scale', gamma_priv = 1; "
+        f"{args.repeats} alternating fits per method, medians\n"
+    )
+    print(
+        "| n | SVC fit (s) | SVM+ fit (s) | time ratio (median of pairs) "
+        "| SVC peak RSS growth (MiB) | SVM+ peak RSS growth (MiB) "
+        "| SVC traced peak (MiB) | SVM+ traced peak (MiB) | SVC SVs | SVM+ SVs "
         "| SVM+ solver steps |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
-        repeats = args.repeats if n <= 2000 else 1
-        res = {}
-        for method in ("svc", "svm_plus"):
-            cmd = [sys.executable, __file__, "--one", method, str(n), "--repeats", str(repeats),
-                   "--threads", str(args.threads)]
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-            res[method] = json.loads(proc.stdout.strip().splitlines()[-1])
-        s, p = res["svc"], res["svm_plus"]
+        runs = {"svc": [], "svm_plus": []}
+        for _ in range(args.repeats):
+            for method in runs:
+                runs[method].append(_run(method, n, args.threads))
+        traced = {method: _run(method, n, args.threads, traced=True) for method in runs}
+        s, p = runs["svc"], runs["svm_plus"]
+        t_s = statistics.median(r["time"] for r in s)
+        t_p = statistics.median(r["time"] for r in p)
+        ratio = statistics.median(b["time"] / a["time"] for a, b in zip(s, p))
         print(
-            f"| {n} | {s['time']:.3f} | {p['time']:.3f} | {p['time'] / s['time']:.1f}x "
-            f"| {s['rss_growth_mb']:.0f} | {p['rss_growth_mb']:.0f} | {p['traced_peak_mb']:.0f} "
-            f"| {s['n_sv']} | {p['n_sv']} | {p['n_iter']} |",
+            f"| {n} | {t_s:.3f} | {t_p:.3f} | {ratio:.1f}x "
+            f"| {statistics.median(r['rss_growth_mb'] for r in s):.0f} "
+            f"| {statistics.median(r['rss_growth_mb'] for r in p):.0f} "
+            f"| {traced['svc']['traced_peak_mb']:.0f} | {traced['svm_plus']['traced_peak_mb']:.0f} "
+            f"| {s[0]['n_sv']} | {p[0]['n_sv']} | {p[0]['n_iter']} |",
             flush=True,
         )
 

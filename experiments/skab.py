@@ -138,9 +138,10 @@ def add_arguments(parser, name):
     parser.add_argument(
         "--absolute-features",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="give the students raw sensor levels besides per-file standardised windows "
-        "(all files come from one rig); same for distilled and control",
+        default=name == "skab",
+        help="give the students raw sensor levels besides per-file standardised windows; "
+        "same for distilled and control (default: on for SKAB, whose files all come from "
+        "one rig; off for generated runs, which have their own offsets and gains)",
     )
     parser.add_argument("--n-plots", type=int, default=3, help="files plotted per protocol")
     parser.add_argument("--device", default="auto", help="torch device for the autoencoders")

@@ -264,12 +264,31 @@ def test_groups_keep_series_apart_and_results_are_deterministic():
         DistilledDetector(teacher_inputs="some").fit(X, X_priv=P)
 
 
-def test_privileged_teacher_beats_control_across_series():
-    # cross-series: train on 5 runs, score a 6th; the distilled student should
-    # rank anomalies better than the control that imitates deployable sensors
-    X, P, y, groups = _synthetic(8, seed=1)
+def _weak_signal_runs(n_series, seed):
+    # the anomaly shifts two noisy deployable sensors by 0.7 sd and one clean
+    # privileged sensor by 30 sd: only the privileged teacher sees it clearly
+    rng = np.random.default_rng(seed)
+    X, P, y = [], [], []
+    for _ in range(n_series):
+        a = np.zeros(700)
+        start = rng.integers(420, 550)
+        a[start : start + 120] = 1.0
+        X.append(0.7 * a[:, None] + rng.normal(size=(700, 2)))
+        P.append(3.0 * a[:, None] + 0.1 * rng.normal(size=(700, 1)))
+        y.append(a.astype(int))
+    groups = np.repeat(np.arange(n_series), 700)
+    return np.vstack(X), np.vstack(P), np.concatenate(y), groups
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_privileged_teacher_helps_on_new_series(seed):
+    # train on 6 runs, score 2 unseen runs: the distilled student ranks the
+    # anomalous rows better than the control, which imitates a teacher that
+    # sees only the noisy deployable sensors
+    X, P, y, groups = _weak_signal_runs(8, seed)
     train, test = groups < 6, groups >= 6
-    aucs = {}
+    keep = np.tile(np.arange(700) >= 400, 2)
+    auc = {}
     for inputs in ("all", "deployable"):
         det = DistilledDetector(
             regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
@@ -277,9 +296,8 @@ def test_privileged_teacher_beats_control_across_series():
             teacher_inputs=inputs,
         ).fit(X[train], X_priv=P[train], groups=groups[train])
         s = det.decision_function(X[test], groups=groups[test])
-        keep = np.tile(np.arange(700) >= 400, 2)
-        aucs[inputs] = ranking_metrics(y[test][keep], s[keep])["roc_auc"]
-    assert aucs["all"] > aucs["deployable"]
+        auc[inputs] = ranking_metrics(y[test][keep], s[keep])["roc_auc"]
+    assert auc["all"] > auc["deployable"] + 0.03
 
 
 def test_supervised_student_targets_use_shared_soft_labels():

@@ -177,13 +177,37 @@ def test_other_configuration_is_refused(finished_run, capsys):
     assert "different configuration" in capsys.readouterr().err
 
 
-def test_blocked_cv_selection_runs(tmp_path):
-    cfg = tiny_config(selection="blocked-cv", metric="log_loss", teacher_inputs="both")
+def test_improved_protocol_options_run(tmp_path):
+    cfg = tiny_config(
+        selection="blocked-cv", metric="log_loss", teacher_inputs="both",
+        teacher_logits="cross-fit", placement="contiguous",
+    )  # fmt: skip
     cfg["run"].update(tasks=["pm25-a"], repeats=1)
     summary = H.run_experiment(cfg, tmp_path / "cv", progress=False)
     entry = summary["pm25-a"]
     assert entry["selection"] == "blocked-cv" and entry["teacher_inputs"] == "both"
     assert 0.0 <= entry["student"]["mean"] <= 1.0
+    rep = json.loads((tmp_path / "cv" / "repeats" / "pm25-a" / "r0000.json").read_text())
+    # Contiguous placement: no missing pm2.5 value anywhere in the placed span.
+    from lupi_ts.datasets import load_beijing_pm25
+
+    lo, hi = rep["placement"]["train"][0], rep["placement"]["test"][1]
+    assert not load_beijing_pm25()["pm2.5"].iloc[lo - 2 : hi + 16].isna().any()
+
+
+def test_cross_fitted_logits_are_out_of_fold():
+    # A teacher that memorises its rows gives confident in-sample logits; the
+    # out-of-fold logits of pure-noise labels must carry no such confidence.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 30))
+    y = (rng.uniform(size=100) < 0.5).astype(float)
+    cfg = H.load_config()
+    regs = [("l2", 100.0)]
+    oof = H._cross_fitted_logits(X, y, regs, cfg)[:, 0]
+    fits = H._fit_grid(X, y, regs, cfg["solver"])
+    in_sample = H._decision(fits, X)[:, 0, 0]
+    assert np.mean((in_sample > 0) == (y > 0.5)) > 0.8
+    assert np.mean((oof > 0) == (y > 0.5)) < 0.7
 
 
 def test_bad_protocol_values_are_rejected(tmp_path):
