@@ -28,7 +28,8 @@ distilling: the teacher's soft labels / scores are the targets)
     training inputs); low-rank (SVD keeping 90 % of the energy) + fine-tune
     (+ int8); structured pruning of 50 % / 75 % of the hidden units + fine-tune
     (+ int8), the Deep Compression chain; unstructured magnitude pruning 90 % +
-    fine-tune (+ int8).
+    fine-tune (+ int8); and, instead of compression, a student as narrow as the
+    75 % pruned one distilled from scratch (+ int8).
 
 Outputs under ``--out`` (default ``results/compress/``)
     ``<student>/report.md``, ``report.csv``, ``report.png`` (metric against the
@@ -58,7 +59,7 @@ import numpy as np
 
 STUDENTS = ("hayashi", "anomaly")
 RECIPES = ("finetune", "int8-dynamic", "int8-static", "lowrank", "struct50", "struct75",
-           "magnitude90")
+           "magnitude90", "small-scratch")
 DEPLOYABLE = ("Accelerometer1RMS", "Accelerometer2RMS", "Current", "Voltage")
 PRIVILEGED = ("Pressure", "Temperature", "Thermocouple", "Volume Flow RateRMS")
 
@@ -173,7 +174,7 @@ def _recipes(fine_tune_step, calibration, names):
         "magnitude90": [("magnitude-prune-90%", partial(prune_magnitude, sparsity=0.9)),
                         ("+ft", fine_tune_step), ("+int8", quantize_dynamic)],
     }
-    return {name: recipes[name] for name in names}
+    return {name: recipes[name] for name in names if name in recipes}
 
 
 def _run_recipes(student, recipes):
@@ -189,9 +190,21 @@ def _run_recipes(student, recipes):
     return stages
 
 
+def _quarter(widths):
+    return [max(1, w - int(0.75 * w)) for w in widths]  # the widths prune_structured keeps
+
+
+def _small_stages(student):
+    from lupi_ts.compress import quantize_dynamic
+
+    return [("small student (scratch)", student),
+            ("small student (scratch) +int8", quantize_dynamic(student))]
+
+
 # ------------------------------------------------------------------ hayashi
 def _hayashi(cfg, out):
     import torch
+    from sklearn.base import clone
 
     from lupi_ts import get_task, make_task_windows, split_blocks
     from lupi_ts.compress import distillation_data, fine_tune
@@ -223,6 +236,18 @@ def _hayashi(cfg, out):
     step = partial(fine_tune, **data, epochs=cfg["finetune_epochs_hayashi"], lr=1e-3,
                    batch_size=32, random_state=cfg["seed"])
     stages = _run_recipes(clf.student_, _recipes(step, X[train], cfg["recipes"]))
+    if "small-scratch" in cfg["recipes"]:
+        # Compact design instead of compression: the same distillation with a student
+        # as narrow as the 75 % structurally pruned one, trained from scratch.
+        small_cache = out / "estimator_small.pt"
+        if small_cache.exists():
+            small = NeuralDistillationClassifier.load(small_cache)
+        else:
+            small = clone(clf).set_params(
+                student={"name": "mlp", "hidden": _quarter(cfg["student_hidden"])}
+            ).fit(X[train], y[train], X_priv=Xp[train])
+            small.save(small_cache)
+        stages += _small_stages(small.student_)
 
     X_test = torch.as_tensor(X[test], dtype=torch.float32)
 
@@ -254,6 +279,7 @@ def _anomaly_frames(cfg, skab_path):
 def _anomaly(cfg, out, skab_path):
     import joblib
     import torch
+    from sklearn.base import clone
 
     from lupi_ts.anomaly import DistilledDetector, outlier_metrics, sensor_window_features
     from lupi_ts.compress import fine_tune
@@ -288,17 +314,43 @@ def _anomaly(cfg, out, skab_path):
     ]).astype(np.float32)
     reg = det.student_
     target = ((det.teacher_scores_.reshape(-1, 1) - reg.y_mean_) / reg.y_scale_)
-    step = partial(fine_tune, X=features, y=target.astype(np.float32), task="regression",
-                   epochs=cfg["finetune_epochs_anomaly"], batch_size=256, lr=3e-4,
-                   random_state=cfg["seed"])
+    # Targets: the PCA teacher's scores (standardised as the student predicts them);
+    # soft: the uncompressed student's own scores, which carry its decision boundary
+    # (imitating it kept F1 better than the teacher's scores alone in trials).
+    with torch.no_grad():
+        own = reg.student_(torch.as_tensor(features)).numpy()
+    step = partial(fine_tune, X=features, y=target.astype(np.float32), soft=own,
+                   imitation=0.9, task="regression", epochs=cfg["finetune_epochs_anomaly"],
+                   batch_size=256, lr=1e-3, random_state=cfg["seed"])
     calib = features[np.random.default_rng(cfg["seed"]).choice(len(features), 2048)]
     stages = _run_recipes(reg.student_, _recipes(step, calib, cfg["recipes"]))
+    if "small-scratch" in cfg["recipes"]:
+        small_cache = out / "detector_small.joblib"
+        if small_cache.exists():
+            small = joblib.load(small_cache)
+        else:
+            small = clone(det).set_params(regressor__student={
+                "name": "mlp", "hidden": _quarter(cfg["student_hidden"])
+            }).fit(X, X_priv=Xp, groups=groups)
+            joblib.dump(small, small_cache)
+        # Same teacher scores, hence the same standardisation: the small student can be
+        # scored through the big detector's predict path.
+        if not (np.allclose(small.student_.y_mean_, reg.y_mean_)
+                and np.allclose(small.student_.y_scale_, reg.y_scale_)):
+            raise RuntimeError("the small detector's teacher scores differ from the big one's.")
+        stages += _small_stages(small.student_.student_)
 
     def f1(module):
         evaluated = copy.copy(det)
         evaluated.student_ = copy.copy(reg)
-        evaluated.student_.student_ = module  # same features, smoothing and threshold
-        pred = evaluated.predict(X, groups=groups)
+        evaluated.student_.student_ = module  # same features and smoothing
+        scores = evaluated.decision_function(X, groups=groups)
+        threshold = det.threshold_
+        if getattr(det, "threshold_rule", None) == "teacher_rate" and det.teacher_alarm_rate_:
+            # The detector's documented rule, re-applied to this student's training
+            # scores (training rows only, as in fit): flag the teachers' alarm rate.
+            threshold = np.quantile(scores, 1.0 - det.teacher_alarm_rate_, method="higher")
+        pred = (scores > threshold).astype(int)
         return float(outlier_metrics(y[test], pred[test])["f1"])
 
     meta = {"title": f"anomaly student ({cfg['anomaly_data']}, DistilledDetector with an MLP "

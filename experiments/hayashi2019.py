@@ -3,7 +3,8 @@
 ``lupi-ts reproduce hayashi2019 [--tasks mackey-glass,pm25-a,pm25-b] [--repeats R]
 [--full] [--jobs N] [--seed S] [--out DIR] [--selection validation|blocked-cv]
 [--teacher-inputs privileged|both] [--teacher-logits in-sample|cross-fit]
-[--metric accuracy|log_loss] [--placement random|contiguous] [--config FILE]``
+[--metric accuracy|log_loss] [--placement random|contiguous]
+[--models logistic,svmplus,kt] [--config FILE]``
 
 The definition lives in ``hayashi2019.toml`` beside this module (a readable
 config); the code below uses the public API of lupi-ts only (plus the shared
@@ -27,7 +28,13 @@ Protocol, per task and repeat
    *baseline* = the best λ = 0 configuration, *student* = the best configuration
    of the whole grid (λ = 0 included), both chosen on validation (accuracy, ties
    broken by validation log-loss; ``--metric log_loss`` reverses the order).
-6. ``ar_baseline``: statsmodels ``AutoReg`` on the target series of the training
+6. ``--models logistic,svmplus,kt`` adds rows for other LUPI learners
+   (``lupi_ts.SVMPlusClassifier``, ``lupi_ts.KnowledgeTransferClassifier``) on
+   the same placements, tuned on the validation block over their grid
+   (:data:`EXTRA_MODELS`) and the privileged type, paired against the baseline
+   (``<model>`` and ``delta_<model>`` in summary.json). A neural row
+   (``lupi_ts.neural``) plugs in the same way: one more :data:`EXTRA_MODELS` entry.
+7. ``ar_baseline``: statsmodels ``AutoReg`` on the target series of the training
    block (order by AIC up to the input length), iterated k-step forecasts of
    ``x_{t+k}``; the predicted direction is the prediction.
 
@@ -176,6 +183,9 @@ def _check_config(cfg):
         )
     if int(proto.get("cv_folds", 5)) < 2:
         raise ValueError(f"cv_folds must be >= 2; got {proto.get('cv_folds')!r}.")
+    extra = cfg.get("models", {}).get("extra", [])
+    if any(m not in EXTRA_MODELS for m in extra):
+        raise ValueError(f"models.extra must be among {sorted(EXTRA_MODELS)}; got {extra!r}.")
     tasks = cfg["run"]["tasks"]
     unknown = [t for t in tasks if t not in PAPER_TASKS]
     if not tasks or unknown:
@@ -655,6 +665,49 @@ def _ar_baseline(arrays, task, train_rows, test_rows, max_lag):
     return {"lags": int(lags), "test_accuracy": float(np.mean(pred == arrays["y"][test_rows]))}
 
 
+# Other LUPI learners evaluated on the same placements (``--models``): name ->
+# (public estimator name, hyper-parameter grid). Each is tuned on the validation
+# block over its grid and the privileged type, like the logistic student.
+EXTRA_MODELS = {
+    "svmplus": ("SVMPlusClassifier", [{"C": 0.1}, {"C": 1.0}, {"C": 10.0}]),
+    "kt": ("KnowledgeTransferClassifier", [{"random_state": 0}]),
+}
+
+
+def _extra_models(arrays, cfg, train, val, test, names):
+    """Validation-tuned extra LUPI learners: test accuracy of each chosen setting."""
+    import warnings
+
+    import lupi_ts
+
+    y = arrays["y"]
+    scale = _Standardiser(arrays["X"][train])
+    Xtr, Xva, Xte = (scale(arrays["X"][rows]) for rows in (train, val, test))
+    out = {}
+    for name in names:
+        cls_name, grid = EXTRA_MODELS[name]
+        best = None
+        for pi in cfg["grid"]["privileged"]:
+            Xp = arrays["X_priv"][pi][train]
+            Xp = _Standardiser(Xp)(Xp)
+            for params in grid:
+                est = getattr(lupi_ts, cls_name)(**params)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # convergence notes of tiny problems
+                    est.fit(Xtr, y[train].astype(int), X_priv=Xp)
+                acc = float(np.mean(est.predict(Xva) == y[val]))
+                if best is None or acc > best[0]:
+                    best = (acc, pi, params, est)
+        acc, pi, params, est = best
+        out[name] = {
+            "select_accuracy": acc,
+            "privileged": pi,
+            "params": {k: v for k, v in params.items() if k != "random_state"},
+            "test_accuracy": float(np.mean(est.predict(Xte) == y[test])),
+        }
+    return out
+
+
 def _folds(arrays, cfg, train, val):
     """(fit rows, score rows) pairs of the selection protocol, and the final fit rows."""
     if cfg["protocol"]["selection"] == "validation":
@@ -757,8 +810,9 @@ def _run_repeat(task_name, repeat, cfg):
     test_acc = (test_correct / test.size).ravel()
 
     ar = _ar_baseline(arrays, task, train, test, cfg["ar_baseline"]["max_lag"])
+    extra = cfg.get("models", {}).get("extra", [])
     t_ = arrays["t"]
-    return {
+    result = {
         "task": task_name,
         "repeat": int(repeat),
         "placement": {
@@ -776,8 +830,11 @@ def _run_repeat(task_name, repeat, cfg):
         "baseline_test_accuracy": float(test_acc[chosen_baseline]),
         "student_test_accuracy": float(test_acc[chosen_student]),
         "ar_baseline": ar,
-        "seconds": time.perf_counter() - t0,
     }
+    if extra:
+        result["extra_models"] = _extra_models(arrays, cfg, train, val, test, extra)
+    result["seconds"] = time.perf_counter() - t0
+    return result
 
 
 # --------------------------------------------------------------------------- running
@@ -905,6 +962,10 @@ def summarize(results, cfg):
             "metric": cfg["protocol"]["metric"],
             "teacher_inputs": cfg["protocol"]["teacher_inputs"],
         }
+        for name in cfg.get("models", {}).get("extra", []):
+            accs = np.array([r["extra_models"][name]["test_accuracy"] for r in reps])
+            entry[name] = mean_ci(accs)
+            entry[f"delta_{name}"] = paired_comparison(accs, base)
         treg = _reg_configs(cfg["teacher"])
         for pi in cfg["grid"]["privileged"]:
             accs = [r["teachers"][pi]["test_accuracy"][r["teachers"][pi]["chosen"]] for r in reps]
@@ -970,6 +1031,12 @@ def _write_runs_csv(path, results, cfg):
                          repr(tr["select_accuracy"][j]), repr(tr["select_log_loss"][j]),
                          repr(tr["test_accuracy"][j]), "teacher" if j == tr["chosen"] else ""]
                     )  # fmt: skip
+            for name, m in r.get("extra_models", {}).items():
+                w.writerow(
+                    [task, r["repeat"], name, m["privileged"], "", "",
+                     json.dumps(m["params"], sort_keys=True), "", repr(m["select_accuracy"]), "",
+                     repr(m["test_accuracy"]), name]
+                )  # fmt: skip
             w.writerow(
                 [task, r["repeat"], "ar", "", "", "", f"lags={r['ar_baseline']['lags']}", "", "",
                  "", repr(r["ar_baseline"]["test_accuracy"]), "ar_baseline"]
@@ -1145,6 +1212,19 @@ def _write_report(out, summary, results, cfg):
             f"[{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}] | {d['p_value']:.2g} "
             f"| {d['wins']}/{d['ties']}/{d['losses']} | {_fmt_ci(s['ar_baseline'])} |"
         )
+    extra = cfg.get("models", {}).get("extra", [])
+    if extra:
+        lines += ["", "Other LUPI learners on the same placements (tuned on validation), "
+                  "paired against the logistic baseline:", "",
+                  "| task | model | test accuracy | Δ vs baseline | p (paired t) | W/T/L |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for task, s in summary.items():
+            for name in extra:
+                d = s[f"delta_{name}"]
+                lines.append(
+                    f"| {task} | {name} | {_fmt_ci(s[name])} | {d['mean']:+.3f} "
+                    f"| {d['p_value']:.2g} | {d['wins']}/{d['ties']}/{d['losses']} |"
+                )
     lines += ["", "Teachers' own test accuracy (regularisation chosen like the student's):", ""]
     lines.append("| task | " + " | ".join(f"teacher {pi}" for pi in privileged) + " |")
     lines.append("|---|" + "---|" * len(privileged))
@@ -1200,6 +1280,11 @@ def add_arguments(parser, name="hayashi2019"):
         choices=("random", "contiguous"),
         help="blocks anywhere (default) or only on stretches without missing values",
     )
+    parser.add_argument(
+        "--models",
+        help="comma-separated model families, rows on the same placements: logistic (always) "
+        f"plus any of {', '.join(EXTRA_MODELS)} (e.g. logistic,svmplus,kt)",
+    )
     parser.add_argument("--config", help="another TOML configuration file")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     return parser
@@ -1219,6 +1304,16 @@ def config_from_args(args):
         r["seed"] = args.seed
     if args.out:
         r["out"] = args.out
+    if getattr(args, "models", None):
+        names = [m.strip() for m in args.models.split(",") if m.strip()]
+        unknown = [m for m in names if m != "logistic" and m not in EXTRA_MODELS]
+        if unknown:
+            raise ValueError(
+                f"--models must be among logistic, {', '.join(EXTRA_MODELS)}; got {unknown}."
+            )
+        extra = [m for m in names if m != "logistic"]
+        if extra:  # absent otherwise, so logistic-only runs keep their config hash
+            cfg["models"] = {"extra": extra}
     for key in ("selection", "metric", "teacher_inputs", "teacher_logits", "placement"):
         value = getattr(args, key, None)
         if value is not None:

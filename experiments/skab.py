@@ -66,6 +66,7 @@ LEADERBOARD = [
 
 SKAB_DEPLOYABLE = ("Accelerometer1RMS", "Accelerometer2RMS", "Current", "Voltage")
 PROTOCOLS = ("per-file", "cross-file")
+STUDENTS = ("gbm", "neural", "reconstruct")
 CORE_METHODS = ("teacher", "student", "distilled", "control")
 REFERENCE_METHODS = (
     "iforest_deployable",
@@ -133,7 +134,20 @@ def add_arguments(parser, name):
     )
     parser.add_argument("--epochs", type=int, default=15, help="autoencoder epochs")
     parser.add_argument(
+        "--student",
+        choices=STUDENTS,
+        default="gbm",
+        help="distilled student and control: gbm (gradient boosting regresses the teacher's "
+        "score from window features), neural (an MLP NeuralDistillationRegressor on the same "
+        "features; its network teacher sees all sensors' features, imitation and hint loss), "
+        "reconstruct (gradient boosting predicts the privileged sensors; the score is T²+Q "
+        "on deployable + reconstructed sensors)",
+    )
+    parser.add_argument(
         "--student-iter", type=int, default=100, help="boosting iterations of the students"
+    )
+    parser.add_argument(
+        "--neural-epochs", type=int, default=10, help="epochs of the neural students"
     )
     parser.add_argument(
         "--absolute-features",
@@ -208,6 +222,10 @@ def _config(args, deployable, privileged, files):
     cfg_rule = {"student_threshold": "teacher_rate"}
     cfg = {k: getattr(args, k) for k in keys}
     cfg.update(cfg_rule)
+    if args.student != "gbm":
+        # only non-default students enter the identity: results of the default
+        # configuration written before the option existed stay resumable
+        cfg.update(student=args.student, neural_epochs=args.neural_epochs)
     cfg.update(
         experiment=getattr(args, "_experiment_name", "skab"),
         deployable=deployable,
@@ -232,11 +250,49 @@ def _student_regressor(args):
     )
 
 
+def _distilled_detector(args, teacher_inputs, n_reference=None):
+    """The distilled student (``teacher_inputs="all"``) or its control (``"deployable"``)."""
+    from lupi_ts.anomaly import DistilledDetector
+
+    common = dict(
+        teacher_inputs=teacher_inputs,
+        n_reference=n_reference,
+        absolute_features=args.absolute_features,
+        random_state=args.random_state,
+    )
+    if args.student == "gbm":
+        return DistilledDetector(regressor=_student_regressor(args), **common)
+    if args.student == "reconstruct":
+        return DistilledDetector(
+            regressor=_student_regressor(args), target="reconstruct", **common
+        )
+    from lupi_ts.neural import NeuralDistillationRegressor
+
+    # the network teacher sees the window features of all sensors for the
+    # distilled student; the control's sees the deployable ones (no privileged
+    # input reaches it)
+    regressor = NeuralDistillationRegressor(
+        teacher="mlp",
+        student="mlp",
+        imitation=0.5,
+        hint_weight=1.0,
+        max_epochs=args.neural_epochs,
+        batch_size=256,
+        device=args.device,
+        random_state=args.random_state,
+    )
+    return DistilledDetector(
+        regressor=regressor,
+        standardize=True,
+        privileged_features=teacher_inputs == "all",
+        **common,
+    )
+
+
 def _per_file_scores(frame, deployable, privileged, args):
     """Scores and thresholds of every per-file method on one file."""
     from lupi_ts.anomaly import (
         AutoencoderDetector,
-        DistilledDetector,
         IsolationForestDetector,
         PCADetector,
     )
@@ -253,12 +309,7 @@ def _per_file_scores(frame, deployable, privileged, args):
     put("teacher", PCADetector().fit(full[:n]), full)
     put("student", PCADetector().fit(dep[:n]), dep)
     for name, inputs in (("distilled", "all"), ("control", "deployable")):
-        det = DistilledDetector(
-            regressor=_student_regressor(args),
-            teacher_inputs=inputs,
-            absolute_features=args.absolute_features,
-            random_state=args.random_state,
-        ).fit(dep[:n], X_priv=priv[:n])
+        det = _distilled_detector(args, inputs).fit(dep[:n], X_priv=priv[:n])
         put(name, det, dep)
     if args.references in ("all", "fast"):
         for suffix, X in (("deployable", dep), ("all", full)):
@@ -281,7 +332,7 @@ def _per_file_scores(frame, deployable, privileged, args):
 
 def _cross_file_scores(files, held_out, deployable, privileged, args, cache):
     """Teacher / student / distilled / control scores for one held-out file."""
-    from lupi_ts.anomaly import DistilledDetector, PCADetector
+    from lupi_ts.anomaly import PCADetector
 
     n = args.n_train
     frame = files[held_out]
@@ -302,13 +353,7 @@ def _cross_file_scores(files, held_out, deployable, privileged, args, cache):
     P = np.vstack([cache["train"][k][1] for k in train])
     groups = np.concatenate([np.full(len(files[k]), i) for i, k in enumerate(train)])
     for name, inputs in (("distilled", "all"), ("control", "deployable")):
-        det = DistilledDetector(
-            regressor=_student_regressor(args),
-            teacher_inputs=inputs,
-            n_reference=n,
-            absolute_features=args.absolute_features,
-            random_state=args.random_state,
-        ).fit(X, X_priv=P, groups=groups)
+        det = _distilled_detector(args, inputs, n_reference=n).fit(X, X_priv=P, groups=groups)
         out[name] = (det.decision_function(dep), det.threshold_)
     return out
 
@@ -428,6 +473,19 @@ def _fmt(x, nd=2):
     return "–" if x is None or not np.isfinite(x) else f"{x:.{nd}f}"
 
 
+_STUDENT_TEXT = {
+    "gbm": "gradient boosting on causal window features of the deployable sensors, "
+    "regressing the teacher's T²+Q score (`--student gbm`)",
+    "neural": "an MLP NeuralDistillationRegressor on the standardised window features, "
+    "regressing the teacher's score with imitation 0.5 of a network teacher on all "
+    "sensors' features and a hint loss (`--student neural`)",
+    "reconstruct": "gradient boosting predicting the privileged sensors from the deployable "
+    "window features; the score is T²+Q on deployable + reconstructed sensors, fitted on "
+    "each file's first rows (`--student reconstruct`; the control reconstructs the "
+    "deployable sensors)",
+}
+
+
 def _report(summary, per_file_auc, tests, timing, cfg, is_skab):
     lines = [
         f"# Anomaly detection with privileged sensors ({cfg['experiment']})",
@@ -440,7 +498,9 @@ def _report(summary, per_file_auc, tests, timing, cfg, is_skab):
         "their teachers' training alarm rate; 1% contamination for Isolation "
         "Forest and autoencoders). `F1@FAR` moves each method's threshold to the "
         "distilled student's false-alarm rate on the pooled test scores (an oracle "
-        "comparison of rankings, not a deployable rule).",
+        "comparison of rankings, not a deployable rule). Distilled student and control: "
+        + _STUDENT_TEXT[cfg.get("student", "gbm")]
+        + ".",
         "",
     ]
     for protocol, rows in summary.items():
@@ -551,15 +611,17 @@ def run(args):
     cfg = _config(args, deployable, privileged, files)
     digest = _digest(cfg)
     protocols = PROTOCOLS if args.protocol == "both" else (args.protocol,)
-    if args.references == "all":
+    if args.neural_epochs < 1:
+        raise ValueError(f"--neural-epochs must be >= 1; got {args.neural_epochs}.")
+    if args.references == "all" or args.student == "neural":
         try:
             import torch
 
             torch.set_num_threads(args.threads)
         except ImportError as exc:  # pragma: no cover - torch is an optional extra
             raise ValueError(
-                "--references all needs torch (pip install 'lupi-ts[torch]'); "
-                "use --references fast or none."
+                "--references all and --student neural need torch (pip install "
+                "'lupi-ts[torch]'); use --references fast or none and another --student."
             ) from exc
 
     # threadpoolctl limits only the libraries loaded when the limit is entered:

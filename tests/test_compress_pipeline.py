@@ -197,6 +197,8 @@ def test_report_and_latency_bad_input():
         compression_report([], torch.zeros(2, 3))
     with pytest.raises(ValueError, match="pair"):
         compression_report([MLP(3, 1)], torch.zeros(2, 3))
+    with pytest.raises(ValueError, match="rounds"):
+        compression_report([("a", MLP(3, 1))], torch.zeros(2, 3), rounds=0)
     with pytest.raises(ValueError, match="batch_sizes"):
         measure_latency(MLP(3, 1), torch.zeros(2, 3), batch_sizes=(0,))
     with pytest.raises(ValueError, match="repeats"):

@@ -242,3 +242,35 @@ def test_docstring_examples_of_the_experiment_module():
 
     result = doctest.testmod(H, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_extra_model_rows_on_the_same_placements(finished_run, tmp_path, monkeypatch):
+    monkeypatch.setitem(H.EXTRA_MODELS, "svmplus", ("SVMPlusClassifier", [{"C": 1.0}]))
+    cfg = tiny_config()
+    cfg["run"].update(tasks=["pm25-a"], repeats=2)
+    cfg["models"] = {"extra": ["svmplus"]}
+    summary = H.run_experiment(cfg, tmp_path / "extra", progress=False)
+    entry = summary["pm25-a"]
+    assert 0.0 <= entry["svmplus"]["mean"] <= 1.0
+    assert entry["delta_svmplus"]["wins"] + entry["delta_svmplus"]["ties"] + entry[
+        "delta_svmplus"
+    ]["losses"] == 2
+    # Paired on the same placements: the logistic numbers equal those of a run
+    # without the extra row.
+    plain = finished_run[1]["pm25-a"]
+    assert plain["baseline"] == entry["baseline"] and plain["student"] == entry["student"]
+    assert "| pm25-a | svmplus |" in (tmp_path / "extra" / "report.md").read_text()
+    rows = (tmp_path / "extra" / "runs.csv").read_text().splitlines()
+    assert sum(row.split(",")[2] == "svmplus" for row in rows) == 2
+
+
+def test_models_option():
+    import argparse
+
+    parser = H.add_arguments(argparse.ArgumentParser())
+    cfg = H.config_from_args(parser.parse_args(["--models", "logistic,svmplus,kt"]))
+    assert cfg["models"]["extra"] == ["svmplus", "kt"]
+    cfg = H.config_from_args(parser.parse_args(["--models", "logistic"]))
+    assert "models" not in cfg  # logistic-only runs keep their configuration hash
+    with pytest.raises(ValueError, match="--models"):
+        H.config_from_args(parser.parse_args(["--models", "logistic,forest"]))

@@ -115,3 +115,24 @@ def test_skab_command_on_two_files(skab_dir, tmp_path):
     with pytest.raises(ValueError, match="no test rows"):
         main(["anomaly", "skab", "--data", str(skab_dir), "--n-train", "2000",
               "--out", str(out)])
+
+
+@pytest.mark.parametrize("student", ["reconstruct", "neural"])
+def test_student_options_run_and_enter_the_configuration(tmp_path, student):
+    if student == "neural":
+        pytest.importorskip("torch")
+    out = tmp_path / student
+    assert main(["anomaly", "synthetic", *SMALL, "--references", "none", "--protocol",
+                 "cross-file", "--student", student, "--neural-epochs", "2",
+                 "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["config"]["student"] == student
+    rows = summary["protocols"]["cross-file"]
+    assert {"distilled", "control"} <= set(rows)
+    assert all(0.0 <= r["roc_auc"] <= 1.0 for r in rows.values())
+    assert f"--student {student}" in (out / "report.md").read_text()
+    with np.load(out / "cross-file" / "files" / "run__0.npz") as z:
+        if student == "reconstruct":
+            # scores relative to each file's own T²+Q control limit
+            assert float(z["threshold__distilled"]) == 0.0
+        assert not np.array_equal(z["score__distilled"], z["score__control"])

@@ -21,6 +21,7 @@ from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from lupi_ts import SVMPlusClassifier
+from lupi_ts.linear import _svm_plus
 from lupi_ts.linear._svm_plus import _solve_svm_plus_dual
 
 
@@ -198,6 +199,98 @@ def test_kkt_and_feasibility_on_random_problems(n, seed, C, gamma_priv):
     assert xi.min() >= -scale
     assert np.all(y * f >= 1 - xi - scale)
 
+
+
+def _rbf_problem(n, seed):
+    X, X_priv, y = _toy(n, seed)
+    return rbf_kernel(X, gamma=0.5), rbf_kernel(X_priv, gamma=0.5), y.astype(float)
+
+
+def test_schur_face_solver_matches_direct_face_solution():
+    """The updated factor (cuts, appended blocks, variables held at zero, rebuilds) gives
+    the same face solutions as a fresh dense solve, over a sequence of changing faces."""
+    K, Kp, y = _rbf_problem(50, 20)
+    n = y.shape[0]
+    state = _svm_plus._State(K, Kp, y, 1.0, 0.7, np.zeros(n), np.zeros(n))
+    solver = _svm_plus._SchurFaceSolver(state)
+    rng = np.random.default_rng(0)
+    a_free = rng.random(n) < 0.5
+    b_free = rng.random(n) < 0.2
+    a_free[np.flatnonzero(y > 0)[0]] = a_free[np.flatnonzero(y < 0)[0]] = True
+    for step in range(12):
+        a_idx, b_idx = np.flatnonzero(a_free), np.flatnonzero(b_free)
+        got = solver.solve(a_idx, b_idx, rng.random(a_idx.size), rng.random(b_idx.size))
+        ref = _svm_plus._face_solution(state, a_idx, b_idx)
+        for g, r in zip(got[:2], ref[:2]):
+            np.testing.assert_allclose(g, r, rtol=1e-7, atol=1e-7 * n)
+        np.testing.assert_allclose(got[2], ref[2], rtol=1e-7, atol=1e-7)
+        # Small changes (the cheap update paths) most of the time, a large one sometimes.
+        flip = rng.random(n) < (0.5 if step % 5 == 4 else 0.05)
+        a_free = a_free ^ flip
+        b_free = b_free ^ (rng.random(n) < 0.05)
+        a_free[np.flatnonzero(y > 0)[0]] = a_free[np.flatnonzero(y < 0)[0]] = True
+
+
+def test_newton_phase_converges_on_its_own():
+    K, Kp, y = _rbf_problem(24, 21)
+    state = _svm_plus._State(K, Kp, y, 1.0, 1.0, np.zeros(24), np.zeros(24))
+    a0, b0 = _svm_plus._initial_guess(K, Kp, y, 1.0, 1.0, 1e-8)
+    alpha, beta, _, solves, ok = _svm_plus._primal_dual_active_set(state, a0, b0, tol=1e-8)
+    assert ok and solves < 30
+    assert alpha.min() >= 0 and beta.min() >= 0
+    ref_obj = _scipy_dual(K, Kp, y, 1.0, 1.0)[0]
+    state.alpha[:], state.beta[:] = alpha, beta
+    state.refresh()
+    assert abs(-state.negative_dual() - ref_obj) <= 1e-5 * abs(ref_obj)
+
+
+def test_subsampled_first_guess_gives_the_same_optimum(monkeypatch):
+    """The recursive first guess (every fourth sample, C scaled) only changes the path:
+    forced on a small problem (two levels), the optimum is the one from scipy."""
+    K, Kp, y = _rbf_problem(32, 22)
+    ref_obj, ref_a, _, ref_b = _scipy_dual(K, Kp, y, 1.5, 0.8)
+    guess = _svm_plus._initial_guess
+    calls = []
+
+    def small_base(*args, base=400):
+        calls.append(args[2].shape[0])
+        return guess(*args, base=2)
+
+    monkeypatch.setattr(_svm_plus, "_initial_guess", small_base)
+    sol = _solve_svm_plus_dual(K, Kp, y, C=1.5, gamma_priv=0.8, tol=1e-8)
+    assert calls[:2] == [32, 8]  # the subsampled level(s) ran
+    assert sol["converged"]
+    assert abs(sol["dual_objective"] - ref_obj) <= 1e-5 * abs(ref_obj)
+    ours = K @ (y * sol["alpha"]) + sol["intercept"]
+    ref = K @ (y * ref_a) + ref_b
+    assert np.max(np.abs(ours - ref)) <= 1e-5 * max(1.0, np.max(np.abs(ref)))
+
+
+def test_fallback_when_newton_phase_stalls(monkeypatch):
+    """If the primal-dual active-set method stops early, the primal active-set method and
+    SMO still reach the same optimum from a feasible point near its last iterate."""
+    K, Kp, y = _rbf_problem(40, 23)
+    ref = _solve_svm_plus_dual(K, Kp, y, C=1.0, gamma_priv=0.5, tol=1e-8)
+    pdas = _svm_plus._primal_dual_active_set
+    monkeypatch.setattr(
+        _svm_plus,
+        "_primal_dual_active_set",
+        lambda state, a, b, *, tol: pdas(state, a, b, tol=tol, max_iter=1),
+    )
+    sol = _solve_svm_plus_dual(K, Kp, y, C=1.0, gamma_priv=0.5, tol=1e-8)
+    assert sol["converged"]
+    assert abs(sol["dual_objective"] - ref["dual_objective"]) <= 1e-6 * abs(
+        ref["dual_objective"]
+    )
+
+
+def test_make_feasible():
+    y = np.array([1.0, 1.0, -1.0, -1.0, 1.0])
+    a, b = _svm_plus._make_feasible(
+        np.array([2.0, -1.0, 0.5, 0.3, 0.0]), np.array([0.0, 1.0, -2.0, 0.0, 0.0]), y, 1.0
+    )
+    assert a.min() >= 0 and b.min() >= 0
+    assert abs(a @ y) < 1e-12 and abs(a.sum() + b.sum() - 5.0) < 1e-12
 
 def test_without_privileged_data_equals_svc():
     X, _, y = _toy(150, 8)

@@ -21,6 +21,8 @@ import numbers
 import numpy as np
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
+from sklearn.multioutput import MultiOutputRegressor
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._distill import check_imitation, check_temperature, distillation_targets, teacher_logits
@@ -86,8 +88,11 @@ class _FeatureStudentMixin:
             )
         return np.vstack(parts)
 
+    def _raw_scores(self, features):
+        return self.student_.predict(features)
+
     def _student_scores(self, X, slices):
-        raw = self.student_.predict(self._features(X, slices))
+        raw = self._raw_scores(self._features(X, slices))
         return np.concatenate([rolling_median(raw[s], self.smoothing) for s in slices])
 
     def decision_function(self, X, groups=None):
@@ -158,6 +163,24 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         limit; ``"teacher_rate"`` instead flags the same share of training
         rows as the teachers flag (the student's training-score quantile at
         the teachers' training alarm rate). Both use training data only.
+    target : {"score", "reconstruct"}, default="score"
+        What the student learns. ``"score"``: the teacher's anomaly score.
+        ``"reconstruct"``: the privileged sensors themselves (standardised
+        per series on its reference rows; one regressor per sensor unless the
+        regressor is multi-output). Then scoring a series fits a clone of
+        ``teacher`` on the first ``n_reference`` rows of ``[X,
+        reconstructed X_priv]`` of *that* series (label-free, deployable
+        sensors only) and returns its score minus its threshold, so the
+        control-limit threshold is 0. ``threshold_rule`` is then unused.
+    standardize : bool, default=False
+        Standardise the student's features with their training mean and
+        standard deviation (neural regressors need it; trees do not).
+    privileged_features : bool, default=False
+        Also pass the window features of ``[X, X_priv]`` (standardised when
+        ``standardize``) to the regressor's ``fit`` as ``X_priv``, for
+        regressors that learn from privileged inputs themselves, e.g.
+        :class:`lupi_ts.neural.NeuralDistillationRegressor` (imitation of a
+        network teacher, hint losses).
     random_state : int or None, default=None
         Seeds the default regressor.
 
@@ -165,7 +188,8 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     ----------
     teachers_ : list of fitted teachers (one per training series)
     teacher_scores_ : ndarray
-        The regression targets (teacher scores of the training rows).
+        The regression targets (teacher scores of the training rows; the
+        standardised privileged sensors with ``target="reconstruct"``).
     teacher_alarm_rate_ : float
         Share of training rows above their teacher's threshold.
     student_ : fitted regressor
@@ -195,6 +219,9 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         smoothing=5,
         contamination=None,
         threshold_rule="teacher_rate",
+        target="score",
+        standardize=False,
+        privileged_features=False,
         random_state=None,
     ):
         self.teacher = teacher
@@ -206,12 +233,37 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.smoothing = smoothing
         self.contamination = contamination
         self.threshold_rule = threshold_rule
+        self.target = target
+        self.standardize = standardize
+        self.privileged_features = privileged_features
         self.random_state = random_state
 
     def _has_control_limit(self):
         return True
 
+    def _scaled(self, features):
+        if self.feature_mean_ is None:
+            return features
+        return (features - self.feature_mean_) / self.feature_scale_
+
+    def _raw_scores(self, features):
+        return self.student_.predict(self._scaled(features))
+
+    def _student_scores(self, X, slices):
+        if self.target == "score":
+            return super()._student_scores(X, slices)
+        recon = self._raw_scores(self._features(X, slices)).reshape(X.shape[0], -1)
+        full = np.hstack([X, recon])
+        out = []
+        for s in slices:
+            n_ref = self.n_reference if self.n_reference is not None else s.stop - s.start
+            t = clone(self.teachers_[0]).fit(full[s][:n_ref])
+            out.append(t.decision_function(full[s]) - t.threshold_)
+        return np.concatenate(out)
+
     def _control_limit(self):
+        if self.target == "reconstruct":
+            return 0.0  # scores are relative to each series' own teacher threshold
         if self.threshold_rule == "teacher_limit":
             return float(np.mean([t.threshold_ for t in self.teachers_]))
         if self.teacher_alarm_rate_ == 0.0:
@@ -252,6 +304,13 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         check_contamination(self.contamination)
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)
+        if self.target not in ("score", "reconstruct"):
+            raise ValueError(f"target must be 'score' or 'reconstruct'; got {self.target!r}.")
+        for flag in ("standardize", "privileged_features"):
+            if not isinstance(getattr(self, flag), (bool, np.bool_)):
+                raise ValueError(f"{flag} must be True or False; got {getattr(self, flag)!r}.")
+        if self.target == "reconstruct" and X_priv is None:
+            raise ValueError("target='reconstruct' needs X_priv: the sensors to reconstruct.")
         teacher = PCADetector() if self.teacher is None else self.teacher
         regressor = (
             HistGradientBoostingRegressor(max_iter=200, random_state=self.random_state)
@@ -267,11 +326,43 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             self.teachers_.append(t)
             targets.append(t.decision_function(full[s]))
             alarms.append(targets[-1] > t.threshold_)
-        self.teacher_scores_ = np.concatenate(targets)
         self.teacher_alarm_rate_ = float(np.mean(np.concatenate(alarms)))
-        self.student_ = clone(regressor).fit(self._features(X, slices), self.teacher_scores_)
+        if self.target == "reconstruct":
+            # the control (teacher_inputs="deployable") has no privileged sensor to
+            # reconstruct; it reconstructs the deployable ones (an autoencoder-like
+            # pipeline with the same student)
+            sensors = X_priv if self.teacher_inputs == "all" else X
+            self.teacher_scores_ = np.vstack([self._reference_z(sensors[s], s) for s in slices])
+            if not get_tags(regressor).target_tags.multi_output:
+                regressor = MultiOutputRegressor(regressor)
+        else:
+            self.teacher_scores_ = np.concatenate(targets)
+        features = self._features(X, slices)
+        self.feature_mean_ = self.feature_scale_ = None
+        if self.standardize:
+            self.feature_mean_ = features.mean(axis=0)
+            scale = features.std(axis=0)
+            self.feature_scale_ = np.where(scale > 1e-12, scale, 1.0)
+        fit_params = {}
+        if self.privileged_features:
+            if X_priv is None:
+                raise ValueError("privileged_features=True needs X_priv.")
+            priv = self._features(np.hstack([X, X_priv]), slices)
+            if self.standardize:
+                scale = priv.std(axis=0)
+                priv = (priv - priv.mean(axis=0)) / np.where(scale > 1e-12, scale, 1.0)
+            fit_params["X_priv"] = priv
+        self.student_ = clone(regressor).fit(
+            self._scaled(features), self.teacher_scores_, **fit_params
+        )
         self._set_threshold(self._student_scores(X, slices))
         return self
+
+    def _reference_z(self, sensors, s):
+        n_ref = self.n_reference if self.n_reference is not None else s.stop - s.start
+        ref = sensors[:n_ref]
+        scale = ref.std(axis=0)
+        return (sensors - ref.mean(axis=0)) / np.where(scale > 1e-12, scale, 1.0)
 
 
 class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
@@ -298,6 +389,32 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
     contamination : float in (0, 0.5] or None, default=None
         None: threshold 0.5 on the student's score (a probability-like
         target); a float: a quantile of the training scores.
+    student : {"regressor", "neural"}, default="regressor"
+        ``"regressor"``: the teacher/regressor pair above. ``"neural"``: a
+        :class:`lupi_ts.neural.NeuralDistillationClassifier` (needs torch)
+        trains a network teacher on the standardised features of
+        ``[X, X_priv]`` and distils it into a network student on those of
+        ``X`` with the neural losses (soft-label cross-entropy at
+        ``temperature`` weighted by ``imitation``, optional hint losses); the
+        score is the student's anomaly probability. ``teacher`` and
+        ``regressor`` are then unused.
+    neural_params : dict or None, default=None
+        Extra keyword arguments of the NeuralDistillationClassifier (e.g.
+        ``{"hint_weight": 1.0, "max_epochs": 30}``); ``imitation``,
+        ``temperature`` and ``random_state`` come from this detector.
+        Defaults: MLP teacher and student, ``max_epochs=30``,
+        ``batch_size=256``, ``device="auto"``.
+
+    Attributes
+    ----------
+    teacher_ : fitted classifier (the NeuralDistillationClassifier itself when
+        ``student="neural"``: it holds both networks)
+    targets_ : ndarray
+        The student's regression targets (``student="regressor"`` only).
+    student_ : fitted regressor or NeuralDistillationClassifier
+    scaler_, priv_scaler_ : StandardScaler
+        Feature standardisation of the neural networks (``student="neural"``).
+    decision_scores_, threshold_, labels_
 
     Examples
     --------
@@ -324,6 +441,8 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         n_reference=None,
         smoothing=1,
         contamination=None,
+        student="regressor",
+        neural_params=None,
         random_state=None,
     ):
         self.teacher = teacher
@@ -335,7 +454,14 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.n_reference = n_reference
         self.smoothing = smoothing
         self.contamination = contamination
+        self.student = student
+        self.neural_params = neural_params
         self.random_state = random_state
+
+    def _raw_scores(self, features):
+        if self.student == "neural":
+            return self.student_.predict_proba(self.scaler_.transform(features))[:, 1]
+        return self.student_.predict(features)
 
     def _has_control_limit(self):
         return True
@@ -380,7 +506,17 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         check_contamination(self.contamination)
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)
+        if self.student not in ("regressor", "neural"):
+            raise ValueError(f"student must be 'regressor' or 'neural'; got {self.student!r}.")
+        if self.neural_params is not None and not isinstance(self.neural_params, dict):
+            raise ValueError(
+                f"neural_params must be a dict or None; got {type(self.neural_params).__name__}."
+            )
         full = np.hstack([X, X_priv]) if X_priv is not None else X
+        if self.student == "neural":
+            self._fit_neural(X, y, full, slices, imitation, temperature)
+            self._set_threshold(self._student_scores(X, slices))
+            return self
         teacher = (
             RandomForestClassifier(
                 n_estimators=100, min_samples_leaf=5, random_state=self.random_state
@@ -402,3 +538,33 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.student_ = clone(regressor).fit(self._features(X, slices), self.targets_)
         self._set_threshold(self._student_scores(X, slices))
         return self
+
+    def _fit_neural(self, X, y, full, slices, imitation, temperature):
+        from sklearn.preprocessing import StandardScaler
+
+        from ..neural import NeuralDistillationClassifier
+
+        kwargs = {"max_epochs": 30, "batch_size": 256, "device": "auto"}
+        kwargs.update(self.neural_params or {})
+        fixed = {"imitation", "temperature", "random_state"} & set(kwargs)
+        if fixed:
+            raise ValueError(
+                f"neural_params must not set {sorted(fixed)}: they are this detector's "
+                "parameters."
+            )
+        features = self._features(X, slices)
+        priv_features = self._features(full, slices)
+        # networks need inputs on comparable scales (boosting does not)
+        self.scaler_ = StandardScaler().fit(features)
+        self.priv_scaler_ = StandardScaler().fit(priv_features)
+        self.student_ = NeuralDistillationClassifier(
+            imitation=imitation,
+            temperature=temperature,
+            random_state=self.random_state,
+            **kwargs,
+        ).fit(
+            self.scaler_.transform(features),
+            y,
+            X_priv=self.priv_scaler_.transform(priv_features),
+        )
+        self.teacher_ = self.student_

@@ -140,15 +140,14 @@ def measure_latency(model, X, *, batch_sizes=(1, 256), repeats=15, min_time=0.02
         torch.set_num_threads(threads)
 
 
-def _describe(model, X, *, latency_kwargs, tmp):
-    path = Path(tmp) / "model.pt"
+def _describe(model, X, *, tmp, index):
+    """Sizes and export check of one stage; returns the row and the loaded file."""
+    path = Path(tmp) / f"model{index}.pt"
     export_model(model, path, example_input=_batch(X, 2))
     loaded = load_exported(path)
     probe = _batch(X, min(256, len(X)))
     with torch.inference_mode():
         error = float((loaded(probe) - model(probe)).abs().max())
-    eager = measure_latency(model, X, **latency_kwargs)
-    exported = measure_latency(loaded, X, **latency_kwargs)
     row = {
         "parameters": count_parameters(model),
         "nonzero": count_nonzero(model)[0],
@@ -157,14 +156,11 @@ def _describe(model, X, *, latency_kwargs, tmp):
         "file_bytes": os.path.getsize(path),
         "export_error": error,
     }
-    for b in latency_kwargs["batch_sizes"]:
-        row[f"eager_b{b}_us"] = eager[b] * 1e6
-        row[f"file_b{b}_us"] = exported[b] * 1e6
-    return row
+    return row, loaded
 
 
 def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeats=15,
-                       min_time=0.02, num_threads=1, clock="thread"):
+                       rounds=3, min_time=0.02, num_threads=1, clock="thread"):
     """Measure every stage of a compression run (the first stage is the reference).
 
     Parameters
@@ -175,8 +171,14 @@ def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeat
         Input windows for the latency measurement and the export check.
     evaluate : callable, optional
         ``evaluate(module) -> float``, the task metric (accuracy, F1) in [0, 1].
-    batch_sizes, repeats, min_time, num_threads, clock
+    batch_sizes, min_time, num_threads, clock
         See :func:`measure_latency`.
+    repeats : int, default=15
+        Timed repetitions per latency, spread over ``rounds``.
+    rounds : int, default=3
+        The stages are timed one after the other in each round, and each
+        latency is the median of its rounds' medians: a slow spell of a shared
+        machine then hits every stage alike instead of one.
 
     Returns
     -------
@@ -204,9 +206,13 @@ def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeat
         raise ValueError("stages must be a list of (name, module) pairs.") from None
     if not stages:
         raise ValueError("stages must contain at least one (name, module) pair.")
-    latency_kwargs = {"batch_sizes": tuple(batch_sizes), "repeats": repeats,
+    for name, value in (("repeats", repeats), ("rounds", rounds)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
+    per_round = math.ceil(repeats / rounds)
+    latency_kwargs = {"batch_sizes": tuple(batch_sizes), "repeats": per_round,
                       "min_time": min_time, "num_threads": num_threads, "clock": clock}
-    rows = []
+    rows, runnable = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i, stage in enumerate(stages):
             if not (isinstance(stage, tuple) and len(stage) == 2):
@@ -214,9 +220,21 @@ def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeat
             name, model = stage
             check_module(model, f"stages[{i}] module")
             row = {"stage": str(name)}
-            row.update(_describe(model.eval(), X, latency_kwargs=latency_kwargs, tmp=tmp))
+            described, loaded = _describe(model.eval(), X, tmp=tmp, index=i)
+            row.update(described)
             row["metric"] = float(evaluate(model)) if evaluate is not None else float("nan")
             rows.append(row)
+            runnable.append((model, loaded))
+        # Timing in rounds over all stages (see ``rounds``); medians of per-round medians.
+        timings = [{"eager": [], "file": []} for _ in runnable]
+        for _ in range(rounds):
+            for timing, (model, loaded) in zip(timings, runnable):
+                timing["eager"].append(measure_latency(model, X, **latency_kwargs))
+                timing["file"].append(measure_latency(loaded, X, **latency_kwargs))
+    for row, timing in zip(rows, timings):
+        for kind in ("eager", "file"):
+            for b in latency_kwargs["batch_sizes"]:
+                row[f"{kind}_b{b}_us"] = 1e6 * statistics.median(t[b] for t in timing[kind])
     ref = rows[0]
     b1 = 1 if 1 in latency_kwargs["batch_sizes"] else latency_kwargs["batch_sizes"][0]
     for row in rows:
