@@ -1,1 +1,4 @@
-"""Runnable experiment definitions, shipped as ``lupi_ts.experiments``; they use the public API only."""
+"""Runnable experiment definitions, shipped as ``lupi_ts.experiments``.
+
+They use the public API only, so they double as usage examples.
+"""
