@@ -1164,29 +1164,54 @@ FINDINGS = """\
 
 ### Making the student reliably better than the baseline
 
-* Paper protocol: Mackey-Glass +0.022 (p = 7e-6), pm25-a +0.009 (p = 0.36,
-  n.s.), pm25-b +0.028 (p = 0.004) — the prototype's picture, slightly better
-  on pm25-b.
-* **The teacher's inputs are the first lever.** A teacher on x* alone does not
-  know x_t, the reference of the label (y = 1 if x_t <= x_{t+k}): on PM2.5 its
-  own test accuracy is only 0.55-0.60, *below* the student it should teach.
-  Teachers on x with x* (`--teacher-inputs both`) reach 0.81 (BAO, pm25-a) and
-  0.74 (BAO, pm25-b) (20-repeat screen).
-* **Selection noise is the second.** With ~550 student configurations and 100
-  validation windows the student's validation maximum is strongly optimistic
-  (winner's curse): the best *fixed* setting (type, λ, T) averaged over repeats
-  beats the selected baseline by only ≈ +0.01 (pm25-a) and +0.02-0.03 (pm25-b),
-  so no selection rule can do better than that on average, and accuracy-based
-  selection loses a good part of it. Log-loss as the selection score uses the
-  validation block better (smooth, fewer ties).
-* Out-of-fold teacher logits (`--teacher-logits cross-fit`) give soft labels
-  that are not over-confident on the student's own training windows.
-* Negative results: restricting the student to the baseline's regularisation,
-  to one privileged type, to T = 20 or to a single λ, and a log-loss margin
-  before leaving λ = 0 ("shrink towards 0 when the evidence is weak") all gave
-  smaller or non-significant gains on PM2.5 in the screens (10-20 repeats).
-  Blocked cross-validation over train + validation costs 6x the fits; it could
-  not be run at 50 repeats within the time box of this study.
+* **Paper protocol** (`lupi-ts reproduce hayashi2019 --full`): Mackey-Glass
+  +0.022 (p = 7e-6, 39/1/10), pm25-a +0.009 (p = 0.36, n.s.), pm25-b +0.028
+  (p = 0.004, 32/4/14) — the prototype's picture, better on pm25-b.
+* **Teacher inputs.** A teacher on x* alone does not know x_t, the reference of
+  the label (y = 1 if x_t <= x_{t+k}): on PM2.5 its own test accuracy is only
+  0.55-0.62, no better than the student it should teach. Teachers on x with x*
+  (`--teacher-inputs both`) reach 0.82 (BAO, pm25-a), 0.78 (BAO, pm25-b) and
+  0.98 (BAO, Mackey-Glass).
+* **Stronger teachers did not make better students on PM2.5** (negative result).
+  `--teacher-inputs both --teacher-logits cross-fit` (out-of-fold soft labels),
+  50 repeats, accuracy selection: Mackey-Glass +0.025 (p = 2e-6, 42/1/7),
+  pm25-a +0.004 (p = 0.73), pm25-b −0.018 (p = 0.13, 18/5/27).
+* **Little headroom, much selection noise.** With ~550 student configurations
+  and 100 validation windows the student's validation maximum is optimistic
+  (winner's curse). The best *fixed* setting (type, λ, T), picked with
+  hindsight over all repeats, beats the selected baseline by only ≈ +0.01 on
+  pm25-a and +0.02-0.03 on pm25-b (20-repeat screens; with the paper's teacher
+  on pm25-b every fixed setting stays below 0.63 while the per-placement choice
+  reaches 0.642). Any further gain must come from choosing per placement, which
+  a 100-window validation block does noisily.
+* Post-hoc selection rules applied to the stored scores of the 50-repeat runs
+  (no refits; these are exploratory, chosen after seeing the data): log-loss
+  selection gives pm25-a +0.021 (p = 0.067) and pm25-b −0.008 with the
+  cross-fitted "both" teacher, +0.016 / +0.010 with the paper's teacher;
+  requiring a log-loss gain of 0.01 over λ = 0 before distilling ("shrink towards
+  λ = 0") gives pm25-a +0.023 (p = 0.044) but pm25-b −0.008; restricting the
+  student to the baseline's regularisation gives −0.003 / +0.005. None is
+  better than the paper's accuracy rule on both PM2.5 tasks.
+* Confirmation run with a fresh seed, chosen before it was run
+  (`--tasks pm25-a,pm25-b --seed 1 --teacher-inputs both --teacher-logits
+  cross-fit --metric log_loss --full`; log-loss selects baseline and student):
+  pm25-a +0.011 (p = 0.39, 22/7/21), pm25-b +0.020 (p = 0.093, 26/4/20) — not
+  significant.
+* Blocked cross-validation over train + validation (`--selection blocked-cv`)
+  is implemented and tested; it costs 6x the fits and could not be run at
+  50 repeats within this study's time box.
+* Other learners on the same placements (`--models logistic,svmplus,kt`, 20
+  repeats, default rbf SVM+ with C in {0.1, 1, 10}, default knowledge transfer,
+  tuned on validation over C and the privileged type): both are worse than the
+  logistic baseline — SVM+ −0.097 / −0.049 / −0.059 (Mackey-Glass / pm25-a /
+  pm25-b), knowledge transfer −0.055 / −0.018 / −0.010. Tuning their kernels
+  was out of scope here.
+
+**Bottom line.** The target (student − baseline >= +0.02 with p < 0.05 on all
+three tasks over 50 repeats) is met on Mackey-Glass (+0.022 / +0.025) and on
+pm25-b with the paper's own protocol (+0.028, p = 0.004), but on no
+configuration for pm25-a: there the headroom of any fixed distillation setting
+is about +0.01, below the selection noise of a 100-window validation block.
 """
 
 

@@ -12,7 +12,11 @@ distilled
     :class:`lupi_ts.anomaly.DistilledDetector`: a gradient-boosting student on
     window features of the deployable sensors, trained to reproduce the
     teacher's score; its threshold flags the share of training rows that the
-    teachers flag (label-free, training data only).
+    teachers flag (label-free, training data only). ``--student neural``
+    uses an MLP :class:`lupi_ts.neural.NeuralDistillationRegressor` instead
+    (network teacher on all sensors' features, imitation 0.5, hint loss);
+    ``--student reconstruct`` predicts the privileged sensors and scores T²+Q
+    on deployable + reconstructed sensors.
 control
     The same pipeline trained to reproduce the student's own score (the
     teacher sees only deployable sensors): isolates the privileged sensors'

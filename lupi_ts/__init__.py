@@ -6,7 +6,7 @@ the deployable inputs learns from the hard labels and the teacher's soft labels
 (generalized distillation, Lopez-Paz et al. 2016).
 """
 
-from ._distill import soft_labels
+from ._distill import distillation_targets, logits_from_proba, mix_targets, soft_labels
 from ._splitting import BlockedTimeSeriesSplit, split_blocks
 from ._tasks import PAPER_TASKS, get_task, make_task_windows
 from ._windows import PrivilegedWindows, make_privileged_windows
@@ -30,10 +30,13 @@ __all__ = [
     "PrivilegedWindows",
     "SVMPlusClassifier",
     "SoftLabelLogisticRegression",
+    "distillation_targets",
     "fit_logistic_grid",
     "get_task",
+    "logits_from_proba",
     "make_privileged_windows",
     "make_task_windows",
+    "mix_targets",
     "soft_labels",
     "split_blocks",
     "__version__",

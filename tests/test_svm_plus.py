@@ -211,7 +211,8 @@ def test_schur_face_solver_matches_direct_face_solution():
     the same face solutions as a fresh dense solve, over a sequence of changing faces."""
     K, Kp, y = _rbf_problem(50, 20)
     n = y.shape[0]
-    state = _svm_plus._State(K, Kp, y, 1.0, 0.7, np.zeros(n), np.zeros(n))
+    G, P = _svm_plus._hessian_blocks(K, Kp, y, 0.7)
+    state = _svm_plus._State(G, P, y, 1.0, np.zeros(n), np.zeros(n))
     solver = _svm_plus._SchurFaceSolver(state)
     rng = np.random.default_rng(0)
     a_free = rng.random(n) < 0.5
@@ -233,8 +234,9 @@ def test_schur_face_solver_matches_direct_face_solution():
 
 def test_newton_phase_converges_on_its_own():
     K, Kp, y = _rbf_problem(24, 21)
-    state = _svm_plus._State(K, Kp, y, 1.0, 1.0, np.zeros(24), np.zeros(24))
-    a0, b0 = _svm_plus._initial_guess(K, Kp, y, 1.0, 1.0, 1e-8)
+    G, P = _svm_plus._hessian_blocks(K, Kp, y, 1.0)
+    state = _svm_plus._State(G, P, y, 1.0, np.zeros(24), np.zeros(24))
+    a0, b0 = _svm_plus._initial_guess(G, P, y, 1.0, 1e-8)
     alpha, beta, _, solves, ok = _svm_plus._primal_dual_active_set(state, a0, b0, tol=1e-8)
     assert ok and solves < 30
     assert alpha.min() >= 0 and beta.min() >= 0
@@ -253,7 +255,7 @@ def test_subsampled_first_guess_gives_the_same_optimum(monkeypatch):
     calls = []
 
     def small_base(*args, base=400):
-        calls.append(args[2].shape[0])
+        calls.append(args[2].shape[0])  # (G, P, y, C, tol)
         return guess(*args, base=2)
 
     monkeypatch.setattr(_svm_plus, "_initial_guess", small_base)
@@ -283,6 +285,16 @@ def test_fallback_when_newton_phase_stalls(monkeypatch):
         ref["dual_objective"]
     )
 
+
+
+def test_overwrite_reuses_kernel_buffers_with_the_same_result():
+    K, Kp, y = _rbf_problem(30, 24)
+    ref = _solve_svm_plus_dual(K, Kp, y, C=1.0, gamma_priv=0.5, tol=1e-8)
+    K2, Kp2 = K.copy(), Kp.copy()
+    sol = _solve_svm_plus_dual(K2, Kp2, y, C=1.0, gamma_priv=0.5, tol=1e-8, overwrite=True)
+    np.testing.assert_allclose(sol["alpha"], ref["alpha"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(Kp2, Kp / 0.5)  # the buffers now hold P and G
+    np.testing.assert_allclose(K2, K * np.outer(y, y) + Kp / 0.5)
 
 def test_make_feasible():
     y = np.array([1.0, 1.0, -1.0, -1.0, 1.0])

@@ -7,11 +7,18 @@ sees only window features of the deployable sensors. At test time the student
 alone scores new rows. ``teacher_inputs="deployable"`` gives the control: the
 same pipeline imitating a teacher that sees the deployable sensors only, which
 isolates what the privileged sensors add from what pooled training adds.
+``target="reconstruct"`` makes the student predict the privileged sensors
+instead, and the teacher's statistic on ``[X, reconstructed X_priv]`` is the
+score; ``standardize`` and ``privileged_features`` let a neural regressor
+(:class:`lupi_ts.neural.NeuralDistillationRegressor`) serve as the student,
+with its own network teacher on all sensors' features and hint losses.
 
 Supervised mode (:class:`SupervisedDistilledDetector`): with labels, a teacher
 classifier on all sensors produces logits, the shared soft-label arithmetic of
 :mod:`lupi_ts._distill` mixes them with the hard labels, and a student
-regressor on deployable features learns the mixture.
+regressor on deployable features learns the mixture; with ``student="neural"``
+a :class:`lupi_ts.neural.NeuralDistillationClassifier` trains a network teacher
+and distils it into a network student with the neural losses.
 """
 
 from __future__ import annotations

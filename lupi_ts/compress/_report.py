@@ -18,6 +18,7 @@ import numbers
 import os
 import statistics
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -291,17 +292,23 @@ def plot_report(rows, path, *, title=None, metric_name="metric"):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = plt.subplots(figsize=(8.0, 5.2))
     sizes = [r["file_bytes"] / 1024 for r in rows]
     metrics = [r["metric"] for r in rows]
-    ax.plot(sizes, metrics, "o", color="tab:blue")
+    ax.plot(sizes[1:], metrics[1:], "o", color="tab:blue", label="compressed")
+    ax.plot(sizes[:1], metrics[:1], "s", color="tab:red", label=rows[0]["stage"])
+    if metrics and metrics[0] == metrics[0]:  # a reference metric: show the 1-point band
+        ax.axhline(metrics[0], color="tab:red", lw=0.8, ls="--")
+        ax.axhline(metrics[0] - 0.01, color="tab:red", lw=0.8, ls=":",
+                   label=f"{rows[0]['stage']} - 1 point")
     for r, x, y in zip(rows, sizes, metrics):
-        ax.annotate(r["stage"], (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        ax.annotate(r["stage"], (x, y), textcoords="offset points", xytext=(4, 3), fontsize=7)
     ax.set_xscale("log")
     ax.set_xlabel("exported file size (KiB, log scale)")
     ax.set_ylabel(metric_name)
+    ax.legend(fontsize=8, loc="best")
     if title:
-        ax.set_title(title)
+        ax.set_title("\n".join(textwrap.wrap(title, 90)), fontsize=9)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     path = Path(path)

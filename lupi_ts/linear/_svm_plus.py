@@ -159,28 +159,48 @@ def _sparse_matvec(K, v):
     return v[idx] @ K[idx]
 
 
+def _hessian_blocks(K, K_priv, y, gamma_priv, *, overwrite=False):
+    """``(G, P)``: the alpha block ``G_ij = y_i y_j K_ij + K*_ij / gamma`` of the Hessian of
+    the negative dual and ``P = K* / gamma`` (its other blocks). With ``overwrite`` they
+    are computed in the buffers of ``K`` and ``K_priv``, so that the solver holds two n x n
+    matrices instead of four."""
+    P = np.multiply(K_priv, 1.0 / gamma_priv, out=K_priv if overwrite else None)
+    G = K if overwrite else np.empty_like(K)
+    step = max(1, 65536 // max(1, y.shape[0]))  # row blocks: no n x n temporaries
+    for start in range(0, y.shape[0], step):
+        rows = slice(start, start + step)
+        np.multiply(K[rows], np.outer(y[rows], y), out=G[rows])
+        G[rows] += P[rows]
+    return G, P
+
+
 class _State:
     """Iterate of the SVM+ dual with the cached products its gradient needs.
 
-    ``f = K (y * alpha)`` and ``F = K* (alpha + beta - C) / gamma``; the gradients of the
-    minimised negative dual are ``g_a = y * f + F - 1`` and ``g_b = F``.
+    The problem is held as ``G`` and ``P`` (see :func:`_hessian_blocks`); a row of ``K``
+    is ``y_i y * (G_i - P_i)``. ``f = K (y * alpha)`` and ``F = K* (alpha + beta - C) /
+    gamma``; the gradients of the minimised negative dual are ``g_a = y * f + F - 1`` and
+    ``g_b = F``.
     """
 
-    def __init__(self, K, K_priv, y, C, gamma_priv, alpha, beta):
-        self.K, self.K_priv, self.y, self.C = K, K_priv, y, C
-        self.inv_gamma = 1.0 / gamma_priv
+    def __init__(self, G, P, y, C, alpha, beta):
+        self.G, self.P, self.y, self.C = G, P, y, C
         self.pos = y > 0
         self.neg = ~self.pos
         self.alpha, self.beta = alpha, beta
-        self.K_priv_rowsum = K_priv.sum(axis=1)
+        self.P_rowsum = P.sum(axis=1)
         self.refresh()
+
+    def K_row(self, i):
+        return (self.y[i] * self.y) * (self.G[i] - self.P[i])
 
     def refresh(self):
         """Recompute the cached products from scratch (O(n * n_nonzero))."""
-        self.f = _sparse_matvec(self.K, self.y * self.alpha)
-        self.F = self.inv_gamma * (
-            _sparse_matvec(self.K_priv, self.alpha + self.beta) - self.C * self.K_priv_rowsum
+        # y * f = (G - P) alpha
+        self.f = self.y * (
+            _sparse_matvec(self.G, self.alpha) - _sparse_matvec(self.P, self.alpha)
         )
+        self.F = _sparse_matvec(self.P, self.alpha + self.beta) - self.C * self.P_rowsum
 
     def gradients(self):
         return self.y * self.f + self.F - 1.0, self.F
@@ -223,11 +243,11 @@ def _smo(state, *, tol, max_iter):
     -------
     (n_steps, converged)
     """
-    K, K_priv, y, inv_gamma = state.K, state.K_priv, state.y, state.inv_gamma
+    G, P, y = state.G, state.P, state.y
     pos, neg = state.pos, state.neg
     alpha, beta, f, F = state.alpha, state.beta, state.f, state.F
-    diag_K = np.ascontiguousarray(np.diag(K))
-    diag_Kp = np.ascontiguousarray(np.diag(K_priv))
+    diag_G = np.ascontiguousarray(np.diag(G))
+    diag_P = np.ascontiguousarray(np.diag(P))
     for it in range(max_iter):
         g_a = y * f + F - 1.0
         g_b = F
@@ -256,14 +276,15 @@ def _smo(state, *, tol, max_iter):
             # one i chosen by the second-order rule (largest guaranteed decrease).
             if kind == 2:
                 j, group, g, var = kb_hi, None, g_b, beta
-                q_col = inv_gamma * K_priv[j]
-                q_diag = inv_gamma * diag_Kp
+                q_col = P[j]
+                q_diag = diag_P
             else:
                 j = ip_hi if kind == 0 else in_hi
                 group = pos if kind == 0 else neg
                 g, var = g_a, alpha
-                q_col = K[j] + inv_gamma * K_priv[j]
-                q_diag = diag_K + inv_gamma * diag_Kp
+                # Hessian column between alphas of the same label: G itself.
+                q_col = G[j]
+                q_diag = diag_G
             diff = g[j] - g
             curv = np.maximum(q_diag + q_diag[j] - 2.0 * q_col, _TAU)
             gain = np.where(diff > 0, diff * diff / curv, -np.inf)
@@ -274,8 +295,8 @@ def _smo(state, *, tol, max_iter):
             var[i] += t
             var[j] = 0.0 if t == var[j] else var[j] - t
             if kind != 2:
-                f += (t * y[i]) * (K[i] - K[j])
-            F += (t * inv_gamma) * (K_priv[i] - K_priv[j])
+                f += (t * y[i]) * (state.K_row(i) - state.K_row(j))
+            F += t * (P[i] - P[j])
             continue
         # Triple step on (alpha_i: y=+1, alpha_j: y=-1, beta_k) along s*(+1, +1, -2).
         if kind == 3:
@@ -285,8 +306,9 @@ def _smo(state, *, tol, max_iter):
         deriv = sign * (g_a[i] + g_a[j] - 2.0 * g_b[k])  # < 0 by selection
         idx = np.array([i, j, k])
         coef = np.array([1.0, 1.0, -2.0])
-        curv = K[i, i] + K[j, j] - 2.0 * K[i, j]
-        curv += inv_gamma * (coef @ K_priv[np.ix_(idx, idx)] @ coef)
+        # K_ii + K_jj - 2 K_ij with K = y y^T (G - P) and y_i = -y_j.
+        curv = (G[i, i] - P[i, i]) + (G[j, j] - P[j, j]) + 2.0 * (G[i, j] - P[i, j])
+        curv += coef @ P[np.ix_(idx, idx)] @ coef
         t = -deriv / max(curv, _TAU)
         if sign > 0:
             t = min(t, 0.5 * beta[k])
@@ -299,8 +321,8 @@ def _smo(state, *, tol, max_iter):
             alpha[j] = 0.0 if t == alpha[j] else alpha[j] - t
             beta[k] += 2.0 * t
         st = sign * t
-        f += st * (K[i] - K[j])  # y_i = +1, y_j = -1
-        F += (st * inv_gamma) * (K_priv[i] + K_priv[j] - 2.0 * K_priv[k])
+        f += st * (state.K_row(i) - state.K_row(j))  # y_i = +1, y_j = -1
+        F += st * (P[i] + P[j] - 2.0 * P[k])
     return max_iter, state.violation() <= tol
 
 
@@ -318,9 +340,7 @@ class _FaceCache:
     def __init__(self, state):
         self.state = state
         self.n = state.y.shape[0]
-        scale = float(np.max(np.diag(state.K))) + state.inv_gamma * float(
-            np.max(np.diag(state.K_priv))
-        )
+        scale = float(np.max(np.diag(state.G)))
         # A tiny ridge keeps singular faces (low-rank kernels) solvable; the KKT check and
         # the SMO that follows absorb the resulting O(ridge) error.
         self.ridge = 1e-10 * max(1.0, scale)
@@ -332,23 +352,14 @@ class _FaceCache:
 
     def hessian(self, rows, cols):
         st, n = self.state, self.n
-        ra, ca = rows < n, cols < n
-        if np.all(ra) and np.all(ca):
-            # Only alphas (the common case): y_i y_j K_ij + K*_ij / gamma, no scatter.
-            ix = np.ix_(rows, cols)
-            Q = st.K[ix]
-            Q *= st.y[rows, None]
-            Q *= st.y[cols]
-            Q += st.inv_gamma * st.K_priv[ix]
-            return Q
-        Q = st.K_priv[np.ix_(rows % n, cols % n)]
-        Q *= st.inv_gamma
-        if np.any(ra) and np.any(ca):
-            r, c = rows[ra], cols[ca]
-            block = st.K[np.ix_(r, c)]
-            block *= st.y[r, None]
-            block *= st.y[c]
-            Q[np.ix_(ra, ca)] += block
+        r, c = rows % n, cols % n
+        Q = st.G[np.ix_(r, c)]
+        # Entries in a beta row or column are P_ij = K*_ij / gamma (betas are usually few).
+        rb, cb = np.flatnonzero(rows >= n), np.flatnonzero(cols >= n)
+        if rb.size:
+            Q[rb] = st.P[np.ix_(r[rb], c)]
+        if cb.size:
+            Q[:, cb] = st.P[np.ix_(r, c[cb])]
         return Q
 
     def factor(self, ids):
@@ -386,7 +397,7 @@ def _face_solution(state, a_idx, b_idx, cache=None):
     constraints ``sum y alpha = 0`` and ``sum (alpha + beta) = n C`` (None where the face
     leaves a constraint empty).
     """
-    K, K_priv, y, C, ig = state.K, state.K_priv, state.y, state.C, state.inv_gamma
+    y, C = state.y, state.C
     n = y.shape[0]
     na, nb = a_idx.size, b_idx.size
     if cache is not None:
@@ -397,7 +408,7 @@ def _face_solution(state, a_idx, b_idx, cache=None):
         else:
             ids = cache.ids
             is_a = ids < n
-            p = -ig * C * state.K_priv_rowsum[ids % n]
+            p = -C * state.P_rowsum[ids % n]
             p[is_a] -= 1.0
             A = np.vstack(([np.where(is_a, y[ids % n], 0.0)] if na else []) + [np.ones(ids.size)])
             c = np.zeros(A.shape[0])
@@ -412,12 +423,11 @@ def _face_solution(state, a_idx, b_idx, cache=None):
             lam = (lam[0], lam[1]) if A.shape[0] == 2 else (None, lam[0])
             return u[pos[a_idx]], u[pos[n + b_idx]], lam
     idx = np.concatenate([a_idx, b_idx])
-    Q = np.take(np.take(K_priv, idx, axis=0), idx, axis=1)  # faster than np.ix_
-    Q *= ig
+    Q = state.P[np.ix_(idx, idx)]
+    Q[:na, :na] = state.G[np.ix_(a_idx, a_idx)]
     ya = y[a_idx]
-    Q[:na, :na] += np.take(np.take(K, a_idx, axis=0), a_idx, axis=1) * np.outer(ya, ya)
     # Linear term of the negative dual: -1 on alpha, -(C / gamma) K* 1 on alpha and beta.
-    p = -ig * C * state.K_priv_rowsum[idx]
+    p = -C * state.P_rowsum[idx]
     p[:na] -= 1.0
     rows = []
     if na:
@@ -533,13 +543,13 @@ def _face_gradients(state, a_idx, u_a, b_idx, u_b):
     ``a_idx``, ``u_b`` on ``b_idx`` and zero elsewhere (two n x n matrix-vector products)."""
     n = state.y.shape[0]
     va = np.zeros(n)
-    va[a_idx] = state.y[a_idx] * u_a
-    vs = np.zeros(n)
-    vs[a_idx] = u_a
-    vs[b_idx] += u_b
-    f = state.K @ va
-    F = state.inv_gamma * (state.K_priv @ vs - state.C * state.K_priv_rowsum)
-    return state.y * f + F - 1.0, F
+    va[a_idx] = u_a
+    vb = np.zeros(n)
+    vb[b_idx] = u_b
+    # g_a = G a + P b - C P 1 - 1 and g_b = P (a + b) - C P 1.
+    Pb = _sparse_matvec(state.P, vb)
+    g_b = state.P @ va + Pb - state.C * state.P_rowsum
+    return state.G @ va + Pb - state.C * state.P_rowsum - 1.0, g_b
 
 
 class _SchurFaceSolver:
@@ -557,41 +567,18 @@ class _SchurFaceSolver:
     set (``O(m^3 / 3)``).
     """
 
+    hessian = _FaceCache.hessian
+
     def __init__(self, state):
         self.state = state
-        self.n = n = state.y.shape[0]
-        # The alpha-alpha block y_i y_j K_ij + K*_ij / gamma, precomputed (one more n x n
-        # matrix) so that each face needs one gather from it instead of two gathers and
-        # three elementwise passes; built in blocks of rows to avoid n x n temporaries.
-        self.G = np.empty((n, n))
-        step = max(1, 65536 // n)
-        for start in range(0, n, step):
-            rows = slice(start, start + step)
-            block = self.G[rows]
-            np.multiply(state.K_priv[rows], state.inv_gamma, out=block)
-            block += state.K[rows] * np.outer(state.y[rows], state.y)
-        scale = float(np.max(np.diag(state.K))) + state.inv_gamma * float(
-            np.max(np.diag(state.K_priv))
-        )
+        self.n = state.y.shape[0]
         # The same tiny ridge as _FaceCache (singular faces of low-rank kernels).
-        self.ridge = 1e-10 * max(1.0, scale)
+        self.ridge = 1e-10 * max(1.0, float(np.max(np.diag(state.G))))
         self.reset()
 
     def reset(self):
         self.ids = np.empty(0, dtype=int)
         self.L = np.empty((0, 0))
-
-    def hessian(self, rows, cols):
-        n, ig, K_priv = self.n, self.state.inv_gamma, self.state.K_priv
-        r, c = rows % n, cols % n
-        Q = self.G[np.ix_(r, c)]
-        # Entries in a beta row or column are K*_ij / gamma (betas are usually few).
-        rb, cb = np.flatnonzero(rows >= n), np.flatnonzero(cols >= n)
-        if rb.size:
-            Q[rb] = ig * K_priv[np.ix_(r[rb], c)]
-        if cb.size:
-            Q[:, cb] = ig * K_priv[np.ix_(r, c[cb])]
-        return Q
 
     def _block(self, ids):
         Q = self.hessian(ids, ids)
@@ -651,7 +638,7 @@ class _SchurFaceSolver:
             in_S[S] = True
             removed = np.flatnonzero(~in_S[ids])
             is_a = ids < n
-            p = -st.inv_gamma * st.C * st.K_priv_rowsum[ids % n]
+            p = -st.C * st.P_rowsum[ids % n]
             p[is_a] -= 1.0
             p[removed] = 0.0
             # Columns: the two equality constraints (on the free variables), then one
@@ -728,7 +715,7 @@ def _primal_dual_active_set(state, a_free, b_free, *, tol, max_iter=60):
     return alpha, beta, lam, max_iter, False
 
 
-def _initial_guess(K, K_priv, y, C, gamma_priv, tol, *, base=400):
+def _initial_guess(G, P, y, C, tol, *, base=400):
     """First guess of the positive variables for :func:`_primal_dual_active_set`.
 
     The same problem is solved (recursively) on every fourth sample with ``C`` scaled by
@@ -743,19 +730,21 @@ def _initial_guess(K, K_priv, y, C, gamma_priv, tol, *, base=400):
     if n < 4 * base or np.unique(y[sub]).size < 2:
         return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
     C_sub = C * n / sub.size
-    K_s = K[np.ix_(sub, sub)]
-    Kp_s = K_priv[np.ix_(sub, sub)]
+    G_s = G[np.ix_(sub, sub)]
+    P_s = P[np.ix_(sub, sub)]
     y_s = y[sub]
-    a_free, b_free = _initial_guess(K_s, Kp_s, y_s, C_sub, gamma_priv, tol, base=base)
-    st = _State(K_s, Kp_s, y_s, C_sub, gamma_priv, np.zeros(sub.size), np.zeros(sub.size))
+    a_free, b_free = _initial_guess(G_s, P_s, y_s, C_sub, tol, base=base)
+    st = _State(G_s, P_s, y_s, C_sub, np.zeros(sub.size), np.zeros(sub.size))
     a_s, b_s, (l1, l2), _, _ = _primal_dual_active_set(st, a_free, b_free, tol=tol)
-    del K_s, Kp_s, st
+    del G_s, P_s, st
     np.maximum(a_s, 0.0, out=a_s)
     np.maximum(b_s, 0.0, out=b_s)
     nz = np.flatnonzero(a_s)
-    f = (y_s[nz] * a_s[nz]) @ K[sub[nz]]  # K symmetric: rows instead of columns
-    F = ((a_s + b_s - C_sub) @ K_priv[sub]) / gamma_priv
-    mu_a = y * f + F - 1.0 - l1 * y - l2
+    # The extended alpha gradient y f + F - 1 = (G - P) a + F - 1, from the rows of the
+    # (symmetric) matrices at the subsample.
+    F = (a_s + b_s - C_sub) @ P[sub]
+    yf = a_s[nz] @ G[sub[nz]] - a_s[nz] @ P[sub[nz]]
+    mu_a = yf + F - 1.0 - l1 * y - l2
     return mu_a < 0, np.zeros(n, dtype=bool)
 
 
@@ -788,7 +777,9 @@ def _set(state, a_idx, a_val, b_idx, b_val):
     state.refresh()
 
 
-def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None):
+def _solve_svm_plus_dual(
+    K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None, overwrite=False
+):
     """Solve the SVM+ dual exactly (up to the KKT tolerance ``tol``).
 
     A primal-dual active-set phase (:func:`_primal_dual_active_set`, with
@@ -807,6 +798,9 @@ def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None
         Stop when no KKT violation exceeds ``tol``.
     max_iter : int or None
         SMO step limit (None: ``max(10_000, 100 * n)``).
+    overwrite : bool
+        Reuse the buffers of ``K`` and ``K_priv`` for the solver's matrices (their contents
+        are lost).
 
     Returns
     -------
@@ -819,13 +813,15 @@ def _solve_svm_plus_dual(K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None
     if max_iter is None:
         max_iter = max(10_000, 100 * n)
     pos = y > 0
-    state = _State(K, K_priv, y, C, gamma_priv, np.zeros(n), np.zeros(n))
+    G, P = _hessian_blocks(K, K_priv, y, gamma_priv, overwrite=overwrite)
+    del K, K_priv
+    state = _State(G, P, y, C, np.zeros(n), np.zeros(n))
     # Newton steps on faces do the bulk of the work: SMO alone converges slowly here,
     # because the alphas of SVM+ have no upper bound, so many stay free, coupled through K
     # and K*. The primal-dual active-set method usually ends at the exact optimum; should
     # it stall, the (monotone) primal active-set method continues from a feasible point
     # near its last iterate. SMO then removes whatever KKT violation is left.
-    a_free, b_free = _initial_guess(K, K_priv, y, C, gamma_priv, tol)
+    a_free, b_free = _initial_guess(G, P, y, C, tol)
     alpha, beta, _, rounds, ok = _primal_dual_active_set(state, a_free, b_free, tol=tol)
     if not ok:
         alpha, beta = _make_feasible(alpha, beta, y, C)
@@ -1049,8 +1045,10 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
         for p, cls in enumerate(problems):
             y_pm = np.where(y_idx == cls, 1.0, -1.0)
             if privileged:
+                # One binary problem: the solver may reuse the kernels' memory.
                 sol = _solve_svm_plus_dual(
-                    K, K_priv, y_pm, C=C, gamma_priv=gamma_priv, tol=tol, max_iter=max_iter
+                    K, K_priv, y_pm, C=C, gamma_priv=gamma_priv, tol=tol, max_iter=max_iter,
+                    overwrite=len(problems) == 1,
                 )
                 if not sol["converged"]:
                     warnings.warn(
