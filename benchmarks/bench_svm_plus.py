@@ -12,13 +12,20 @@ Memory: "peak RSS growth" is the process's maximum resident set size after the f
 before it (data and imports excluded); "traced peak" is tracemalloc's peak during the fit
 (numpy buffers included), measured in a separate run because tracing slows the fit.
 
+Hugepages: numpy asks Linux for transparent huge pages for large arrays; on a machine
+with fragmented memory the first touch of a fresh n x n matrix can then cost far more
+than computing it (measured here: about 0.6 s per 200 MB kernel matrix at n = 5,000).
+``--no-hugepages`` sets NUMPY_MADVISE_HUGEPAGE=0 in both subprocesses to show that share.
+
 Run:  python benchmarks/bench_svm_plus.py [--sizes 500 2000 5000] [--repeats 5]
+                                          [--no-hugepages]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -71,11 +78,11 @@ def measure_one(method, n, threads, traced):
     return out
 
 
-def _run(method, n, threads, traced=False):
+def _run(method, n, threads, traced=False, env=None):
     cmd = [sys.executable, __file__, "--one", method, str(n), "--threads", str(threads)]
     if traced:
         cmd.append("--traced")
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -84,6 +91,9 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 5000])
     parser.add_argument("--repeats", type=int, default=5, help="fits per method and size")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads")
+    parser.add_argument(
+        "--no-hugepages", action="store_true", help="set NUMPY_MADVISE_HUGEPAGE=0 (see above)"
+    )
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -91,9 +101,11 @@ def main(argv=None):
         method, n = args.one[0], int(args.one[1])
         print(json.dumps(measure_one(method, n, args.threads, args.traced)))
         return
+    env = dict(os.environ, NUMPY_MADVISE_HUGEPAGE="0") if args.no_hugepages else None
     print(
         f"BLAS threads: {args.threads}; C = 1, RBF kernels, gamma='scale', gamma_priv = 1; "
-        f"{args.repeats} alternating fits per method, medians\n"
+        f"{args.repeats} alternating fits per method, medians; "
+        f"numpy hugepages {'off' if args.no_hugepages else 'default'}\n"
     )
     print(
         "| n | SVC fit (s) | SVM+ fit (s) | time ratio (median of pairs) "
@@ -106,8 +118,8 @@ def main(argv=None):
         runs = {"svc": [], "svm_plus": []}
         for _ in range(args.repeats):
             for method in runs:
-                runs[method].append(_run(method, n, args.threads))
-        traced = {method: _run(method, n, args.threads, traced=True) for method in runs}
+                runs[method].append(_run(method, n, args.threads, env=env))
+        traced = {method: _run(method, n, args.threads, True, env) for method in runs}
         s, p = runs["svc"], runs["svm_plus"]
         t_s = statistics.median(r["time"] for r in s)
         t_p = statistics.median(r["time"] for r in p)

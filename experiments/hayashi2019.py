@@ -186,6 +186,7 @@ def _check_config(cfg):
     extra = cfg.get("models", {}).get("extra", [])
     if any(m not in EXTRA_MODELS for m in extra):
         raise ValueError(f"models.extra must be among {sorted(EXTRA_MODELS)}; got {extra!r}.")
+    _require_extras(extra)
     tasks = cfg["run"]["tasks"]
     unknown = [t for t in tasks if t not in PAPER_TASKS]
     if not tasks or unknown:
@@ -615,8 +616,7 @@ def _cross_fitted_logits(X_fit, y_fit, regs, cfg):
 
 
 def _student_targets(y_fit, teacher_logits, teacher_choice, specs):
-    from lupi_ts import soft_labels
-    from lupi_ts._distill import mix_targets
+    from lupi_ts import mix_targets, soft_labels
 
     cols = []
     for pi, temp, lam in specs:
@@ -667,18 +667,68 @@ def _ar_baseline(arrays, task, train_rows, test_rows, max_lag):
 
 # Other LUPI learners evaluated on the same placements (``--models``): name ->
 # (public estimator name, hyper-parameter grid). Each is tuned on the validation
-# block over its grid and the privileged type, like the logistic student.
+# block over its grid and the privileged type, like the logistic student. A grid
+# with ``imitation`` 0 entries also gets a ``<name>_baseline`` row: the best λ = 0
+# setting, the model family's own no-distillation baseline.
+_MLP = {
+    # Small networks for ~100 training windows: one hidden layer, a fixed number of
+    # epochs (no early stopping: a held-out fifth of 100 windows is too noisy) and
+    # CPU, which is faster than a GPU for these sizes and bit-reproducible.
+    "teacher": {"name": "mlp", "hidden": [32]},
+    "student": {"name": "mlp", "hidden": [32]},
+    "max_epochs": 60,
+    "lr": 3e-3,
+    "weight_decay": 1e-4,
+    "device": "cpu",
+    "random_state": 0,
+}
 EXTRA_MODELS = {
     "svmplus": ("SVMPlusClassifier", [{"C": 0.1}, {"C": 1.0}, {"C": 10.0}]),
     "kt": ("KnowledgeTransferClassifier", [{"random_state": 0}]),
+    "mlp": (
+        "neural.NeuralDistillationClassifier",
+        [{**_MLP, "imitation": 0.0, "temperature": 1.0}]
+        + [
+            {**_MLP, "imitation": lam, "temperature": temp}
+            for lam in (0.5,)
+            for temp in (1.0, 5.0)
+        ],
+    ),
 }
+# Model families that need an optional dependency: name -> (module, extra).
+_REQUIRES = {"mlp": ("torch", "torch")}
+
+
+def _require_extras(names):
+    """Raise a clear error when an optional dependency of ``names`` is missing."""
+    import importlib.util
+
+    for name in names:
+        if name in _REQUIRES:
+            module, extra = _REQUIRES[name]
+            if importlib.util.find_spec(module) is None:
+                raise ValueError(
+                    f"--models {name} needs {module}: install it with "
+                    f'pip install "lupi-ts[{extra}]".'
+                )
+
+
+def _estimator_class(cls_name):
+    import importlib
+
+    module, _, attr = cls_name.rpartition(".")
+    return getattr(importlib.import_module("lupi_ts" + (f".{module}" if module else "")), attr)
+
+
+def _varying(grid):
+    """Parameter names whose value changes across ``grid`` (the ones worth reporting)."""
+    keys = dict.fromkeys(k for params in grid for k in params)
+    return [k for k in keys if len({json.dumps(p.get(k), sort_keys=True) for p in grid}) > 1]
 
 
 def _extra_models(arrays, cfg, train, val, test, names):
     """Validation-tuned extra LUPI learners: test accuracy of each chosen setting."""
     import warnings
-
-    import lupi_ts
 
     y = arrays["y"]
     scale = _Standardiser(arrays["X"][train])
@@ -686,26 +736,64 @@ def _extra_models(arrays, cfg, train, val, test, names):
     out = {}
     for name in names:
         cls_name, grid = EXTRA_MODELS[name]
-        best = None
-        for pi in cfg["grid"]["privileged"]:
-            Xp = arrays["X_priv"][pi][train]
-            Xp = _Standardiser(Xp)(Xp)
-            for params in grid:
-                est = getattr(lupi_ts, cls_name)(**params)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # convergence notes of tiny problems
-                    est.fit(Xtr, y[train].astype(int), X_priv=Xp)
-                acc = float(np.mean(est.predict(Xva) == y[val]))
-                if best is None or acc > best[0]:
-                    best = (acc, pi, params, est)
-        acc, pi, params, est = best
-        out[name] = {
-            "select_accuracy": acc,
-            "privileged": pi,
-            "params": {k: v for k, v in params.items() if k != "random_state"},
-            "test_accuracy": float(np.mean(est.predict(Xte) == y[test])),
-        }
+        cls = _estimator_class(cls_name)
+        shown = _varying(grid)
+        threads = contextlib.nullcontext()
+        if cls_name.startswith("neural."):
+            threads = _torch_threads(1)  # tiny nets: one thread per worker, like BLAS
+        best = best_base = None
+        with threads:
+            for i, pi in enumerate(cfg["grid"]["privileged"]):
+                Xp = arrays["X_priv"][pi][train]
+                Xp = _Standardiser(Xp)(Xp)
+                for params in grid:
+                    no_pi = float(params.get("imitation", 1.0)) == 0.0
+                    if no_pi and i > 0:
+                        continue  # λ = 0 ignores the teacher: one fit for all types
+                    est = cls(**params)
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # convergence notes of tiny problems
+                        est.fit(Xtr, y[train].astype(int), X_priv=Xp)
+                    acc = float(np.mean(est.predict(Xva) == y[val]))
+                    row = (acc, "-" if no_pi else pi, params, est)
+                    if best is None or acc > best[0]:
+                        best = row
+                    if no_pi and (best_base is None or acc > best_base[0]):
+                        best_base = row
+        for key, chosen in ((f"{name}_baseline", best_base), (name, best)):
+            if chosen is None:
+                continue
+            acc, pi, params, est = chosen
+            out[key] = {
+                "select_accuracy": acc,
+                "privileged": pi,
+                "params": {k: params[k] for k in shown if k in params},
+                "test_accuracy": float(np.mean(est.predict(Xte) == y[test])),
+            }
     return out
+
+
+@contextlib.contextmanager
+def _torch_threads(n):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _extra_rows(cfg):
+    """Row names of the extra models, each family's ``_baseline`` row first."""
+    rows = []
+    for name in cfg.get("models", {}).get("extra", []):
+        grid = EXTRA_MODELS[name][1]
+        if any(float(p.get("imitation", 1.0)) == 0.0 for p in grid):
+            rows.append(f"{name}_baseline")
+        rows.append(name)
+    return rows
 
 
 def _folds(arrays, cfg, train, val):
@@ -962,10 +1050,14 @@ def summarize(results, cfg):
             "metric": cfg["protocol"]["metric"],
             "teacher_inputs": cfg["protocol"]["teacher_inputs"],
         }
-        for name in cfg.get("models", {}).get("extra", []):
+        rows = _extra_rows(cfg)
+        for name in rows:
             accs = np.array([r["extra_models"][name]["test_accuracy"] for r in reps])
             entry[name] = mean_ci(accs)
             entry[f"delta_{name}"] = paired_comparison(accs, base)
+            if f"{name}_baseline" in rows:  # the family's own distillation gain
+                own = [r["extra_models"][f"{name}_baseline"]["test_accuracy"] for r in reps]
+                entry[f"delta_{name}_vs_baseline"] = paired_comparison(accs, np.array(own))
         treg = _reg_configs(cfg["teacher"])
         for pi in cfg["grid"]["privileged"]:
             accs = [r["teachers"][pi]["test_accuracy"][r["teachers"][pi]["chosen"]] for r in reps]
@@ -1244,11 +1336,24 @@ def _write_report(out, summary, results, cfg):
                   "| task | model | test accuracy | Δ vs baseline | p (paired t) | W/T/L |",
                   "|---|---|---|---|---|---|"]  # fmt: skip
         for task, s in summary.items():
-            for name in extra:
+            for name in _extra_rows(cfg):
                 d = s[f"delta_{name}"]
                 lines.append(
                     f"| {task} | {name} | {_fmt_ci(s[name])} | {d['mean']:+.3f} "
                     f"| {d['p_value']:.2g} | {d['wins']}/{d['ties']}/{d['losses']} |"
+                )
+        gains = [(t, n, s[f"delta_{n}_vs_baseline"]) for t, s in summary.items()
+                 for n in extra if f"delta_{n}_vs_baseline" in s]  # fmt: skip
+        if gains:
+            lines += ["", "Distillation gain within a model family (distilled minus its own "
+                      "λ = 0 baseline, paired):", "",
+                      "| task | model | Δ | 95% CI | p (paired t) | W/T/L |",
+                      "|---|---|---|---|---|---|"]  # fmt: skip
+            for task, name, d in gains:
+                lines.append(
+                    f"| {task} | {name} | {d['mean']:+.3f} | [{d['ci95'][0]:+.3f}, "
+                    f"{d['ci95'][1]:+.3f}] | {d['p_value']:.2g} "
+                    f"| {d['wins']}/{d['ties']}/{d['losses']} |"
                 )
     lines += ["", "Teachers' own test accuracy (regularisation chosen like the student's):", ""]
     lines.append("| task | " + " | ".join(f"teacher {pi}" for pi in privileged) + " |")
@@ -1307,8 +1412,10 @@ def add_arguments(parser, name="hayashi2019"):
     )
     parser.add_argument(
         "--models",
+        "--model",
         help="comma-separated model families, rows on the same placements: logistic (always) "
-        f"plus any of {', '.join(EXTRA_MODELS)} (e.g. logistic,svmplus,kt)",
+        f"plus any of {', '.join(EXTRA_MODELS)} (e.g. logistic,svmplus,kt,mlp; "
+        "mlp needs the torch extra)",
     )
     parser.add_argument("--config", help="another TOML configuration file")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
@@ -1337,6 +1444,7 @@ def config_from_args(args):
                 f"--models must be among logistic, {', '.join(EXTRA_MODELS)}; got {unknown}."
             )
         extra = [m for m in names if m != "logistic"]
+        _require_extras(extra)
         if extra:  # absent otherwise, so logistic-only runs keep their config hash
             cfg["models"] = {"extra": extra}
     for key in ("selection", "metric", "teacher_inputs", "teacher_logits", "placement"):

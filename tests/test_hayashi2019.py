@@ -274,3 +274,67 @@ def test_models_option():
     assert "models" not in cfg  # logistic-only runs keep their configuration hash
     with pytest.raises(ValueError, match="--models"):
         H.config_from_args(parser.parse_args(["--models", "logistic,forest"]))
+
+
+def test_mlp_rows_baseline_and_distilled(finished_run, tmp_path, monkeypatch):
+    pytest.importorskip("torch")  # the neural row needs the optional torch extra
+    tiny = {**H._MLP, "max_epochs": 2, "teacher": {"name": "mlp", "hidden": [4]},
+            "student": {"name": "mlp", "hidden": [4]}}  # fmt: skip
+    grid = [{**tiny, "imitation": 0.0, "temperature": 1.0},
+            {**tiny, "imitation": 0.5, "temperature": 5.0}]  # fmt: skip
+    monkeypatch.setitem(H.EXTRA_MODELS, "mlp", ("neural.NeuralDistillationClassifier", grid))
+    cfg = tiny_config()
+    cfg["run"].update(tasks=["pm25-a"], repeats=2)
+    cfg["models"] = {"extra": ["mlp"]}
+    summary = H.run_experiment(cfg, tmp_path / "mlp", progress=False)
+    entry = summary["pm25-a"]
+    for row in ("mlp_baseline", "mlp"):
+        assert 0.0 <= entry[row]["mean"] <= 1.0
+        assert entry[f"delta_{row}"]["n"] == 2
+    gain = entry["delta_mlp_vs_baseline"]
+    assert gain["wins"] + gain["ties"] + gain["losses"] == 2
+    reps = [json.loads(p.read_text()) for p in sorted((tmp_path / "mlp").glob("repeats/*/*.json"))]
+    for r in reps:
+        base, dist = r["extra_models"]["mlp_baseline"], r["extra_models"]["mlp"]
+        assert base["params"] == {"imitation": 0.0, "temperature": 1.0}
+        assert base["privileged"] == "-"  # λ = 0 ignores the teacher: fitted once
+        # The distilled row is chosen over the whole grid, λ = 0 included.
+        assert dist["select_accuracy"] >= base["select_accuracy"]
+    # Same placements: the logistic numbers are those of the run without the row.
+    plain = finished_run[1]["pm25-a"]
+    assert plain["baseline"] == entry["baseline"] and plain["student"] == entry["student"]
+    report = (tmp_path / "mlp" / "report.md").read_text()
+    assert "| pm25-a | mlp_baseline |" in report and "| pm25-a | mlp |" in report
+    # Deterministic: a second run in a fresh folder gives the same summary.
+    again = H.run_experiment(cfg, tmp_path / "mlp2", progress=False)
+    assert again["pm25-a"]["mlp"] == entry["mlp"]
+
+
+def test_mlp_needs_torch(monkeypatch):
+    import argparse
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+    )
+    parser = H.add_arguments(argparse.ArgumentParser())
+    with pytest.raises(ValueError, match=r"torch.*lupi-ts\[torch\]"):
+        H.config_from_args(parser.parse_args(["--model", "mlp"]))
+    cfg = tiny_config()
+    cfg["models"] = {"extra": ["mlp"]}
+    with pytest.raises(ValueError, match="torch"):
+        H.run_experiment(cfg, "/nonexistent/never-written", progress=False)
+
+
+def test_model_alias_and_default_mlp_grid():
+    import argparse
+
+    pytest.importorskip("torch")  # --model mlp is refused without torch (tested above)
+
+    parser = H.add_arguments(argparse.ArgumentParser())
+    cfg = H.config_from_args(parser.parse_args(["--model", "mlp"]))
+    assert cfg["models"]["extra"] == ["mlp"]
+    grid = H.EXTRA_MODELS["mlp"][1]
+    assert [p["imitation"] for p in grid].count(0.0) == 1  # one baseline setting
+    assert all(p["device"] == "cpu" and p["random_state"] == 0 for p in grid)

@@ -45,9 +45,12 @@ bound, so a large share of them stays free, coupled through ``K + K*/gamma_priv`
 coordinate steps then converge slowly (measured: 40-600 x n steps), whereas Newton steps
 on the free set converge in a handful of solves.
 
-Cost: three n x n matrices are kept in memory (``K``, ``K*`` and the alpha block of the
-Hessian, ``y_i y_j K_ij + K*_ij / gamma_priv``: 3 * 8 n^2 bytes, 600 MB at n = 5,000), and
-each face solve costs up to O(n_free^3) (much less when the free set changes little).
+Cost: the solver works on two n x n matrices, the alpha block of the Hessian
+``G = y_i y_j K_ij + K*_ij / gamma_priv`` and ``P = K* / gamma_priv`` (:func:`_hessian_blocks`;
+a row of ``K`` is recovered as ``y_i y (G_i - P_i)``). For a binary problem they overwrite
+the kernel matrices (2 * 8 n^2 bytes: 400 MB at n = 5,000); one-vs-rest keeps the kernels
+and builds them per class. Each face solve costs up to O(n_free^3), much less when the free
+set changes little.
 """
 
 from __future__ import annotations
@@ -603,7 +606,10 @@ class _SchurFaceSolver:
         best = int(np.argmin(cost))
         if cost[best] > 0.7 * float(S.size) ** 3 / 3.0:
             S = S[np.argsort(-priority, kind="stable")]
-            self.L = scipy.linalg.cholesky(self._block(S), lower=True, check_finite=False)
+            self.L = None  # free the old factor first: peak memory
+            self.L = scipy.linalg.cholesky(
+                self._block(S), lower=True, overwrite_a=True, check_finite=False
+            )
             self.ids = S
             return
         j = int(cuts[best])
@@ -615,7 +621,7 @@ class _SchurFaceSolver:
             )
             S22 = self._block(tail)
             S22 -= W.T @ W
-            L22 = scipy.linalg.cholesky(S22, lower=True, check_finite=False)
+            L22 = scipy.linalg.cholesky(S22, lower=True, overwrite_a=True, check_finite=False)
             k = tail.size
             L = np.zeros((j + k, j + k))
             L[:j, :j] = L11
@@ -866,8 +872,8 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
     ``gamma_priv/2 |w*|^2``. The dual (see :mod:`lupi_ts.linear._svm_plus`) is solved exactly,
     up to the KKT tolerance ``tol``, by an active-set method finished by a generalized SMO
     (Pechyony, Izmailov, Vashist & Vapnik, 2010), after a primal-dual active-set (Newton)
-    phase that does the bulk of the work. The kernel matrices are held in memory (three
-    n x n float64 matrices), and the fit takes several times as long as libsvm's SVC (see
+    phase that does the bulk of the work. Two n x n float64 matrices are held in memory
+    (four with several classes), and the fit takes several times as long as libsvm's SVC (see
     ``benchmarks/bench_svm_plus.py``); it is meant for small and medium problems.
     Prediction uses the deployable inputs only: ``f(x) = sum_i alpha_i y_i K(x_i, x) + b``.
 
