@@ -10,8 +10,9 @@ types x 5 temperatures x 4 λ > 0, times {none, l2, l1} x C) is fitted
 
 both with one BLAS thread. Times are CPU seconds of this process
 (``time.process_time``), which stay meaningful on a shared machine. Printed: a
-markdown table of times and their ratio, the largest objective gap (reference minus batched; negative means the batched
-solver's point is worse) and the agreement of the test predictions. Then the time
+markdown table of times and their ratio, the largest objective gap (reference
+minus batched; negative means the batched solver's point is worse) and the
+agreement of the test predictions. Then the time
 of whole repeats of the experiment (teachers, grid, selection, AR baseline).
 
     python benchmarks/bench_hayashi_grid.py [--tasks mackey-glass,pm25-a,pm25-b]

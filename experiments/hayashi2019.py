@@ -32,8 +32,13 @@ Protocol, per task and repeat
    (``lupi_ts.SVMPlusClassifier``, ``lupi_ts.KnowledgeTransferClassifier``) on
    the same placements, tuned on the validation block over their grid
    (:data:`EXTRA_MODELS`) and the privileged type, paired against the baseline
-   (``<model>`` and ``delta_<model>`` in summary.json). A neural row
-   (``lupi_ts.neural``) plugs in the same way: one more :data:`EXTRA_MODELS` entry.
+   (``<model>`` and ``delta_<model>`` in summary.json). ``mlp`` (also
+   ``--model mlp``; needs the ``torch`` extra) is the neural row:
+   ``lupi_ts.neural.NeuralDistillationClassifier`` with one-hidden-layer MLP
+   teacher and student on CPU, λ in {0, 0.5} x T in {1, 5} x privileged type,
+   chosen on validation. A family whose grid has λ = 0 settings also gets its
+   own baseline row ``<model>_baseline`` (best λ = 0 setting) and the paired
+   distillation gain ``delta_<model>_vs_baseline``.
 7. ``ar_baseline``: statsmodels ``AutoReg`` on the target series of the training
    block (order by AIC up to the input length), iterated k-step forecasts of
    ``x_{t+k}``; the predicted direction is the prediction.

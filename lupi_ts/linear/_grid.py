@@ -418,7 +418,11 @@ def _feature_sign_step(Hb, H, grad, Wa, V, G, a, penalised, mode):
     fT = free.T.astype(float)  # (B, p)
     fixed = np.where(free, 0.0, -Wa)  # steps of the coordinates held at zero
     rhs = -(grad + a * signs) - np.einsum("bij,jb->ib", Hb, fixed)
-    M = Hb * fT[:, :, None] * fT[:, None, :] + (1.0 - fT)[:, :, None] * np.eye(p)
+    # Masked systems: H on the free block, identity on the fixed coordinates.
+    M = Hb * fT[:, :, None]
+    M *= fT[:, None, :]
+    diag = np.arange(p)
+    M[:, diag, diag] += 1.0 - fT
     step = np.linalg.solve(M, (rhs * free).T[:, :, None])[:, :, 0].T
     U = Wa + np.where(free, step, fixed)
     U[~free] = 0.0
