@@ -14,7 +14,7 @@ import io
 import numbers
 import warnings
 
-from ..neural._torch import import_torch
+from ..neural import import_torch
 
 torch = import_torch()
 nn = torch.nn

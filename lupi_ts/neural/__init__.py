@@ -13,7 +13,7 @@ Losses
 Estimators (scikit-learn API, ``fit(X, y, *, X_priv=None)``)
     NeuralDistillationClassifier, NeuralDistillationRegressor
 Helpers
-    resolve_device, set_seed, seed_scope, make_network
+    resolve_device, set_seed, seed_scope, make_network, import_torch
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ _EXPORTS = {
     "make_network": "_specs",
     "NeuralDistillationClassifier": "_estimators",
     "NeuralDistillationRegressor": "_estimators",
+    "import_torch": "_torch",
     "resolve_device": "_torch",
     "set_seed": "_torch",
     "seed_scope": "_torch",
