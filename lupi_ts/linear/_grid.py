@@ -270,8 +270,24 @@ def fit_logistic_grid(
     # Row-wise outer products, flattened: the Hessians of all problems are then
     # one GEMM, XX.T @ h with h of shape (n, B).
     XX = (Xa[:, :, None] * Xa[:, None, :]).reshape(n, p * p)
-    solver = _newton if l1.max(initial=0.0) == 0.0 else _prox_newton
-    n_iter, converged = solver(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter)
+    if l1.max(initial=0.0) == 0.0:
+        n_iter, converged = _newton(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter)
+    elif warm_start is not None or n_c == 1:
+        n_iter, converged = _prox_newton(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter)
+    else:
+        # l1 path: strongest regularisation first, each C warm-started from the
+        # previous one's solution (same target), whose support is nearly right.
+        n_iter, converged = np.zeros(B, dtype=int), np.zeros(B, dtype=bool)
+        prev = None
+        for c in np.argsort(Cs, kind="stable"):
+            cols = slice(c * n_t, (c + 1) * n_t)
+            if prev is not None:
+                W[:, cols] = W[:, prev]
+            Wc = W[:, cols]  # a view: the solver updates it in place
+            n_iter[cols], converged[cols] = _prox_newton(
+                Xa, XX, T[:, cols], Wc, l1[cols], l2[cols], pen_mask, tol, max_iter
+            )
+            prev = cols
 
     coef = W[:d].T.reshape(n_c, n_t, d).copy()
     intercept = (W[-1] if fit_intercept else np.zeros(B)).reshape(n_c, n_t).copy()
@@ -426,6 +442,9 @@ def _feature_sign_step(Hb, H, grad, Wa, V, G, a, penalised, mode):
     step = np.linalg.solve(M, (rhs * free).T[:, :, None])[:, :, 0].T
     U = Wa + np.where(free, step, fixed)
     U[~free] = 0.0
+    # Entering coordinates that came out against their sign stay at zero: the
+    # step then keeps the others' progress instead of stalling.
+    U[enter & (np.sign(U) != signs)] = 0.0
     delta = U - V
     Hd = np.einsum("ijb,jb->ib", H, delta)
     q1 = np.einsum("jb,jb->b", G, delta)
@@ -460,13 +479,16 @@ def _feature_sign_step(Hb, H, grad, Wa, V, G, a, penalised, mode):
         t_in = np.where(q2 > 0, -(s0 + j_before[k, cols]) / q2, t_k)
     t = np.where(left_k >= 0, np.clip(t_in, t_prev, t_k), t_k)
     t = np.where(s0 < 0, np.clip(t, 0.0, 1.0), 0.0)
+    move = t * np.abs(delta).max(axis=0)
     V += t * delta
     G += t * Hd
     # Coordinates that stopped on their breakpoint (ties included) are exactly
     # zero, not rounding noise of either sign that would re-enter next step.
     land = crossing & (np.abs(t_cross - t) <= 1e-12 * np.maximum(t, 1e-300)) & (t > 0)
     V[land] = 0.0
-    return t <= 0
+    # A step that moves by rounding noise only (an entering coordinate against
+    # its sign leaves t ~ 1e-16) counts as no progress.
+    return move <= 1e-12 * (1.0 + np.abs(V).max(axis=0))
 
 
 def _lasso_quadratic(H, Hdiag, grad, Wa, a, pen_mask, inner_tol):
