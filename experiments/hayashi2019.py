@@ -120,8 +120,9 @@ __all__ = [
 ]
 
 # Bump when a code change alters the numbers of a repeat: it enters the config
-# hash, so results of the old code are not mixed with new ones.
-PROTOCOL_VERSION = 2
+# hash, so results of the old code are not mixed with new ones. (3: active-set l1
+# solver with a C path, which moves l1 optima by up to ~1e-5 in objective.)
+PROTOCOL_VERSION = 3
 
 CONFIG_PATH = Path(__file__).with_name("hayashi2019.toml")
 
@@ -681,8 +682,11 @@ _MLP = {
     # CPU, which is faster than a GPU for these sizes and bit-reproducible.
     "teacher": {"name": "mlp", "hidden": [32]},
     "student": {"name": "mlp", "hidden": [32]},
-    "max_epochs": 60,
-    "lr": 3e-3,
+    # lr 1e-2 x 100 epochs: at 3e-3 x 60 the λ = 0 network was undertrained on
+    # Mackey-Glass (0.79 vs 0.83 test accuracy over 4 repeats), which flattered
+    # distillation.
+    "max_epochs": 100,
+    "lr": 1e-2,
     "weight_decay": 1e-4,
     "device": "cpu",
     "random_state": 0,

@@ -167,3 +167,38 @@ def test_decision_function_checks_features():
     assert isinstance(grid, LogisticGridResult) and "n_targets=3" in repr(grid)
     with pytest.raises(ValueError, match="features"):
         grid.decision_function(X[:, :2])
+
+
+@pytest.mark.parametrize("d", [4, 30])
+def test_l1_path_on_near_collinear_lags(d):
+    # Lagged windows of a smooth series: nearly collinear columns, where cyclic
+    # coordinate descent crawls and the active-set steps must still reach the
+    # optimum for every C of the (warm-started) path.
+    rng = np.random.default_rng(d)
+    t = np.arange(150 + d)
+    x = np.sin(0.07 * t) + 0.3 * np.sin(0.31 * t) + 0.05 * rng.normal(size=t.size)
+    X = np.column_stack([x[i : i + 150] for i in range(d)])
+    X = (X - X.mean(0)) / X.std(0)
+    y = (x[d : d + 150] < np.roll(x, -5)[d : d + 150]).astype(float)
+    S = np.column_stack([y, np.clip(0.7 * y + 0.3 * expit(X[:, 0]), 0, 1)])
+    Cs = [0.01, 0.1, 1.0, 10.0, 100.0]
+    tol = 1e-7
+    grid = fit_logistic_grid(X, S, penalty="l1", Cs=Cs, tol=tol, max_iter=100)
+    assert grid.converged.all()
+    n = X.shape[0]
+    for c, C in enumerate(Cs):
+        for k in range(S.shape[1]):
+            w, b = grid.coef[c, k], grid.intercept[c, k]
+            p = expit(X @ w + b)
+            g = X.T @ (p - S[:, k]) / n
+            a = 1.0 / (C * n)
+            # KKT written out independently: g + a sign(w) = 0 on the support,
+            # |g| <= a off it, and a zero intercept gradient.
+            on = w != 0
+            assert np.all(np.abs(g[on] + a * np.sign(w[on])) <= 10 * tol)
+            assert np.all(np.abs(g[~on]) <= a + 10 * tol)
+            assert abs(np.mean(p - S[:, k])) <= 10 * tol
+            ref = SoftLabelLogisticRegression(penalty="l1", C=C, tol=1e-8, max_iter=20000)
+            ref.fit(X, S[:, k])
+            f_ref = objective(ref.coef_.ravel(), ref.intercept_[0], X, S[:, k], "l1", C)
+            assert objective(w, b, X, S[:, k], "l1", C) <= f_ref + 1e-9

@@ -26,7 +26,9 @@ Solvers, vectorised over the batch of problems:
   search (active-set steps: one batched linear solve on the guessed support and
   signs, then an exact line search of the piecewise quadratic model; cyclic
   coordinate descent only as a fallback), then backtracks on the exact
-  objective.
+  objective. Without ``warm_start``, the ``Cs`` are solved as a path, strongest
+  regularisation first, each warm-started from the previous solution of the
+  same target.
 
 Problems leave the batch as soon as they converge, so a grid costs roughly as
 much as its slowest member.
@@ -431,20 +433,25 @@ def _feature_sign_step(Hb, H, grad, Wa, V, G, a, penalised, mode):
         enter = np.where(mode == 1, False, np.where(mode == 2, enter & worst, enter))
     free = (V != 0) | ~penalised | enter
     signs = np.where(penalised, np.where(enter, -np.sign(G), np.sign(V)), 0.0)
-    fT = free.T.astype(float)  # (B, p)
     fixed = np.where(free, 0.0, -Wa)  # steps of the coordinates held at zero
     rhs = -(grad + a * signs) - np.einsum("bij,jb->ib", Hb, fixed)
-    # Masked systems: H on the free block, identity on the fixed coordinates.
-    M = Hb * fT[:, :, None]
-    M *= fT[:, None, :]
-    diag = np.arange(p)
-    M[:, diag, diag] += 1.0 - fT
-    step = np.linalg.solve(M, (rhs * free).T[:, :, None])[:, :, 0].T
+    # Solve on the free coordinates only, gathered to the front and padded to the
+    # batch's largest free set (identity rows): sparse problems solve small systems.
+    n_free = free.sum(axis=0)
+    k = int(n_free.max())
+    order = np.argsort(~free, axis=0, kind="stable")[:k].T  # (B, k) free first
+    valid = np.arange(k)[None, :] < n_free[:, None]
+    M = Hb[np.arange(Hb.shape[0])[:, None, None], order[:, :, None], order[:, None, :]]
+    M *= valid[:, :, None] & valid[:, None, :]
+    diag = np.arange(k)
+    M[:, diag, diag] += ~valid
+    r = np.take_along_axis(rhs.T, order, axis=1) * valid
+    step = np.zeros((Hb.shape[0], p))
+    if k:
+        np.put_along_axis(step, order, np.linalg.solve(M, r[:, :, None])[:, :, 0], axis=1)
+    step = step.T
     U = Wa + np.where(free, step, fixed)
     U[~free] = 0.0
-    # Entering coordinates that came out against their sign stay at zero: the
-    # step then keeps the others' progress instead of stalling.
-    U[enter & (np.sign(U) != signs)] = 0.0
     delta = U - V
     Hd = np.einsum("ijb,jb->ib", H, delta)
     q1 = np.einsum("jb,jb->b", G, delta)
