@@ -133,7 +133,10 @@ class BaseDetector(BaseEstimator):
         return False
 
     def _control_limit(self):  # pragma: no cover - only reached by subclasses that have one
-        raise NotImplementedError
+        raise ValueError(
+            f"{type(self).__name__} has no control-limit rule; set contamination to a "
+            "fraction in (0, 0.5] to choose the threshold from the training scores."
+        )
 
     def _validate_fit_input(self, X, X_priv, min_samples=2):
         X = validate_data(self, X, reset=True, ensure_min_samples=min_samples, dtype=float)
