@@ -236,8 +236,10 @@ def test_newton_phase_converges_on_its_own():
     K, Kp, y = _rbf_problem(24, 21)
     G, P = _svm_plus._hessian_blocks(K, Kp, y, 1.0)
     state = _svm_plus._State(G, P, y, 1.0, np.zeros(24), np.zeros(24))
-    a0, b0 = _svm_plus._initial_guess(G, P, y, 1.0, 1e-8)
-    alpha, beta, _, solves, ok = _svm_plus._primal_dual_active_set(state, a0, b0, tol=1e-8)
+    a0, b0, prio = _svm_plus._initial_guess(G, P, y, 1.0, 1e-8)
+    alpha, beta, _, solves, ok = _svm_plus._primal_dual_active_set(
+        state, a0, b0, tol=1e-8, priority=prio
+    )
     assert ok and solves < 30
     assert alpha.min() >= 0 and beta.min() >= 0
     ref_obj = _scipy_dual(K, Kp, y, 1.0, 1.0)[0]
@@ -277,7 +279,9 @@ def test_fallback_when_newton_phase_stalls(monkeypatch):
     monkeypatch.setattr(
         _svm_plus,
         "_primal_dual_active_set",
-        lambda state, a, b, *, tol: pdas(state, a, b, tol=tol, max_iter=1),
+        lambda state, a, b, *, tol, priority=None: pdas(
+            state, a, b, tol=tol, priority=priority, max_iter=1
+        ),
     )
     sol = _solve_svm_plus_dual(K, Kp, y, C=1.0, gamma_priv=0.5, tol=1e-8)
     assert sol["converged"]
@@ -451,3 +455,19 @@ def test_sklearn_compatible(estimator, check):
     # The checks call fit(X, y) without X_priv, so they exercise the ordinary-SVM path;
     # the SVM+ path is covered by the tests above. No expected failures.
     check(estimator)
+
+
+def test_memory_mapped_buffers_give_the_same_solution(monkeypatch):
+    """Large matrices come from anonymous memory maps (_empty); forced for every size,
+    the kernel and the solution are those computed in ordinary numpy buffers."""
+    K, Kp, y = _rbf_problem(40, 25)
+    ref = _solve_svm_plus_dual(K, Kp, y, C=1.0, gamma_priv=0.5, tol=1e-8)
+    monkeypatch.setattr(_svm_plus, "_MAPPED_BYTES", 0)
+    buf = _svm_plus._empty((3, 4))
+    assert buf.shape == (3, 4) and buf.dtype == np.float64 and buf.flags.writeable
+    assert not buf.flags.owndata  # the memory map owns it, not numpy
+    sol = _solve_svm_plus_dual(K, Kp, y, C=1.0, gamma_priv=0.5, tol=1e-8)
+    np.testing.assert_allclose(sol["alpha"], ref["alpha"], rtol=1e-10, atol=1e-12)
+    X = np.random.default_rng(0).normal(size=(7, 3))
+    expected = np.exp(-0.3 * ((X[:, None] - X[None]) ** 2).sum(-1))
+    np.testing.assert_allclose(_svm_plus._kernel(X, X, "rbf", 0.3, 3, 0.0), expected, atol=1e-12)

@@ -50,16 +50,22 @@ Cost: the solver works on two n x n matrices, the alpha block of the Hessian
 a row of ``K`` is recovered as ``y_i y (G_i - P_i)``). For a binary problem they overwrite
 the kernel matrices (2 * 8 n^2 bytes: 400 MB at n = 5,000); one-vs-rest keeps the kernels
 and builds them per class. Each face solve costs up to O(n_free^3), much less when the free
-set changes little.
+set changes little. Large buffers avoid avoidable memory traffic: sub-blocks are gathered
+in row blocks (:func:`_submatrix`), Cholesky factors are computed and used in place
+(:func:`_cholesky_inplace`, Fortran-ordered transposes), the Schur update is a symmetric
+rank-k update (``dsyrk``), and matrices of 32 MB and more come from anonymous memory maps
+rather than huge pages (:func:`_empty`).
 """
 
 from __future__ import annotations
 
+import mmap
 import numbers
 import warnings
 
 import numpy as np
 import scipy.linalg
+from scipy.linalg.blas import dsyrk
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import pairwise_kernels
@@ -104,6 +110,26 @@ def _resolve_kernel_gamma(gamma, X, name):
     return _check_positive(gamma, name)
 
 
+# From this size on, _empty maps fresh pages itself (see there). Smaller matrices keep
+# numpy's huge pages: measured at n = 2,000 (32 MB kernels), those were faster.
+_MAPPED_BYTES = 32 * 2**20
+
+
+def _empty(shape):
+    """``np.empty(shape)`` (float64, C order) for the solver's large matrices.
+
+    numpy asks Linux for transparent huge pages on large arrays; where memory is
+    fragmented, the first touch of such an array then waits for the kernel to compact
+    memory: measured 0.05-0.7 s per 200 MB matrix, more than computing an RBF kernel into
+    it. Large buffers therefore come from an anonymous memory map of ordinary pages
+    (steady ~0.1 s per 200 MB), freed with the array; numpy's global setting is left
+    alone. (tracemalloc does not see these buffers.)"""
+    nbytes = 8 * int(np.prod(shape))
+    if nbytes < _MAPPED_BYTES:
+        return np.empty(shape)
+    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=np.float64).reshape(shape)
+
+
 def _kernel(X, Y, kernel, gamma, degree, coef0):
     """Kernel matrix ``k(X_i, Y_j)``. The RBF is computed in blocks of rows small enough
     to stay in cache through its elementwise passes (several times faster than whole-matrix
@@ -111,7 +137,7 @@ def _kernel(X, Y, kernel, gamma, degree, coef0):
     if kernel == "linear":
         return X @ Y.T
     if kernel == "rbf":
-        out = np.empty((X.shape[0], Y.shape[0]))
+        out = _empty((X.shape[0], Y.shape[0]))
         x_sq = np.einsum("ij,ij->i", X, X)
         y_sq = np.einsum("ij,ij->i", Y, Y)
         step = max(1, 16384 // max(1, Y.shape[0]))
@@ -160,6 +186,16 @@ def _sparse_matvec(K, v):
     if idx.size > K.shape[0] // 4:
         return K @ v
     return v[idx] @ K[idx]
+
+
+def _submatrix(A, rows, cols):
+    """``A[np.ix_(rows, cols)]``, gathered in blocks of rows: several times faster than
+    fancy indexing on both axes, without a ``len(rows) x n`` temporary."""
+    out = _empty((rows.size, cols.size))
+    step = 64
+    for start in range(0, rows.size, step):
+        np.take(A[rows[start : start + step]], cols, axis=1, out=out[start : start + step])
+    return out
 
 
 def _hessian_blocks(K, K_priv, y, gamma_priv, *, overwrite=False):
@@ -356,13 +392,13 @@ class _FaceCache:
     def hessian(self, rows, cols):
         st, n = self.state, self.n
         r, c = rows % n, cols % n
-        Q = st.G[np.ix_(r, c)]
+        Q = _submatrix(st.G, r, c)
         # Entries in a beta row or column are P_ij = K*_ij / gamma (betas are usually few).
         rb, cb = np.flatnonzero(rows >= n), np.flatnonzero(cols >= n)
         if rb.size:
-            Q[rb] = st.P[np.ix_(r[rb], c)]
+            Q[rb] = _submatrix(st.P, r[rb], c)
         if cb.size:
-            Q[:, cb] = st.P[np.ix_(r, c[cb])]
+            Q[:, cb] = _submatrix(st.P, r, c[cb])
         return Q
 
     def factor(self, ids):
@@ -426,8 +462,8 @@ def _face_solution(state, a_idx, b_idx, cache=None):
             lam = (lam[0], lam[1]) if A.shape[0] == 2 else (None, lam[0])
             return u[pos[a_idx]], u[pos[n + b_idx]], lam
     idx = np.concatenate([a_idx, b_idx])
-    Q = state.P[np.ix_(idx, idx)]
-    Q[:na, :na] = state.G[np.ix_(a_idx, a_idx)]
+    Q = _submatrix(state.P, idx, idx)
+    Q[:na, :na] = _submatrix(state.G, a_idx, a_idx)
     ya = y[a_idx]
     # Linear term of the negative dual: -1 on alpha, -(C / gamma) K* 1 on alpha and beta.
     p = -C * state.P_rowsum[idx]
@@ -555,6 +591,18 @@ def _face_gradients(state, a_idx, u_a, b_idx, u_b):
     return state.G @ va + Pb - state.C * state.P_rowsum - 1.0, g_b
 
 
+def _cholesky_inplace(Q):
+    """Lower Cholesky factor of the symmetric C-ordered ``Q``, in ``Q``'s own buffer (its
+    lower triangle is read). LAPACK works on Fortran order, so a C-ordered matrix would be
+    copied first: a fresh m x m buffer, whose first touch costs as much as the
+    factorisation at m ~ 3,000. The transpose is Fortran-ordered and, ``Q`` being
+    symmetric, the same matrix: its upper factor ``U`` is ``L^T``."""
+    if not Q.flags.c_contiguous:
+        Q = np.ascontiguousarray(Q)
+    U = scipy.linalg.cholesky(Q.T, lower=False, overwrite_a=True, check_finite=False)
+    return U.T
+
+
 class _SchurFaceSolver:
     """Exact face solutions for a sequence of free sets that change little between calls.
 
@@ -598,18 +646,18 @@ class _SchurFaceSolver:
         new = S[~in_B[S]]
         gone = ~in_S[ids]
         # A cut at j keeps L[:j, :j]: r_j variables before it are held at zero, t_j are
-        # appended; estimated cost in flops, against a rebuild.
+        # appended; estimated cost in flops (triangular solve j^2 t, Schur complement
+        # j t^2, Cholesky t^3 / 3, held variables), against a rebuild.
         cuts = np.concatenate([np.flatnonzero(gone), [m]])
         r = np.arange(cuts.size)
-        t = (m - cuts) - (gone.sum() - r) + new.size
-        cost = cuts.astype(float) ** 2 * (t + 2.0 * (r + 3)) + t.astype(float) ** 3 / 3.0
+        t = ((m - cuts) - (gone.sum() - r) + new.size).astype(float)
+        j = cuts.astype(float)
+        cost = j**2 * (t + 2.0 * (r + 3)) + j * t**2 + t**3 / 3.0
         best = int(np.argmin(cost))
         if cost[best] > 0.7 * float(S.size) ** 3 / 3.0:
             S = S[np.argsort(-priority, kind="stable")]
             self.L = None  # free the old factor first: peak memory
-            self.L = scipy.linalg.cholesky(
-                self._block(S), lower=True, overwrite_a=True, check_finite=False
-            )
+            self.L = _cholesky_inplace(self._block(S))
             self.ids = S
             return
         j = int(cuts[best])
@@ -619,9 +667,13 @@ class _SchurFaceSolver:
             W = scipy.linalg.solve_triangular(
                 L11, self.hessian(ids[:j], tail), lower=True, check_finite=False
             )
-            S22 = self._block(tail)
-            S22 -= W.T @ W
-            L22 = scipy.linalg.cholesky(S22, lower=True, overwrite_a=True, check_finite=False)
+            # S22 - W^T W on the lower triangle (all the Cholesky reads): a symmetric
+            # rank-j update, half the flops of the product. On the transposed
+            # (Fortran-ordered) views, "upper" there is the lower triangle here.
+            S22 = dsyrk(
+                -1.0, W.T, beta=1.0, c=self._block(tail).T, trans=0, lower=0, overwrite_c=1
+            ).T
+            L22 = _cholesky_inplace(S22)
             k = tail.size
             L = np.zeros((j + k, j + k))
             L[:j, :j] = L11
@@ -656,8 +708,10 @@ class _SchurFaceSolver:
             M[removed, 2 + np.arange(removed.size)] = 1.0
             c = np.zeros(M.shape[1])
             c[1] = n * st.C
+            # L L^T = U^T U with U = L^T, which is Fortran-ordered when L is C-ordered (as
+            # built here): LAPACK then reads it without a copy.
             sol = scipy.linalg.cho_solve(
-                (self.L, True), np.column_stack([p, M]), check_finite=False
+                (self.L.T, False), np.column_stack([p, M]), check_finite=False
             )
             Hp, HM = sol[:, 0], sol[:, 1:]
             kappa = np.linalg.solve(M.T @ HM, c + M.T @ Hp)
@@ -670,7 +724,7 @@ class _SchurFaceSolver:
         return u[pos[a_idx]], u[pos[n + b_idx]], (kappa[0], kappa[1])
 
 
-def _primal_dual_active_set(state, a_free, b_free, *, tol, max_iter=60):
+def _primal_dual_active_set(state, a_free, b_free, *, tol, priority=None, max_iter=60):
     """Primal-dual active-set iterations (Hintermueller, Ito & Kunisch, SIAM J. Optim.
     2003: a semismooth Newton method) for the SVM+ dual.
 
@@ -683,7 +737,10 @@ def _primal_dual_active_set(state, a_free, b_free, *, tol, max_iter=60):
     (:func:`_active_set`), a guess may change by thousands of variables at once, so a
     handful of solves suffice from a good first guess; the iterates may be infeasible
     (negative) on the way, and convergence is not guaranteed for a non-M-matrix Hessian,
-    so a repeated guess other than the last, or ``max_iter``, stops it.
+    so a repeated guess other than the last, or ``max_iter``, stops it. ``priority`` (one
+    value per alpha; larger = more surely positive) orders the first factor, so that the
+    variables the second guess drops sit at its end and the factor is updated rather than
+    rebuilt; later factors are ordered by the last solution.
 
     Returns
     -------
@@ -702,7 +759,8 @@ def _primal_dual_active_set(state, a_free, b_free, *, tol, max_iter=60):
             if not np.any(a_free & group):
                 a_free[np.flatnonzero(group)[0]] = True
         a_idx, b_idx = np.flatnonzero(a_free), np.flatnonzero(b_free)
-        u_a, u_b, lam = solver.solve(a_idx, b_idx, alpha[a_idx], beta[b_idx])
+        prio_a = priority if it == 1 and priority is not None else alpha
+        u_a, u_b, lam = solver.solve(a_idx, b_idx, prio_a[a_idx], beta[b_idx])
         l1, l2 = lam
         g_a, g_b = _face_gradients(state, a_idx, u_a, b_idx, u_b)
         alpha[:] = 0.0
@@ -730,28 +788,37 @@ def _initial_guess(G, P, y, C, tol, *, base=400):
     set of alphas whose extended reduced gradient is negative. Betas start at zero (the
     extension predicts them poorly; the first iteration adds those needed). Below
     ``4 * base`` samples every alpha starts free.
+
+    Returns
+    -------
+    (a_free, b_free, priority)
+        The guess and, per alpha, the negated extended reduced gradient (None when every
+        alpha starts free): the larger, the more surely the alpha is positive.
     """
     n = y.shape[0]
     sub = np.arange(0, n, 4)
     if n < 4 * base or np.unique(y[sub]).size < 2:
-        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool), None
     C_sub = C * n / sub.size
-    G_s = G[np.ix_(sub, sub)]
-    P_s = P[np.ix_(sub, sub)]
+    G_s = _submatrix(G, sub, sub)
+    P_s = _submatrix(P, sub, sub)
     y_s = y[sub]
-    a_free, b_free = _initial_guess(G_s, P_s, y_s, C_sub, tol, base=base)
+    a_free, b_free, prio = _initial_guess(G_s, P_s, y_s, C_sub, tol, base=base)
     st = _State(G_s, P_s, y_s, C_sub, np.zeros(sub.size), np.zeros(sub.size))
-    a_s, b_s, (l1, l2), _, _ = _primal_dual_active_set(st, a_free, b_free, tol=tol)
+    a_s, b_s, (l1, l2), _, _ = _primal_dual_active_set(
+        st, a_free, b_free, tol=tol, priority=prio
+    )
     del G_s, P_s, st
     np.maximum(a_s, 0.0, out=a_s)
     np.maximum(b_s, 0.0, out=b_s)
-    nz = np.flatnonzero(a_s)
-    # The extended alpha gradient y f + F - 1 = (G - P) a + F - 1, from the rows of the
-    # (symmetric) matrices at the subsample.
-    F = (a_s + b_s - C_sub) @ P[sub]
-    yf = a_s[nz] @ G[sub[nz]] - a_s[nz] @ P[sub[nz]]
-    mu_a = yf + F - 1.0 - l1 * y - l2
-    return mu_a < 0, np.zeros(n, dtype=bool)
+    # The extended alpha gradient y f + F - 1 = (G - P) a + F - 1 = G a + P (b - C), by
+    # whole-matrix products with vectors that are zero off the subsample (no row copies).
+    v_a = np.zeros(n)
+    v_a[sub] = a_s
+    v_b = np.zeros(n)
+    v_b[sub] = b_s - C_sub
+    mu_a = G @ v_a + P @ v_b - 1.0 - l1 * y - l2
+    return mu_a < 0, np.zeros(n, dtype=bool), -mu_a
 
 
 def _make_feasible(alpha, beta, y, C):
@@ -827,8 +894,10 @@ def _solve_svm_plus_dual(
     # and K*. The primal-dual active-set method usually ends at the exact optimum; should
     # it stall, the (monotone) primal active-set method continues from a feasible point
     # near its last iterate. SMO then removes whatever KKT violation is left.
-    a_free, b_free = _initial_guess(G, P, y, C, tol)
-    alpha, beta, _, rounds, ok = _primal_dual_active_set(state, a_free, b_free, tol=tol)
+    a_free, b_free, prio = _initial_guess(G, P, y, C, tol)
+    alpha, beta, _, rounds, ok = _primal_dual_active_set(
+        state, a_free, b_free, tol=tol, priority=prio
+    )
     if not ok:
         alpha, beta = _make_feasible(alpha, beta, y, C)
     state.alpha[:] = alpha
