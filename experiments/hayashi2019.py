@@ -97,14 +97,14 @@ import hashlib
 import io
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ._io import atomic_write_bytes, atomic_write_text
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -327,36 +327,6 @@ def paired_comparison(a, b, *, tie_tol=1e-12):
 # ----------------------------------------------------------------------- persistence
 
 
-def _atomic_write_text(path, text):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _atomic_write_bytes(path, data):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _dump_json(obj):
     # Floats are written with repr (shortest round-trip), so a reloaded repeat
     # gives bit-identical numbers.
@@ -389,7 +359,7 @@ def _prepare_out_dir(out, cfg, digest):
     relevant = copy.deepcopy(cfg)
     for key in _RUN_ONLY_KEYS:
         relevant["run"].pop(key, None)
-    _atomic_write_text(
+    atomic_write_text(
         marker,
         _dump_json({"hash": digest, "protocol_version": PROTOCOL_VERSION, "config": relevant}),
     )
@@ -986,7 +956,7 @@ def run_experiment(cfg, out, *, jobs=1, progress=None):
         parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
         for result in parallel(delayed(_job)(task, r, cfg) for task, r in todo):
             result["config_hash"] = digest
-            _atomic_write_text(
+            atomic_write_text(
                 _repeat_path(out, result["task"], result["repeat"]), _dump_json(result)
             )
             done += 1
@@ -998,7 +968,7 @@ def run_experiment(cfg, out, *, jobs=1, progress=None):
         for task in tasks
     }
     summary = summarize(results, cfg)
-    _atomic_write_text(out / "summary.json", _dump_json(summary))
+    atomic_write_text(out / "summary.json", _dump_json(summary))
     _write_runs_csv(out / "runs.csv", results, cfg)
     _write_report(out, summary, results, cfg)
     return summary
@@ -1142,7 +1112,7 @@ def _write_runs_csv(path, results, cfg):
                 [task, r["repeat"], "ar", "", "", "", f"lags={r['ar_baseline']['lags']}", "", "",
                  "", repr(r["ar_baseline"]["test_accuracy"]), "ar_baseline"]
             )  # fmt: skip
-    _atomic_write_text(path, buf.getvalue())
+    atomic_write_text(path, buf.getvalue())
 
 
 def _fmt_ci(stat):
@@ -1196,7 +1166,7 @@ def _write_plots(out, results, cfg):
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=90)
         plt.close(fig)
-        _atomic_write_bytes(out / name, buf.getvalue())
+        atomic_write_bytes(out / name, buf.getvalue())
         files.append(name)
     fig, ax = plt.subplots(figsize=(2.2 + 1.6 * len(results), 3.4))
     deltas = [
@@ -1214,7 +1184,7 @@ def _write_plots(out, results, cfg):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     plt.close(fig)
-    _atomic_write_bytes(out / "delta_distribution.png", buf.getvalue())
+    atomic_write_bytes(out / "delta_distribution.png", buf.getvalue())
     files.append("delta_distribution.png")
     return files
 
@@ -1382,7 +1352,7 @@ def _write_report(out, summary, results, cfg):
             f"  - privileged type of the selected student: {s['selected']['student_privileged']}"
         )
     lines += ["", "Plots: " + ", ".join(f"[{p}]({p})" for p in plots), "", FINDINGS]
-    _atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
+    atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
 
 
 # ------------------------------------------------------------------------------- CLI

@@ -33,13 +33,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ._io import atomic_write_text
 
 PROTOCOL_VERSION = 1
 QUICK = {"sizes": [50, 200], "seeds": 5, "eps": [0.1]}
@@ -61,15 +61,6 @@ def _digest(cfg):
     relevant = {k: v for k, v in cfg.items() if k not in ("seeds", "sizes", "out", "threads")}
     relevant["protocol_version"] = PROTOCOL_VERSION
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _atomic_write(path, text):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def _standardise(train, *others):
@@ -184,7 +175,7 @@ def run_experiment(cfg, *, progress=True):
                 continue
             scores = run_one(windows, n, seed, cfg)
             record = {"n_train": n, "seed": seed, "scores": scores, "config": digest}
-            _atomic_write(path, json.dumps(record, indent=1) + "\n")
+            atomic_write_text(path, json.dumps(record, indent=1) + "\n")
             runs.append(record)
             if progress:
                 print(f"[{i + 1}/{len(jobs)}] n={n} seed={seed} "
@@ -192,9 +183,9 @@ def run_experiment(cfg, *, progress=True):
     finally:
         torch.set_num_threads(threads)
     summary = summarise(runs, cfg)
-    _atomic_write(out / "results.json",
+    atomic_write_text(out / "results.json",
                   json.dumps({"config": cfg, "summary": summary}, indent=1) + "\n")  # fmt: skip
-    _atomic_write(out / "report.md", report(summary, cfg))
+    atomic_write_text(out / "report.md", report(summary, cfg))
     return summary
 
 
