@@ -59,6 +59,20 @@ def main(argv=None):
             dep,
             {"X_priv": priv[:n]},
         ),
+        # the configuration of `lupi-ts anomaly skab`: two more (long) windows,
+        # a 30-row median on the scores, every boosting iteration
+        "DistilledDetector (SKAB config)": (
+            lambda: DistilledDetector(
+                regressor=HistGradientBoostingRegressor(
+                    max_iter=100, early_stopping=False, random_state=0
+                ),
+                windows=(5, 20, 60, 180, 400),
+                smoothing=30,
+                absolute_features=True,
+            ),
+            dep,
+            {"X_priv": priv[:n]},
+        ),
     }
     if not args.no_torch:
         for arch in ("conv", "lstm"):

@@ -1,7 +1,11 @@
 """Student options of the privileged detectors: reconstruction, neural students, hints."""
 
+import importlib.util
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LinearRegression
 from threadpoolctl import threadpool_limits
@@ -14,7 +18,10 @@ from lupi_ts.anomaly import (
     sensor_window_features,
 )
 
-torch = pytest.importorskip("torch")
+# only the neural students need torch (an optional extra); the others run without it
+needs_torch = pytest.mark.skipif(
+    importlib.util.find_spec("torch") is None, reason="torch is not installed"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -109,6 +116,7 @@ def test_standardize_and_privileged_features_reach_the_regressor():
         DistilledDetector(regressor=_Recorder(), privileged_features=True).fit(X)
 
 
+@needs_torch
 def test_neural_regressor_student_with_hints_is_seeded():
     from lupi_ts.neural import NeuralDistillationRegressor
 
@@ -133,6 +141,7 @@ def test_neural_regressor_student_with_hints_is_seeded():
     )
 
 
+@needs_torch
 def test_supervised_neural_student_learns_from_the_teacher_classifier():
     X, P, y, groups = _runs(8, 2)
     train, test = groups < 6, groups >= 6
@@ -164,3 +173,35 @@ def test_supervised_neural_student_learns_from_the_teacher_classifier():
         )
     with pytest.raises(ValueError, match="neural_params must be a dict"):
         SupervisedDistilledDetector(student="neural", neural_params=[1]).fit(X, y, X_priv=P)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    cut=st.integers(250, 498),
+    shift=st.floats(0.5, 50.0),
+    sign=st.sampled_from([-1.0, 1.0]),
+    seed=st.integers(10, 13),
+)
+def test_long_windows_and_smoothing_stay_causal_after_the_reference(cut, shift, sign, seed):
+    # the SKAB configuration: windows up to the reference length and a long
+    # median on the scores; changing rows after `cut` (past the reference
+    # period) must not change any score up to `cut`
+    det = _long_window_student()
+    Xn, _, _, _ = _runs(1, seed)
+    changed = Xn.copy()
+    changed[cut + 1 :] += sign * shift
+    a, b = det.decision_function(Xn), det.decision_function(changed)
+    np.testing.assert_array_equal(a[: cut + 1], b[: cut + 1])
+    assert not np.array_equal(a, b)  # the change does reach the later scores
+
+
+_CACHE = {}
+
+
+def _long_window_student():
+    if "det" not in _CACHE:
+        X, P, _, groups = _runs(2, 0)
+        _CACHE["det"] = DistilledDetector(
+            regressor=LinearRegression(), windows=(5, 60, 250), smoothing=30, n_reference=250,
+        ).fit(X, X_priv=P, groups=groups)
+    return _CACHE["det"]

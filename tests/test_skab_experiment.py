@@ -55,10 +55,16 @@ def test_synthetic_end_to_end_and_resume(tmp_path, capsys):
     assert stamps == {p: p.stat().st_mtime_ns for p in out.rglob("*.npz")}
     again = json.loads((out / "summary.json").read_text())
     assert again["protocols"] == summary["protocols"]
-    # another configuration never reuses these files
-    assert main(["anomaly", "synthetic", *SMALL, "--references", "none", "--out", str(out),
+    # another configuration never reuses these files, nor deletes them
+    with pytest.raises(ValueError, match="another configuration"):
+        main(["anomaly", "synthetic", *SMALL, "--references", "none", "--out", str(out),
+              "--protocol", "per-file"])
+    assert stamps == {p: p.stat().st_mtime_ns for p in out.rglob("*.npz")}
+    # in a folder of its own it runs, without the references
+    other = tmp_path / "other"
+    assert main(["anomaly", "synthetic", *SMALL, "--references", "none", "--out", str(other),
                  "--protocol", "per-file"]) == 0
-    assert "iforest_all" not in json.loads((out / "summary.json").read_text())["protocols"][
+    assert "iforest_all" not in json.loads((other / "summary.json").read_text())["protocols"][
         "per-file"
     ]
 
@@ -73,6 +79,9 @@ def test_synthetic_end_to_end_and_resume(tmp_path, capsys):
             "nothing is left as privileged",
         ),
         (["--n-train", "600"], "n_steps must be >= n_train"),
+        (["--student-windows", "5,x"], "--student-windows must be comma-separated integers"),
+        (["--student-windows", "1,20"], "--student-windows must be comma-separated integers"),
+        (["--student-smoothing", "0"], "--student-smoothing must be >= 1"),
     ],
 )
 def test_bad_options_raise_clear_errors(tmp_path, option, match):
@@ -136,3 +145,44 @@ def test_student_options_run_and_enter_the_configuration(tmp_path, student):
             # scores relative to each file's own T²+Q control limit
             assert float(z["threshold__distilled"]) == 0.0
         assert not np.array_equal(z["score__distilled"], z["score__control"])
+
+
+def test_student_windows_smoothing_and_stop_rule_reach_both_students(tmp_path):
+    # the stored cross-file scores of a held-out run are those of DistilledDetectors
+    # fitted by hand on the other runs with the options given on the command line
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from lupi_ts.anomaly import DistilledDetector
+    from lupi_ts.datasets import make_sensor_anomalies
+
+    out = tmp_path / "opts"
+    assert main(["anomaly", "synthetic", *SMALL, "--references", "none", "--protocol",
+                 "cross-file", "--student-windows", "4,30", "--student-smoothing", "7",
+                 "--early-stopping", "off", "--out", str(out)]) == 0
+    cfg = json.loads((out / "summary.json").read_text())["config"]
+    assert (cfg["student_windows"], cfg["student_smoothing"], cfg["early_stopping"]) == (
+        [4, 30], 7, False
+    )
+    data = make_sensor_anomalies(n_series=3, n_steps=560, random_state=0)
+    train = ["run/1", "run/2"]
+    X = np.vstack([data.files[k][data.deployable].to_numpy() for k in train])
+    P = np.vstack([data.files[k][data.privileged].to_numpy() for k in train])
+    groups = np.repeat([0, 1], 560)
+    held = data.files["run/0"][data.deployable].to_numpy()
+    with np.load(out / "cross-file" / "files" / "run__0.npz") as z:
+        for method, inputs in (("distilled", "all"), ("control", "deployable")):
+            det = DistilledDetector(
+                regressor=HistGradientBoostingRegressor(
+                    max_iter=10, learning_rate=0.1, early_stopping=False, random_state=0
+                ),
+                teacher_inputs=inputs, windows=(4, 30), smoothing=7, n_reference=400,
+                absolute_features=False, random_state=0,
+            ).fit(X, X_priv=P, groups=groups)
+            np.testing.assert_allclose(z[f"score__{method}"], det.decision_function(held))
+            assert float(z[f"threshold__{method}"]) == pytest.approx(det.threshold_)
+    # the defaults (chosen on a development subset) are recorded in the configuration
+    assert main(["anomaly", "synthetic", *SMALL, "--references", "none", "--protocol",
+                 "cross-file", "--out", str(tmp_path / "defaults")]) == 0
+    cfg = json.loads((tmp_path / "defaults" / "summary.json").read_text())["config"]
+    assert cfg["student_windows"] == [5, 20, 60, 180, 400] and cfg["student_smoothing"] == 30
+    assert cfg["early_stopping"] is False
