@@ -2,7 +2,8 @@
 
 ``lupi-ts reproduce hayashi2019 [--tasks mackey-glass,pm25-a,pm25-b] [--repeats R]
 [--full] [--jobs N] [--seed S] [--out DIR] [--selection validation|blocked-cv]
-[--teacher-inputs privileged|both] [--teacher-logits in-sample|cross-fit]
+[--teacher-inputs privileged|both|last] [--teacher-model classifier|regression]
+[--teacher-logits in-sample|cross-fit]
 [--metric accuracy|log_loss] [--placement random|contiguous]
 [--models logistic,svmplus,kt] [--config FILE]``
 
@@ -18,9 +19,15 @@ Protocol, per task and repeat
 2. Train / validation / test blocks of the paper's sizes at a random start
    (``lupi_ts.split_blocks``: contiguous, time-ordered, purged gaps).
 3. Inputs standardised with training statistics only.
-4. Teachers: logistic regression on x* (or x with x*, ``--teacher-inputs both``)
-   per privileged type, regularisation {none, l2, l1} x C chosen on validation;
-   their own test accuracy is reported.
+4. Teachers: logistic regression on x* (or x with x*, ``--teacher-inputs both``;
+   x* with x's last step x_t, ``--teacher-inputs last``) per privileged type,
+   regularisation {none, l2, l1} x C chosen on validation; their own test
+   accuracy is reported. ``--teacher-model regression`` replaces the classifier
+   by a ridge regression of the change ``x_{t+k} - x_t`` (penalty {none, l2} x C
+   chosen on the validation squared error) whose logits are the predicted
+   change over the standard deviation of the change on the fitting rows: its
+   soft labels say how large a move the teacher expects, not only its direction;
+   its test accuracy is that of the predicted sign.
 5. Students: soft labels ``s = sigmoid(z / T)`` of the chosen teacher's logits on
    the training windows, targets ``(1 - λ) y + λ s``, logistic regression on x.
    The whole grid — type x λ x T x {none, l2, l1} x C — is fitted at once by the
@@ -57,7 +64,9 @@ Outputs (under ``--out``)
     (student minus baseline, paired: ``mean``, ``ci95``, ``p_value`` of the
     two-sided paired t-test, ``p_value_wilcoxon``, ``wins``/``ties``/``losses``),
     ``paper``, ``repeats``, ``seed``, ``selected`` (frequencies of the chosen
-    configurations).
+    configurations). With ``--metric log_loss`` also ``baseline_by_accuracy``
+    and ``delta_vs_baseline_by_accuracy``: the same students against the
+    baseline the paper's accuracy rule picks on the same placements.
 ``runs.csv``
     one row per task x repeat x configuration evaluated (students, teachers, AR).
 ``report.md``, ``accuracy_vs_imitation_<task>.png``, ``delta_distribution.png``
@@ -174,9 +183,20 @@ def _check_config(cfg):
         )
     if proto["metric"] not in ("accuracy", "log_loss"):
         raise ValueError(f"metric must be 'accuracy' or 'log_loss'; got {proto['metric']!r}.")
-    if proto["teacher_inputs"] not in ("privileged", "both"):
+    if proto["teacher_inputs"] not in TEACHER_INPUTS:
         raise ValueError(
-            f"teacher_inputs must be 'privileged' or 'both'; got {proto['teacher_inputs']!r}."
+            f"teacher_inputs must be one of {', '.join(map(repr, TEACHER_INPUTS))}; "
+            f"got {proto['teacher_inputs']!r}."
+        )
+    if proto.get("teacher_model", "classifier") not in TEACHER_MODELS:
+        raise ValueError(
+            f"teacher_model must be one of {', '.join(map(repr, TEACHER_MODELS))}; "
+            f"got {proto.get('teacher_model')!r}."
+        )
+    if not _teacher_regs(cfg):
+        raise ValueError(
+            "teacher.penalty must contain 'none' or 'l2' for teacher_model = 'regression' "
+            f"(a ridge teacher has no l1 grid); got {cfg['teacher']['penalty']!r}."
         )
     if proto.get("placement", "random") not in ("random", "contiguous"):
         raise ValueError(
@@ -213,6 +233,22 @@ def _check_config(cfg):
     return cfg
 
 
+# Protocol options added after results were published, with the value that
+# reproduces the earlier numbers: at that value they are left out of the hash, so
+# folders of earlier runs of the same configuration stay valid.
+_HASH_DEFAULTS = {"teacher_model": "classifier"}
+
+
+def _hashed_part(cfg):
+    relevant = copy.deepcopy(cfg)
+    for key in _RUN_ONLY_KEYS:
+        relevant["run"].pop(key, None)
+    for key, default in _HASH_DEFAULTS.items():
+        if relevant.get("protocol", {}).get(key, default) == default:
+            relevant.get("protocol", {}).pop(key, None)
+    return relevant
+
+
 def config_hash(cfg):
     """SHA-256 of the parts of ``cfg`` that determine the numbers of a repeat.
 
@@ -223,9 +259,7 @@ def config_hash(cfg):
     >>> config_hash(cfg) == config_hash(other)
     True
     """
-    relevant = copy.deepcopy(cfg)
-    for key in _RUN_ONLY_KEYS:
-        relevant["run"].pop(key, None)
+    relevant = _hashed_part(cfg)
     relevant["protocol_version"] = PROTOCOL_VERSION
     text = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
@@ -356,9 +390,7 @@ def _prepare_out_dir(out, cfg, digest):
             f"{out}/repeats exists without config.json; refusing to mix results of an unknown "
             "configuration. Use another --out or delete the folder."
         )
-    relevant = copy.deepcopy(cfg)
-    for key in _RUN_ONLY_KEYS:
-        relevant["run"].pop(key, None)
+    relevant = _hashed_part(cfg)
     atomic_write_text(
         marker,
         _dump_json({"hash": digest, "protocol_version": PROTOCOL_VERSION, "config": relevant}),
@@ -413,6 +445,9 @@ def _task_arrays(task_name, data_key, privileged):
         "X_priv": {pi: per_type[pi].X_priv[rows[pi]] for pi in privileged},
         "series": series,
         "target_last": windows.target_last,
+        # x_{t+k} - x_t of the target: what a regression teacher predicts.
+        "change": windows.y_value - windows.target_last,
+        "n_features": len(windows.columns),
         "t": windows.t,
     }
 
@@ -530,26 +565,92 @@ def _select(accuracy, log_loss, metric, candidates=None):
     return int(ranked[0])
 
 
+# Teacher inputs: x* alone (the paper), x with x*, or x* with x's last step x_t
+# (every feature at t): the label compares x_{t+k} with x_t, and a teacher on x*
+# alone cannot see that reference.
+TEACHER_INPUTS = ("privileged", "both", "last")
+# Teacher models: "classifier" (the paper: logistic regression of the direction;
+# soft labels sigmoid(logit / T)) or "regression" (ridge regression of the change
+# x_{t+k} - x_t; soft labels sigmoid(prediction / sd(change) / T)).
+TEACHER_MODELS = ("classifier", "regression")
+
+
 def _teacher_inputs(arrays, pi, rows, mode):
     Xp = arrays["X_priv"][pi][rows]
     if mode == "both":
         return np.hstack([arrays["X"][rows], Xp])
+    if mode == "last":
+        return np.hstack([Xp, arrays["X"][rows, -arrays["n_features"] :]])
     return Xp
 
 
-def _teacher_pass(arrays, cfg, fit_rows, eval_rows):
-    """Teacher grids fitted on ``fit_rows``: logits on the fit rows and on each eval set."""
-    mode = cfg["protocol"]["teacher_inputs"]
+def _teacher_regs(cfg):
+    """(penalty, C) grid of the teachers; a ridge teacher has no l1 entries."""
     regs = _reg_configs(cfg["teacher"])
-    y_fit = arrays["y"][fit_rows]
+    if cfg["protocol"].get("teacher_model", "classifier") == "regression":
+        regs = [(pen, C) for pen, C in regs if pen != "l1"]
+    return regs
+
+
+def _ridge_grid(X, target, regs):
+    """Ridge fits of ``target`` on standardised ``X`` for every (penalty, C) of ``regs``.
+
+    The penalty is ``||w||^2 / (2 C)`` on the summed squared error (the
+    logistic grid's scaling); ``"none"`` is the minimum-norm least-squares fit.
+    One SVD serves the whole grid. Returns coefficients ``(n_features,
+    n_regs)`` and intercepts ``(n_regs,)``.
+    """
+    x_mean, t_mean = X.mean(axis=0), target.mean()
+    U, sv, Vt = np.linalg.svd(X - x_mean, full_matrices=False)
+    Uty = U.T @ (target - t_mean)
+    coef = np.empty((X.shape[1], len(regs)))
+    cutoff = 1e-10 * sv.max(initial=0.0)  # singular directions of collinear inputs
+    for j, (pen, C) in enumerate(regs):
+        if pen == "none":
+            f = np.divide(1.0, sv, out=np.zeros_like(sv), where=sv > cutoff)
+        else:
+            f = sv / (sv**2 + 1.0 / C)
+        coef[:, j] = Vt.T @ (f * Uty)
+    return coef, t_mean - x_mean @ coef
+
+
+def _fit_teacher(arrays, cfg, pi, fit_rows, regs):
+    """The teacher grid of type ``pi`` fitted on ``fit_rows``: rows -> logits (n, n_regs).
+
+    A classifier's logits are its decision function. A regression teacher's
+    "logits" are its predicted change divided by the standard deviation of the
+    change on the fitting rows, so that ``sigmoid(z / T)`` is a soft direction
+    label whose confidence grows with the size of the predicted move.
+    """
+    mode = cfg["protocol"]["teacher_inputs"]
+    Xf = _teacher_inputs(arrays, pi, fit_rows, mode)
+    scale = _Standardiser(Xf)
+    if cfg["protocol"].get("teacher_model", "classifier") == "regression":
+        change = arrays["change"][fit_rows]
+        unit = float(change.std())
+        unit = unit if unit > 0 else 1.0
+        coef, intercept = _ridge_grid(scale(Xf), change, regs)
+        return lambda rows: (
+            scale(_teacher_inputs(arrays, pi, rows, mode)) @ coef + intercept
+        ) / unit
+    fits = _fit_grid(scale(Xf), arrays["y"][fit_rows], regs, cfg["solver"])
+    return lambda rows: _decision(fits, scale(_teacher_inputs(arrays, pi, rows, mode)))[:, :, 0]
+
+
+def _teacher_pass(arrays, cfg, fit_rows, eval_rows):
+    """Teacher grids fitted on ``fit_rows``: logits on the fit rows and on each eval set.
+
+    For a regression teacher ``"unit"`` holds the scale of its logits (the
+    standard deviation of the change on ``fit_rows``).
+    """
+    regs = _teacher_regs(cfg)
     out = {}
     for pi in cfg["grid"]["privileged"]:
-        Xf = _teacher_inputs(arrays, pi, fit_rows, mode)
-        scale = _Standardiser(Xf)
-        fits = _fit_grid(scale(Xf), y_fit, regs, cfg["solver"])
-        res = {"fit": _decision(fits, scale(Xf))[:, :, 0]}
+        predict = _fit_teacher(arrays, cfg, pi, fit_rows, regs)
+        res = {"fit": predict(fit_rows)}
         for name, rows in eval_rows.items():
-            res[name] = _decision(fits, scale(_teacher_inputs(arrays, pi, rows, mode)))[:, :, 0]
+            res[name] = predict(rows)
+        res["unit"] = float(arrays["change"][fit_rows].std()) or 1.0
         out[pi] = res
     return out
 
@@ -560,15 +661,35 @@ def _cross_fit_chosen(arrays, cfg, passes, choice):
     ``passes`` pairs each teacher pass with its fitting rows. Only the chosen
     (penalty, C) of each privileged type is refitted, ``cv_folds`` times.
     """
-    mode = cfg["protocol"]["teacher_inputs"]
-    regs = _reg_configs(cfg["teacher"])
+    regs = _teacher_regs(cfg)
+    regression = cfg["protocol"].get("teacher_model", "classifier") == "regression"
     for tp, fit_rows in passes:
         for pi, c in choice.items():
-            Xf = _teacher_inputs(arrays, pi, fit_rows, mode)
             tp[pi]["fit"] = tp[pi]["fit"].copy()
+            if regression:
+                tp[pi]["fit"][:, c] = _cross_fitted_predictions(
+                    arrays, cfg, pi, fit_rows, regs[c]
+                ) / tp[pi]["unit"]
+                continue
+            Xf = _teacher_inputs(arrays, pi, fit_rows, cfg["protocol"]["teacher_inputs"])
             tp[pi]["fit"][:, c] = _cross_fitted_logits(
                 Xf, arrays["y"][fit_rows], [regs[c]], cfg
             )[:, 0]
+
+
+def _cross_fitted_predictions(arrays, cfg, pi, fit_rows, reg):
+    """Out-of-fold predicted changes of a ridge teacher (same folds as the classifier's)."""
+    mode = cfg["protocol"]["teacher_inputs"]
+    n = fit_rows.size
+    out = np.zeros(n)
+    for held in np.array_split(np.arange(n), int(cfg["protocol"].get("cv_folds", 5))):
+        keep = fit_rows[np.setdiff1d(np.arange(n), held)]
+        Xk = _teacher_inputs(arrays, pi, keep, mode)
+        scale = _Standardiser(Xk)
+        coef, intercept = _ridge_grid(scale(Xk), arrays["change"][keep], [reg])
+        out[held] = scale(_teacher_inputs(arrays, pi, fit_rows[held], mode)) @ coef[:, 0]
+        out[held] += intercept[0]
+    return out
 
 
 def _cross_fitted_logits(X_fit, y_fit, regs, cfg):
@@ -817,8 +938,10 @@ def _run_repeat(task_name, repeat, cfg):
     validation = cfg["protocol"]["selection"] == "validation"
     privileged = cfg["grid"]["privileged"]
 
-    # Teachers: selection scores summed over folds.
-    t_correct, t_loss, n_score = {}, {}, 0
+    # Teachers: selection scores summed over folds. A regression teacher is
+    # chosen by the squared error of its standardised change (its own loss).
+    regression = cfg["protocol"].get("teacher_model", "classifier") == "regression"
+    t_correct, t_loss, t_sq, n_score = {}, {}, {}, 0
     fold_teachers = []
     for fit_rows, score_rows in folds:
         evals = {"score": score_rows, "test": test} if validation else {"score": score_rows}
@@ -829,9 +952,19 @@ def _run_repeat(task_name, repeat, cfg):
             c, loss = _scores(tp[pi]["score"], y[score_rows])
             t_correct[pi] = t_correct.get(pi, 0) + c
             t_loss[pi] = t_loss.get(pi, 0) + loss
-    teacher_choice = {
-        pi: _select(t_correct[pi] / n_score, t_loss[pi] / n_score, metric) for pi in privileged
-    }
+            if regression:
+                err = tp[pi]["score"] - (arrays["change"][score_rows] / tp[pi]["unit"])[:, None]
+                t_sq[pi] = t_sq.get(pi, 0) + (err**2).sum(axis=0)
+    if regression:
+        teacher_choice = {
+            pi: _select(t_correct[pi] / n_score, t_sq[pi] / n_score, "log_loss")
+            for pi in privileged
+        }
+    else:
+        teacher_choice = {
+            pi: _select(t_correct[pi] / n_score, t_loss[pi] / n_score, metric)
+            for pi in privileged
+        }
     if validation:
         final_teacher = fold_teachers[0]
     else:
@@ -850,6 +983,8 @@ def _run_repeat(task_name, repeat, cfg):
             "test_accuracy": (test_correct / test.size).tolist(),
             "chosen": teacher_choice[pi],
         }
+        if regression:
+            teachers[pi]["select_mse"] = (t_sq[pi] / n_score).tolist()
 
     # Students: the whole grid per fold, scores summed over folds.
     s_correct = s_loss = 0
@@ -1028,7 +1163,15 @@ def summarize(results, cfg):
             "selection": cfg["protocol"]["selection"],
             "metric": cfg["protocol"]["metric"],
             "teacher_inputs": cfg["protocol"]["teacher_inputs"],
+            "teacher_model": cfg["protocol"].get("teacher_model", "classifier"),
         }
+        if cfg["protocol"]["metric"] != "accuracy":
+            # The same placements' baseline under the paper's accuracy rule, from
+            # the stored scores: a gain that only comes from a weaker baseline
+            # under the other rule shows up here.
+            by_acc = np.array([_baseline_by_accuracy(r) for r in reps])
+            entry["baseline_by_accuracy"] = mean_ci(by_acc)
+            entry["delta_vs_baseline_by_accuracy"] = paired_comparison(stud, by_acc)
         rows = _extra_rows(cfg)
         for name in rows:
             accs = np.array([r["extra_models"][name]["test_accuracy"] for r in reps])
@@ -1037,7 +1180,7 @@ def summarize(results, cfg):
             if f"{name}_baseline" in rows:  # the family's own distillation gain
                 own = [r["extra_models"][f"{name}_baseline"]["test_accuracy"] for r in reps]
                 entry[f"delta_{name}_vs_baseline"] = paired_comparison(accs, np.array(own))
-        treg = _reg_configs(cfg["teacher"])
+        treg = _teacher_regs(cfg)
         for pi in cfg["grid"]["privileged"]:
             accs = [r["teachers"][pi]["test_accuracy"][r["teachers"][pi]["chosen"]] for r in reps]
             entry[f"teacher_{pi}"] = mean_ci(accs)
@@ -1069,10 +1212,20 @@ def summarize(results, cfg):
     return summary
 
 
+def _baseline_by_accuracy(rep):
+    """Test accuracy of the λ = 0 configuration the accuracy rule picks in ``rep``."""
+    s = rep["student"]
+    acc = np.asarray(s["select_accuracy"]).reshape(-1, rep["n_targets"])
+    is_baseline = np.zeros(acc.shape, bool)
+    is_baseline[:, 0] = True
+    chosen = _select(acc, s["select_log_loss"], "accuracy", is_baseline)
+    return float(s["test_accuracy"][chosen])
+
+
 def _write_runs_csv(path, results, cfg):
     regs = _reg_configs(cfg["grid"])
     specs = _target_specs(cfg["grid"])
-    tregs = _reg_configs(cfg["teacher"])
+    tregs = _teacher_regs(cfg)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(
@@ -1281,12 +1434,95 @@ FINDINGS = """\
   pm25-b), knowledge transfer −0.055 / −0.018 / −0.010. Tuning their kernels
   was out of scope here.
 
+### A regression teacher (`--teacher-model regression`): dev seeds, then seed 0
+
+* **Idea.** The paper's teacher classifies the direction; on PM2.5 it is weak on
+  x* alone and its in-sample logits on x with x* are nearly hard labels. A
+  ridge regression of the change x_{t+k} − x_t on x* with x's last step x_t
+  (`--teacher-inputs last`; penalty none/l2 chosen on the validation squared
+  error) gives soft labels sigmoid(predicted change / sd(change) / T): sure of
+  large predicted moves, near 0.5 for small ones. Its direction accuracy:
+  BAO 0.88-0.90 on PM2.5, 0.995 on Mackey-Glass (AI 0.60-0.64, M 0.62-0.67).
+* **How the variant was chosen.** Every variant below was tried on seeds 1 and 2
+  only (50 repeats each, the paper's placements and grid, baseline = the λ = 0
+  student under the *same* selection rule); the chosen one was then run once on
+  seed 0. Δ student − baseline (paired t p; exploratory script, seed 2 of
+  Mackey-Glass not run):
+
+| teacher | selection rule | MG s1 | pm25-a s1 | pm25-a s2 | pm25-b s1 | pm25-b s2 |
+|---|---|---|---|---|---|---|
+| paper (classifier on x*) | accuracy (paper) | +0.020 (2e-6) | +0.012 (0.24) | +0.021 (0.057) | +0.004 (0.69) | +0.014 (0.17) |
+| paper | log-loss | +0.041 (2e-7) | +0.029 (0.004) | +0.039 (0.011) | +0.015 (0.14) | +0.026 (0.018) |
+| paper | top-25 average | +0.072 (4e-29) | +0.020 (0.028) | +0.010 (0.35) | +0.013 (0.20) | +0.027 (0.011) |
+| ridge on x* + x_t | accuracy (paper) | +0.012 (6e-6) | +0.018 (0.081) | +0.015 (0.22) | +0.022 (0.079) | +0.017 (0.11) |
+| ridge on x* + x_t | top-5 average | +0.052 (1e-25) | +0.031 (6e-4) | +0.009 (0.45) | +0.019 (0.18) | +0.017 (0.085) |
+| ridge on x* + x_t | top-25 average | +0.069 (4e-29) | +0.029 (0.002) | +0.017 (0.13) | +0.027 (0.032) | +0.028 (0.012) |
+| **ridge on x* + x_t** | **log-loss** | +0.036 (2e-6) | +0.037 (0.002) | +0.039 (0.023) | +0.041 (0.001) | +0.036 (0.003) |
+| ridge on x with x* | accuracy (paper) | +0.010 (2e-4) | +0.021 (0.010) | +0.019 (0.093) | +0.022 (0.043) | +0.014 (0.15) |
+| ridge on x with x* | log-loss | +0.036 (2e-6) | +0.033 (0.005) | +0.037 (0.027) | +0.033 (0.006) | +0.035 (0.009) |
+| ridge, calibrated scale¹ | accuracy (paper) | +0.015 (3e-6) | +0.010 (0.29) | +0.017 (0.15) | – | +0.004 (0.70) |
+| ridge, calibrated scale¹ | log-loss | +0.029 (1e-7) | +0.032 (0.011) | +0.042 (0.015) | – | +0.040 (6e-4) |
+| paper + ridge teachers² | accuracy (paper) | +0.019 (3e-6) | +0.015 (0.20) | +0.017 (0.17) | – | +0.020 (0.060) |
+| paper + ridge teachers² | log-loss | +0.041 (2e-7) | +0.038 (5e-4) | +0.034 (0.045) | – | +0.033 (0.005) |
+| ridge, T in {0.25 … 5} | accuracy (paper) | +0.013 (8e-5) | +0.018 (0.062) | – | – | – |
+| oracle soft label³ | accuracy (paper) | – | +0.021 (0.015) | – | – | – |
+
+  ¹ logits = 1.7 · prediction / validation RMSE (a calibrated probit);
+  ² the three classifier and three ridge teachers as six candidate types;
+  ³ sigmoid of the true standardised change (not deployable, a ceiling check).
+  "top-k average": the mean probability of the k best configurations by
+  validation score, for the student over its ~550 and for the baseline over its
+  9 — rejected: averaging hurts the 9-configuration baseline (Mackey-Glass
+  0.902 → 0.846), so its Δ measures the baseline's loss, not distillation.
+* **Chosen** (fixed before seed 0 was run): ridge teacher on x* + x_t with the
+  log-loss rule for baseline and student, `--teacher-model regression
+  --teacher-inputs last --metric log_loss`, the only setting that met the
+  target on every task and dev seed. Through the command line (`--seed 1`,
+  `--seed 2`, `--full`): Mackey-Glass +0.036 (p = 2e-6) / +0.056 (5e-11),
+  pm25-a +0.037 (0.001) / +0.043 (0.014), pm25-b +0.038 (0.003) / +0.039
+  (0.003).
+* **Confirmation on seed 0** (`lupi-ts reproduce hayashi2019 --full
+  --teacher-model regression --teacher-inputs last --metric log_loss`, one run,
+  175 s wall with 2 jobs on a shared machine):
+
+| task | baseline (log-loss rule) | student | Δ | p (paired t) | W/T/L | baseline (accuracy rule) | Δ vs it | p |
+|---|---|---|---|---|---|---|---|---|
+| mackey-glass | 0.869 | 0.912 | +0.043 [+0.030, +0.057] | 5e-08 | 31/14/5 | 0.900 | +0.012 | 0.001 |
+| pm25-a | 0.604 | 0.615 | +0.012 [−0.007, +0.031] | 0.22 | 16/20/14 | 0.608 | +0.008 | 0.56 |
+| pm25-b | 0.600 | 0.625 | +0.025 [−0.003, +0.053] | 0.083 | 29/8/13 | 0.613 | +0.011 | 0.32 |
+
+  **The confirmation fails on both PM2.5 tasks** (negative result). A further
+  run of the unchanged variant on a fresh seed, made after it and used for no
+  choice (`--seed 3`), passes: Mackey-Glass +0.045 (p = 5e-8), pm25-a +0.031
+  (0.012), pm25-b +0.026 (0.042). Pooled over the two seeds that chose nothing
+  (0 and 3, 100 placements per task): +0.044 (p = 8e-15), +0.021 (0.006),
+  +0.026 (0.008); against the accuracy-rule baseline +0.009 (1e-4), +0.019
+  (0.033), +0.013 (0.077). The gain is real but about half the dev seeds' and
+  too small to show at p < 0.05 on every single 50-repeat seed.
+* **Why the dev seeds misled.** (1) Choosing the best of ~15 variants on two
+  seeds is itself a winner's curse over variants; the dev Δs of +0.04 were
+  optimistic. (2) Much of the log-loss rule's Δ is a weaker baseline, not a
+  better student: the log-loss rule's baseline is 0.02-0.04 below the accuracy
+  rule's on the same placements (Mackey-Glass 0.869 vs 0.900 on seed 0).
+  Against the accuracy-rule baseline the same students gain +0.004 / +0.020 /
+  +0.034 (seed 1), +0.012 / +0.021 / +0.020 (seed 2) and +0.012 / +0.008 /
+  +0.011 (seed 0) on Mackey-Glass / pm25-a / pm25-b (summary.json:
+  `delta_vs_baseline_by_accuracy`). (3) Under the paper's accuracy rule the
+  ridge teacher gives the PM2.5 students about +0.015-0.022 over the baseline
+  on the dev seeds (the classifier +0.004-0.021) but less than the classifier on
+  Mackey-Glass (+0.012 vs +0.020), and never p < 0.05 on both PM2.5 tasks.
+
 **Bottom line.** The target (student − baseline >= +0.02 with p < 0.05 on all
 three tasks over 50 repeats) is met on Mackey-Glass (+0.022 / +0.025) and on
 pm25-b with the paper's own protocol (+0.028, p = 0.004), but on no
 configuration for pm25-a: there the headroom of any fixed distillation setting
-is about +0.01, below the selection noise of a 100-window validation block.
-"""
+is about +0.01, below the selection noise of a 100-window validation block. The
+regression teacher with log-loss selection met it on two development seeds and
+failed its seed-0 confirmation on both PM2.5 tasks (+0.012, p = 0.22; +0.025,
+p = 0.083); a later fresh seed (3) passed, and over seeds 0 and 3 together the
+gains are +0.044 / +0.021 / +0.026 (all p < 0.01), partly from the log-loss
+rule's weaker baseline (+0.009 / +0.019 / +0.013 against the accuracy rule's).
+"""  # noqa: E501 (markdown tables)
 
 
 def _write_report(out, summary, results, cfg):
@@ -1296,7 +1532,8 @@ def _write_report(out, summary, results, cfg):
         "# Hayashi et al. (IJCNN 2019): paper vs lupi-ts",
         "",
         f"Selection: **{cfg['protocol']['selection']}** (metric {cfg['protocol']['metric']}), "
-        f"teacher inputs: **{cfg['protocol']['teacher_inputs']}**, seed {cfg['run']['seed']}. "
+        f"teacher inputs: **{cfg['protocol']['teacher_inputs']}**, teacher model: "
+        f"**{cfg['protocol'].get('teacher_model', 'classifier')}**, seed {cfg['run']['seed']}. "
         "Test accuracy, mean over repeats with 95% t-intervals.",
         "",
         "| task | repeats | paper baseline | ours baseline | paper student | ours student "
@@ -1311,6 +1548,19 @@ def _write_report(out, summary, results, cfg):
             f"[{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}] | {d['p_value']:.2g} "
             f"| {d['wins']}/{d['ties']}/{d['losses']} | {_fmt_ci(s['ar_baseline'])} |"
         )
+    if cfg["protocol"]["metric"] != "accuracy":
+        lines += ["", f"The same students against the baseline chosen by the paper's accuracy "
+                  f"rule (λ = 0, same placements; the table above uses the "
+                  f"{cfg['protocol']['metric']} rule for both):", "",
+                  "| task | baseline (accuracy rule) | student | Δ | p (paired t) | W/T/L |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for task, s in summary.items():
+            d = s["delta_vs_baseline_by_accuracy"]
+            lines.append(
+                f"| {task} | {_fmt_ci(s['baseline_by_accuracy'])} | {_fmt_ci(s['student'])} "
+                f"| {d['mean']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}] "
+                f"| {d['p_value']:.2g} | {d['wins']}/{d['ties']}/{d['losses']} |"
+            )
     extra = cfg.get("models", {}).get("extra", [])
     if extra:
         lines += ["", "Other LUPI learners on the same placements (tuned on validation), "
@@ -1379,8 +1629,14 @@ def add_arguments(parser, name="hayashi2019"):
     )
     parser.add_argument(
         "--teacher-inputs",
-        choices=("privileged", "both"),
-        help="teacher sees x* only (paper, default) or x with x*",
+        choices=TEACHER_INPUTS,
+        help="teacher sees x* only (paper, default), x with x*, or x* with x's last step",
+    )
+    parser.add_argument(
+        "--teacher-model",
+        choices=TEACHER_MODELS,
+        help="teacher: logistic classifier of the direction (paper, default) or ridge "
+        "regression of the change x_{t+k} - x_t (soft labels sigmoid(change / sd / T))",
     )
     parser.add_argument(
         "--teacher-logits",
@@ -1429,7 +1685,9 @@ def config_from_args(args):
         _require_extras(extra)
         if extra:  # absent otherwise, so logistic-only runs keep their config hash
             cfg["models"] = {"extra": extra}
-    for key in ("selection", "metric", "teacher_inputs", "teacher_logits", "placement"):
+    for key in (
+        "selection", "metric", "teacher_inputs", "teacher_model", "teacher_logits", "placement"
+    ):  # fmt: skip
         value = getattr(args, key, None)
         if value is not None:
             cfg["protocol"][key] = value

@@ -338,3 +338,116 @@ def test_model_alias_and_default_mlp_grid():
     grid = H.EXTRA_MODELS["mlp"][1]
     assert [p["imitation"] for p in grid].count(0.0) == 1  # one baseline setting
     assert all(p["device"] == "cpu" and p["random_state"] == 0 for p in grid)
+
+
+# ------------------------------------------------------------- regression teacher
+
+
+def test_ridge_grid_matches_the_normal_equations():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 6))
+    target = X @ rng.normal(size=6) + 3.0 + rng.normal(size=40)
+    regs = [("none", math.inf), ("l2", 0.5), ("l2", 10.0)]
+    coef, intercept = H._ridge_grid(X, target, regs)
+    Xc, tc = X - X.mean(axis=0), target - target.mean()
+    for j, (pen, C) in enumerate(regs):
+        alpha = 0.0 if pen == "none" else 1.0 / C
+        w = np.linalg.solve(Xc.T @ Xc + alpha * np.eye(6), Xc.T @ tc)
+        assert np.allclose(coef[:, j], w)
+        assert intercept[j] == pytest.approx(target.mean() - X.mean(axis=0) @ w)
+    # Stronger penalty, smaller coefficients.
+    assert np.linalg.norm(coef[:, 1]) < np.linalg.norm(coef[:, 2]) < np.linalg.norm(coef[:, 0])
+
+
+def test_teacher_inputs_last_appends_the_last_input_step():
+    cfg = H.load_config()
+    arrays = H._task_arrays("pm25-a", *H._data_key(cfg, "pm25-a"))
+    rows = np.arange(5, 15)
+    nf = arrays["n_features"]
+    assert arrays["X"].shape[1] == get_task("pm25-a").input_length * nf
+    Xt = H._teacher_inputs(arrays, "BAO", rows, "last")
+    assert np.array_equal(Xt[:, : arrays["X_priv"]["BAO"].shape[1]], arrays["X_priv"]["BAO"][rows])
+    assert np.array_equal(Xt[:, -nf:], arrays["X"][rows, -nf:])
+    # The label is the sign of the change a regression teacher predicts.
+    assert np.array_equal(arrays["y"] > 0.5, arrays["change"] >= 0)
+
+
+def test_cross_fitted_ridge_predictions_are_out_of_fold():
+    rng = np.random.default_rng(0)
+    n = 100
+    arrays = {"X_priv": {"BAO": rng.normal(size=(n, 40))}, "X": rng.normal(size=(n, 2)),
+              "n_features": 1, "change": rng.normal(size=n)}  # fmt: skip
+    cfg = H.load_config()
+    cfg["protocol"]["teacher_inputs"] = "last"
+    rows = np.arange(n)
+    oof = H._cross_fitted_predictions(arrays, cfg, "BAO", rows, ("none", math.inf))
+    in_sample = H._fit_teacher(arrays, cfg | {"protocol": {**cfg["protocol"],
+                               "teacher_model": "regression"}}, "BAO", rows,
+                               [("none", math.inf)])(rows)[:, 0]  # fmt: skip
+    # 41 inputs on 100 noise rows: in-sample fits follow the noise, out-of-fold ones do not.
+    assert np.corrcoef(in_sample, arrays["change"])[0, 1] > 0.5
+    assert np.corrcoef(oof, arrays["change"])[0, 1] < 0.3
+
+
+def test_regression_teacher_option(finished_run, tmp_path):
+    cfg = tiny_config(teacher_model="regression", teacher_inputs="last", metric="log_loss")
+    cfg["teacher"].update(penalty=["none", "l2", "l1"], C=[1.0])
+    cfg["run"].update(tasks=["pm25-a"], repeats=1)
+    assert H.config_hash(cfg) != H.config_hash(tiny_config())
+    summary = H.run_experiment(cfg, tmp_path / "reg", progress=False)
+    assert summary["pm25-a"]["teacher_model"] == "regression"
+    rep = json.loads((tmp_path / "reg" / "repeats" / "pm25-a" / "r0000.json").read_text())
+    plain = json.loads((finished_run[0] / "repeats" / "pm25-a" / "r0000.json").read_text())
+    assert rep["placement"] == plain["placement"]  # same placements as the paper protocol
+    t = rep["teachers"]["BAO"]
+    # A ridge teacher has no l1 grid: none and l2 C=1; chosen by validation squared error.
+    assert len(t["test_accuracy"]) == 2 and t["chosen"] == int(np.argmin(t["select_mse"]))
+    # Other soft labels, other students; λ = 0 targets are the hard labels in both runs.
+    n_t = rep["n_targets"]
+    new = np.reshape(rep["student"]["select_log_loss"], (-1, n_t))
+    old = np.reshape(plain["student"]["select_log_loss"], (-1, n_t))
+    assert np.allclose(new[:, 0], old[:, 0], rtol=1e-6)
+    assert not np.allclose(new[:, 1:], old[:, 1:], rtol=1e-3)
+    report = (tmp_path / "reg" / "report.md").read_text()
+    assert "teacher model: **regression**" in report
+    # With the log-loss rule the students are also compared with the accuracy-rule baseline.
+    assert _baseline_by_accuracy_ok(plain)
+    entry = summary["pm25-a"]
+    assert entry["delta_vs_baseline_by_accuracy"]["mean"] == pytest.approx(
+        entry["student"]["mean"] - entry["baseline_by_accuracy"]["mean"]
+    )
+    assert "baseline (accuracy rule)" in report
+    again = H.run_experiment(cfg, tmp_path / "reg2", progress=False)  # deterministic
+    assert again == summary
+
+
+def _baseline_by_accuracy_ok(rep):
+    # The accuracy-rule baseline recomputed from stored scores is the one the
+    # accuracy run chose.
+    return H._baseline_by_accuracy(rep) == rep["baseline_test_accuracy"]
+
+
+def test_teacher_model_default_keeps_the_hash_and_bad_values_are_refused(tmp_path):
+    plain = H.load_config()
+    plain["protocol"].pop("teacher_model", None)
+    assert H.config_hash(H.load_config()) == H.config_hash(plain)
+    with pytest.raises(ValueError, match="teacher_model"):
+        H.run_experiment(tiny_config(teacher_model="tree"), tmp_path / "x", progress=False)
+    with pytest.raises(ValueError, match="teacher_inputs"):
+        H.run_experiment(tiny_config(teacher_inputs="all"), tmp_path / "y", progress=False)
+    cfg = tiny_config(teacher_model="regression")
+    cfg["teacher"]["penalty"] = ["l1"]
+    with pytest.raises(ValueError, match="teacher.penalty"):
+        H.run_experiment(cfg, tmp_path / "z", progress=False)
+
+
+def test_cli_teacher_model_and_inputs():
+    import argparse
+
+    parser = H.add_arguments(argparse.ArgumentParser())
+    cfg = H.config_from_args(
+        parser.parse_args(["--teacher-model", "regression", "--teacher-inputs", "last"])
+    )
+    assert cfg["protocol"]["teacher_model"] == "regression"
+    assert cfg["protocol"]["teacher_inputs"] == "last"
+    assert H.config_hash(cfg) != H.config_hash(H.load_config())
