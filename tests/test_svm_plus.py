@@ -13,7 +13,7 @@ import sklearn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
-from sklearn.metrics.pairwise import linear_kernel, rbf_kernel
+from sklearn.metrics.pairwise import linear_kernel, pairwise_kernels, rbf_kernel
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -211,8 +211,8 @@ def test_schur_face_solver_matches_direct_face_solution():
     the same face solutions as a fresh dense solve, over a sequence of changing faces."""
     K, Kp, y = _rbf_problem(50, 20)
     n = y.shape[0]
-    G, P = _svm_plus._hessian_blocks(K, Kp, y, 0.7)
-    state = _svm_plus._State(G, P, y, 1.0, np.zeros(n), np.zeros(n))
+    hess = _svm_plus._PackedHessian.from_kernels(K, Kp, y, 0.7)
+    state = _svm_plus._State(hess, y, 1.0, np.zeros(n), np.zeros(n))
     solver = _svm_plus._SchurFaceSolver(state)
     rng = np.random.default_rng(0)
     a_free = rng.random(n) < 0.5
@@ -220,11 +220,13 @@ def test_schur_face_solver_matches_direct_face_solution():
     a_free[np.flatnonzero(y > 0)[0]] = a_free[np.flatnonzero(y < 0)[0]] = True
     for step in range(12):
         a_idx, b_idx = np.flatnonzero(a_free), np.flatnonzero(b_free)
-        got = solver.solve(a_idx, b_idx, rng.random(a_idx.size), rng.random(b_idx.size))
+        got = solver.solve(a_idx, b_idx)
         ref = _svm_plus._face_solution(state, a_idx, b_idx)
         for g, r in zip(got[:2], ref[:2]):
             np.testing.assert_allclose(g, r, rtol=1e-7, atol=1e-7 * n)
         np.testing.assert_allclose(got[2], ref[2], rtol=1e-7, atol=1e-7)
+        if solver.L.size:  # the factor lives in one of the two reused workspaces
+            assert np.shares_memory(solver.L, solver.work[solver.slot])
         # Small changes (the cheap update paths) most of the time, a large one sometimes.
         flip = rng.random(n) < (0.5 if step % 5 == 4 else 0.05)
         a_free = a_free ^ flip
@@ -234,12 +236,10 @@ def test_schur_face_solver_matches_direct_face_solution():
 
 def test_newton_phase_converges_on_its_own():
     K, Kp, y = _rbf_problem(24, 21)
-    G, P = _svm_plus._hessian_blocks(K, Kp, y, 1.0)
-    state = _svm_plus._State(G, P, y, 1.0, np.zeros(24), np.zeros(24))
-    a0, b0, prio = _svm_plus._initial_guess(G, P, y, 1.0, 1e-8)
-    alpha, beta, _, solves, ok = _svm_plus._primal_dual_active_set(
-        state, a0, b0, tol=1e-8, priority=prio
-    )
+    hess = _svm_plus._PackedHessian.from_kernels(K, Kp, y, 1.0)
+    state = _svm_plus._State(hess, y, 1.0, np.zeros(24), np.zeros(24))
+    a0, b0 = _svm_plus._initial_guess(hess, y, 1.0, 1e-8)
+    alpha, beta, _, solves, ok = _svm_plus._primal_dual_active_set(state, a0, b0, tol=1e-8)
     assert ok and solves < 30
     assert alpha.min() >= 0 and beta.min() >= 0
     ref_obj = _scipy_dual(K, Kp, y, 1.0, 1.0)[0]
@@ -257,7 +257,7 @@ def test_subsampled_first_guess_gives_the_same_optimum(monkeypatch):
     calls = []
 
     def small_base(*args, base=400):
-        calls.append(args[2].shape[0])  # (G, P, y, C, tol)
+        calls.append(args[1].shape[0])  # (hess, y, C, tol)
         return guess(*args, base=2)
 
     monkeypatch.setattr(_svm_plus, "_initial_guess", small_base)
@@ -279,9 +279,7 @@ def test_fallback_when_newton_phase_stalls(monkeypatch):
     monkeypatch.setattr(
         _svm_plus,
         "_primal_dual_active_set",
-        lambda state, a, b, *, tol, priority=None: pdas(
-            state, a, b, tol=tol, priority=priority, max_iter=1
-        ),
+        lambda state, a, b, *, tol: pdas(state, a, b, tol=tol, max_iter=1),
     )
     sol = _solve_svm_plus_dual(K, Kp, y, C=1.0, gamma_priv=0.5, tol=1e-8)
     assert sol["converged"]
@@ -297,8 +295,127 @@ def test_overwrite_reuses_kernel_buffers_with_the_same_result():
     K2, Kp2 = K.copy(), Kp.copy()
     sol = _solve_svm_plus_dual(K2, Kp2, y, C=1.0, gamma_priv=0.5, tol=1e-8, overwrite=True)
     np.testing.assert_allclose(sol["alpha"], ref["alpha"], rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(Kp2, Kp / 0.5)  # the buffers now hold P and G
-    np.testing.assert_allclose(K2, K * np.outer(y, y) + Kp / 0.5)
+    # K's buffer now holds the packed Hessian: G on and below the diagonal, P above it.
+    G, P = K * np.outer(y, y) + Kp / 0.5, Kp / 0.5
+    lower = np.tril(np.ones_like(K, dtype=bool))
+    np.testing.assert_allclose(K2[lower], G[lower])
+    np.testing.assert_allclose(K2[~lower], P[~lower])
+    np.testing.assert_array_equal(Kp2, Kp)  # K_priv is only read
+
+
+def test_submatrix_gathers_any_block():
+    """Both gather paths (row by row, and fancy indexing for thin blocks)."""
+    rng = np.random.default_rng(28)
+    A = rng.normal(size=(150, 150))
+    for rows, cols in [(130, 90), (130, 5), (3, 120), (1, 1)]:
+        r, c = rng.choice(150, rows, replace=False), rng.choice(150, cols, replace=False)
+        np.testing.assert_array_equal(_svm_plus._submatrix(A, r, c), A[np.ix_(r, c)])
+
+
+def _dense_blocks(K, Kp, y, gamma_priv):
+    """The two Hessian blocks, computed directly: G between alphas, P elsewhere."""
+    return K * np.outer(y, y) + Kp / gamma_priv, Kp / gamma_priv
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    n=st.integers(2, 30),
+    seed=st.integers(0, 10_000),
+    kernels=st.sampled_from([("rbf", "rbf"), ("linear", "rbf"), ("poly", "sigmoid")]),
+    block_entries=st.sampled_from([1, 7, 100, 16384]),
+)
+def test_packed_hessian_holds_both_blocks(n, seed, kernels, block_entries):
+    """Packed from the inputs (in row blocks of any size) or from kernel matrices, the
+    one matrix gives every entry, row, product and sub-block of G and P."""
+    rng = np.random.default_rng(seed)
+    X, X_priv = rng.normal(size=(n, 3)), rng.normal(size=(n, 2))
+    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    spec = {"rbf": ("rbf", 0.4, 3, 0.0), "linear": ("linear", None, 3, 0.0),
+            "poly": ("poly", 0.3, 2, 1.0), "sigmoid": ("sigmoid", 0.2, 3, 0.5)}
+    k, kp = spec[kernels[0]], spec[kernels[1]]
+    K = pairwise_kernels(X, metric=k[0], filter_params=True, gamma=k[1], degree=k[2], coef0=k[3])
+    Kp = pairwise_kernels(
+        X_priv, metric=kp[0], filter_params=True, gamma=kp[1], degree=kp[2], coef0=kp[3]
+    )
+    G, P = _dense_blocks(K, Kp, y, 0.7)
+    _svm_plus._BLOCK_ENTRIES, saved = block_entries, _svm_plus._BLOCK_ENTRIES
+    try:
+        from_data = _svm_plus._PackedHessian.from_data(X, X_priv, y, 0.7, k, kp)
+        from_kernels = _svm_plus._PackedHessian.from_kernels(K, Kp, y, 0.7)
+    finally:
+        _svm_plus._BLOCK_ENTRIES = saved
+    lower = np.tril(np.ones((n, n), dtype=bool))
+    v = rng.normal(size=n)
+    idx = np.flatnonzero(rng.random(2 * n) < 0.6)
+    if idx.size == 0:
+        idx = np.array([0])
+    dense = np.block([[G, P], [P, P]])  # the Hessian on (alpha, beta)
+    for hess in (from_data, from_kernels):
+        np.testing.assert_allclose(hess.H[lower], G[lower], atol=1e-12)
+        np.testing.assert_allclose(hess.H[~lower], P[~lower], atol=1e-12)
+        np.testing.assert_allclose(hess.dP, np.diag(P), atol=1e-12)
+        np.testing.assert_allclose(hess.P_rowsum, P.sum(axis=1), atol=1e-10)
+        np.testing.assert_allclose(hess.G_matvec(v), G @ v, atol=1e-10)
+        np.testing.assert_allclose(hess.P_matvec(v), P @ v, atol=1e-10)
+        i = int(rng.integers(n))
+        np.testing.assert_allclose(hess.G_row(i), G[i], atol=1e-12)
+        np.testing.assert_allclose(hess.P_row(i), P[i], atol=1e-12)
+        cols = rng.permutation(idx)
+        np.testing.assert_allclose(hess.block(idx, cols), dense[np.ix_(idx, cols)], atol=1e-12)
+        out = np.full((idx.size, idx.size), np.nan)
+        got = hess.lower_block(idx, out)
+        low = np.tril(np.ones_like(got, dtype=bool))
+        np.testing.assert_allclose(got[low], dense[np.ix_(idx, idx)][low], atol=1e-12)
+        sub = np.unique(idx % n)
+        part = hess.subset(sub)
+        np.testing.assert_allclose(part.G_matvec(v[sub]), G[np.ix_(sub, sub)] @ v[sub], atol=1e-10)
+        np.testing.assert_allclose(part.P_rowsum, P[np.ix_(sub, sub)].sum(axis=1), atol=1e-10)
+
+
+def test_estimator_packs_from_inputs_like_the_kernel_path():
+    """The binary fit builds its Hessian straight from X and X_priv; the solution is the
+    one solved from the kernel matrices."""
+    X, X_priv, y = _toy(150, 26)
+    clf = SVMPlusClassifier(C=1.0, gamma_priv=0.5, gamma=0.4, kernel_gamma_priv=0.6, tol=1e-8)
+    clf.fit(X, y, X_priv=X_priv)
+    ref = _solve_svm_plus_dual(
+        rbf_kernel(X, gamma=0.4), rbf_kernel(X_priv, gamma=0.6), y, C=1.0, gamma_priv=0.5,
+        tol=1e-8,
+    )
+    assert abs(clf.dual_objective_[0] - ref["dual_objective"]) <= 1e-9 * ref["dual_objective"]
+    np.testing.assert_allclose(clf.alpha_[0], ref["alpha"], atol=1e-6)
+    np.testing.assert_allclose(clf.intercept_[0], ref["intercept"], atol=1e-6)
+
+
+def test_newton_phase_adds_a_bounded_batch_per_iteration(monkeypatch):
+    """From a one-per-class first guess the guess grows by at most max(16, a tenth of its
+    size) per iteration, and still ends at the optimum."""
+    K, Kp, y = _rbf_problem(32, 27)
+    n = y.shape[0]
+    hess = _svm_plus._PackedHessian.from_kernels(K, Kp, y, 1.0)
+    state = _svm_plus._State(hess, y, 1.0, np.zeros(n), np.zeros(n))
+    sizes = []
+    solve = _svm_plus._SchurFaceSolver.solve
+
+    def record(self, a_idx, b_idx):
+        sizes.append(a_idx.size + b_idx.size)
+        return solve(self, a_idx, b_idx)
+
+    monkeypatch.setattr(_svm_plus._SchurFaceSolver, "solve", record)
+    a0 = np.zeros(n, dtype=bool)
+    a0[[np.flatnonzero(y > 0)[0], np.flatnonzero(y < 0)[0]]] = True
+    alpha, beta, _, _, ok = _svm_plus._primal_dual_active_set(
+        state, a0, np.zeros(n, dtype=bool), tol=1e-8
+    )
+    assert ok
+    grow = np.diff(sizes)
+    caps = np.maximum(16, (_svm_plus._ADD_FRACTION * np.array(sizes[:-1])).astype(int))
+    assert np.all(grow <= caps) and np.any(grow == caps)  # the cap was reached and held
+    state.alpha[:], state.beta[:] = alpha, beta
+    state.refresh()
+    ref_obj = _scipy_dual(K, Kp, y, 1.0, 1.0)[0]
+    assert abs(-state.negative_dual() - ref_obj) <= 1e-5 * abs(ref_obj)
+
 
 def test_make_feasible():
     y = np.array([1.0, 1.0, -1.0, -1.0, 1.0])

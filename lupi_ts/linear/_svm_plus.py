@@ -25,7 +25,8 @@ phases:
    variables are zero, solve the equality-constrained problem on the others exactly (a
    Cholesky factor of the free block of the Hessian plus a small Schur complement for the
    two multipliers), re-guess from the signs of the solution and of the reduced
-   gradients, and stop when the guess repeats (then the KKT conditions hold). The first
+   gradients (adding at most a tenth of the guess's size per iteration: adding more
+   overshoots), and stop when the guess repeats (then the KKT conditions hold). The first
    guess comes from the same problem solved on every fourth sample with ``C`` scaled by 4
    (recursively, :func:`_initial_guess`); the factor is updated rather than recomputed
    when the guess changes little (:class:`_SchurFaceSolver`). On the benchmark's data it
@@ -45,16 +46,20 @@ bound, so a large share of them stays free, coupled through ``K + K*/gamma_priv`
 coordinate steps then converge slowly (measured: 40-600 x n steps), whereas Newton steps
 on the free set converge in a handful of solves.
 
-Cost: the solver works on two n x n matrices, the alpha block of the Hessian
-``G = y_i y_j K_ij + K*_ij / gamma_priv`` and ``P = K* / gamma_priv`` (:func:`_hessian_blocks`;
-a row of ``K`` is recovered as ``y_i y (G_i - P_i)``). For a binary problem they overwrite
-the kernel matrices (2 * 8 n^2 bytes: 400 MB at n = 5,000); one-vs-rest keeps the kernels
-and builds them per class. Each face solve costs up to O(n_free^3), much less when the free
-set changes little. Large buffers avoid avoidable memory traffic: sub-blocks are gathered
-in row blocks (:func:`_submatrix`), Cholesky factors are computed and used in place
+Cost: the Hessian has two symmetric n x n blocks, ``G = y_i y_j K_ij + K*_ij / gamma_priv``
+between alphas and ``P = K* / gamma_priv`` elsewhere (a row of ``K`` is
+``y_i y (G_i - P_i)``). Both are packed into one n x n matrix, ``G`` below and ``P`` above
+the diagonal (:class:`_PackedHessian`: 8 n^2 bytes, 200 MB at n = 5,000); for a binary
+problem it is computed straight from the inputs a few rows at a time, so no kernel matrix
+is held and only the lower triangle of ``K`` is computed; one-vs-rest keeps the two
+kernel matrices and packs one Hessian per class. Each face solve costs up to
+O(n_free^3), much less when the free set changes little. Memory traffic is kept down:
+matrix-vector products read half the packed matrix each (``dsymv``), the blocks to factor
+are gathered from its lower triangle only (:meth:`_PackedHessian.lower_block`) into two
+workspaces reused across solves, Cholesky factors are computed and used in place
 (:func:`_cholesky_inplace`, Fortran-ordered transposes), the Schur update is a symmetric
-rank-k update (``dsyrk``), and matrices of 32 MB and more come from anonymous memory maps
-rather than huge pages (:func:`_empty`).
+rank-k update (``dsyrk``), and matrices of 32 MB and more come from pre-faulted anonymous
+memory maps rather than huge pages (:func:`_empty`).
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ import warnings
 
 import numpy as np
 import scipy.linalg
-from scipy.linalg.blas import dsyrk
+from scipy.linalg.blas import dsymv, dsyrk
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import pairwise_kernels
@@ -81,6 +86,15 @@ _KERNELS = ("linear", "rbf", "poly", "sigmoid")
 # Curvature floor for degenerate (flat) directions, as libsvm's TAU: the step is then
 # limited by the bound of the decreasing variable instead of by the curvature.
 _TAU = 1e-12
+# Most variables the primal-dual active-set method adds to its guess per iteration, as a
+# fraction of the guess (see _primal_dual_active_set). Measured on the benchmark's problem
+# (bench_svm_plus.py, n = 2,000 and 5,000): adding every candidate at once overshoots (the
+# next solution drops hundreds of variables, each time a new factorisation); 0.1 needs
+# 35-43 % fewer Cholesky flops in as many iterations; 0.05 and less need more iterations.
+_ADD_FRACTION = 0.1
+# Kernel entries per block of rows when the packed Hessian is built: an RBF block stays in
+# a 256 kB cache through its elementwise passes.
+_BLOCK_ENTRIES = 16384
 
 
 def _check_positive(value, name, *, allow_inf=False):
@@ -113,6 +127,10 @@ def _resolve_kernel_gamma(gamma, X, name):
 # From this size on, _empty maps fresh pages itself (see there). Smaller matrices keep
 # numpy's huge pages: measured at n = 2,000 (32 MB kernels), those were faster.
 _MAPPED_BYTES = 32 * 2**20
+# Pre-fault a new mapping in one system call (Linux): about half the cost of faulting its
+# pages one by one on first touch (measured 0.10-0.13 s against 0.22 s per 200 MB).
+_MAP_FLAGS = getattr(mmap, "MAP_PRIVATE", 0) | getattr(mmap, "MAP_ANONYMOUS", 0)
+_MAP_FLAGS |= getattr(mmap, "MAP_POPULATE", 0)
 
 
 def _empty(shape):
@@ -120,14 +138,19 @@ def _empty(shape):
 
     numpy asks Linux for transparent huge pages on large arrays; where memory is
     fragmented, the first touch of such an array then waits for the kernel to compact
-    memory: measured 0.05-0.7 s per 200 MB matrix, more than computing an RBF kernel into
-    it. Large buffers therefore come from an anonymous memory map of ordinary pages
-    (steady ~0.1 s per 200 MB), freed with the array; numpy's global setting is left
-    alone. (tracemalloc does not see these buffers.)"""
+    memory: measured 0.05-0.9 s per 200 MB matrix, more than computing an RBF kernel into
+    it. Large buffers therefore come from an anonymous memory map of ordinary pages,
+    pre-faulted where the platform allows (steady ~0.1 s per 200 MB), freed with the
+    array; numpy's global setting is left alone. (tracemalloc does not see these
+    buffers.)"""
     nbytes = 8 * int(np.prod(shape))
     if nbytes < _MAPPED_BYTES:
         return np.empty(shape)
-    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=np.float64).reshape(shape)
+    try:
+        buf = mmap.mmap(-1, nbytes, flags=_MAP_FLAGS) if _MAP_FLAGS else mmap.mmap(-1, nbytes)
+    except (OSError, ValueError):  # flags refused (not Linux): a plain anonymous map
+        buf = mmap.mmap(-1, nbytes)
+    return np.frombuffer(buf, dtype=np.float64).reshape(shape)
 
 
 def _kernel(X, Y, kernel, gamma, degree, coef0):
@@ -142,18 +165,53 @@ def _kernel(X, Y, kernel, gamma, degree, coef0):
         y_sq = np.einsum("ij,ij->i", Y, Y)
         step = max(1, 16384 // max(1, Y.shape[0]))
         for start in range(0, X.shape[0], step):
-            block = out[start : start + step]
-            np.dot(X[start : start + step], Y.T, out=block)
-            block *= -2.0
-            block += x_sq[start : start + step, None]
-            block += y_sq
-            np.maximum(block, 0.0, out=block)
-            block *= -gamma
-            np.exp(block, out=block)
+            stop = start + step
+            _rbf_block(X[start:stop], Y, x_sq[start:stop], y_sq, gamma, out[start:stop])
         return out
     return pairwise_kernels(
         X, Y, metric=kernel, filter_params=True, gamma=gamma, degree=degree, coef0=coef0
     )
+
+
+def _rbf_block(X, Y, x_sq, y_sq, gamma, out):
+    """``exp(-gamma |X_i - Y_j|^2)`` into the C-contiguous ``out`` (a few rows: the passes
+    below then run in cache)."""
+    np.dot(X, Y.T, out=out)
+    out *= -2.0
+    out += x_sq[:, None]
+    out += y_sq
+    np.maximum(out, 0.0, out=out)
+    out *= -gamma
+    np.exp(out, out=out)
+    return out
+
+
+class _KernelRows:
+    """Blocks of rows of the kernel matrix ``k(X, X)``: ``rows(start, stop, n_cols)`` is
+    ``k(X[start:stop], X[:n_cols])``, computed into a reused buffer (valid until the next
+    call), so that no n x n kernel matrix is ever held."""
+
+    def __init__(self, X, kernel, gamma, degree, coef0, max_rows):
+        self.X, self.kernel, self.gamma = X, kernel, gamma
+        self.degree, self.coef0 = degree, coef0
+        self.sq = np.einsum("ij,ij->i", X, X) if kernel == "rbf" else None
+        self.buf = np.empty(max_rows * X.shape[0])
+
+    def rows(self, start, stop, n_cols):
+        X = self.X
+        # np.dot writes only into a C-contiguous output: a prefix of the flat buffer.
+        out = self.buf[: (stop - start) * n_cols].reshape(stop - start, n_cols)
+        if self.kernel == "rbf":
+            return _rbf_block(
+                X[start:stop], X[:n_cols], self.sq[start:stop], self.sq[:n_cols], self.gamma, out
+            )
+        if self.kernel == "linear":
+            return np.dot(X[start:stop], X[:n_cols].T, out=out)
+        out[...] = pairwise_kernels(
+            X[start:stop], X[:n_cols], metric=self.kernel, filter_params=True,
+            gamma=self.gamma, degree=self.degree, coef0=self.coef0,
+        )
+        return out
 
 
 def _masked_argmin(values, mask):
@@ -180,66 +238,207 @@ def _level(g, free, lo, hi):
     return float(lo if np.isfinite(lo) else hi)
 
 
-def _sparse_matvec(K, v):
-    """``K @ v`` for symmetric ``K``, reading only the rows where ``v`` is non-zero."""
-    idx = np.flatnonzero(v)
-    if idx.size > K.shape[0] // 4:
-        return K @ v
-    return v[idx] @ K[idx]
-
-
-def _submatrix(A, rows, cols):
-    """``A[np.ix_(rows, cols)]``, gathered in blocks of rows: several times faster than
-    fancy indexing on both axes, without a ``len(rows) x n`` temporary."""
-    out = _empty((rows.size, cols.size))
-    step = 64
-    for start in range(0, rows.size, step):
-        np.take(A[rows[start : start + step]], cols, axis=1, out=out[start : start + step])
+def _submatrix(A, rows, cols, out=None):
+    """``A[np.ix_(rows, cols)]``, gathered row by row: several times faster than fancy
+    indexing on both axes, without a ``len(rows) x n`` temporary. (``mode="clip"`` lets
+    ``np.take`` write into ``out`` directly; the default mode buffers, twice as slow.)"""
+    if out is None:
+        out = _empty((rows.size, cols.size))
+    if rows.size < 64 or cols.size < 64:
+        out[...] = A[np.ix_(rows, cols)]  # thin blocks: one fancy gather beats a loop
+        return out
+    for k, i in enumerate(rows):
+        A[i].take(cols, out=out[k], mode="clip")
     return out
 
 
-def _hessian_blocks(K, K_priv, y, gamma_priv, *, overwrite=False):
-    """``(G, P)``: the alpha block ``G_ij = y_i y_j K_ij + K*_ij / gamma`` of the Hessian of
-    the negative dual and ``P = K* / gamma`` (its other blocks). With ``overwrite`` they
-    are computed in the buffers of ``K`` and ``K_priv``, so that the solver holds two n x n
-    matrices instead of four."""
-    P = np.multiply(K_priv, 1.0 / gamma_priv, out=K_priv if overwrite else None)
-    G = K if overwrite else np.empty_like(K)
-    step = max(1, 65536 // max(1, y.shape[0]))  # row blocks: no n x n temporaries
-    for start in range(0, y.shape[0], step):
-        rows = slice(start, start + step)
-        np.multiply(K[rows], np.outer(y[rows], y), out=G[rows])
-        G[rows] += P[rows]
-    return G, P
+class _PackedHessian:
+    """The Hessian of the negative SVM+ dual, its two n x n blocks packed in one matrix.
+
+    Between two alphas the Hessian is ``G_ij = y_i y_j K_ij + K*_ij / gamma``; between an
+    alpha and a beta or two betas it is ``P_ij = K*_ij / gamma``. Both are symmetric, so
+    one n x n buffer ``H`` holds ``G`` in its lower triangle and diagonal and ``P`` in its
+    strict upper triangle (``diag(P)`` apart, in ``dP``): half the memory of two matrices,
+    and products with either read half of ``H`` (``dsymv``). ``P_rowsum = P 1``.
+    """
+
+    def __init__(self, H, dP, P_rowsum):
+        self.H, self.dP, self.P_rowsum = H, dP, P_rowsum
+        self.n = H.shape[0]
+        self.dG = np.diag(H).copy()
+
+    @classmethod
+    def from_kernels(cls, K, K_priv, y, gamma_priv, *, overwrite=False):
+        """Pack the Hessian of the problem with kernel matrices ``K`` and ``K_priv`` (with
+        ``overwrite``, into the buffer of ``K``, whose contents are lost)."""
+        n = y.shape[0]
+        H = K if overwrite else _empty((n, n))
+        dP = np.diag(K_priv) / gamma_priv
+        P_rowsum = K_priv.sum(axis=1) / gamma_priv
+        step = max(1, 4 * _BLOCK_ENTRIES // max(1, n))  # row blocks: no n x n temporaries
+        upper = np.triu(np.ones((step, step), dtype=bool), 1)
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            K_rows = K[start:stop, :stop]
+            if not overwrite:
+                K_rows = K_rows.copy()  # _pack_rows overwrites it
+            P_rows = K_priv[start:stop] / gamma_priv
+            cls._pack_rows(H, start, stop, K_rows, P_rows, y, upper)
+        return cls(H, dP, P_rowsum)
+
+    @classmethod
+    def from_data(cls, X, X_priv, y, gamma_priv, kernel, kernel_priv):
+        """Pack the Hessian straight from the inputs, a few rows at a time; ``kernel`` and
+        ``kernel_priv`` are ``(name, width, degree, coef0)``. Only the kernel entries the
+        packed matrix needs are computed (the lower triangle of ``K``), and no kernel
+        matrix is held."""
+        n = y.shape[0]
+        step = max(1, _BLOCK_ENTRIES // max(1, n))
+        if "rbf" not in (kernel[0], kernel_priv[0]):
+            # Kernels without elementwise passes: larger blocks, less per-call overhead.
+            step = max(step, _BLOCK_ENTRIES // 64)
+        rows_x = _KernelRows(X, *kernel, max_rows=step)
+        rows_p = _KernelRows(X_priv, *kernel_priv, max_rows=step)
+        H = _empty((n, n))
+        dP = np.empty(n)
+        P_rowsum = np.empty(n)
+        upper = np.triu(np.ones((step, step), dtype=bool), 1)
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            Pb = rows_p.rows(start, stop, n)
+            Pb *= 1.0 / gamma_priv
+            dP[start:stop] = Pb[np.arange(stop - start), np.arange(start, stop)]
+            P_rowsum[start:stop] = Pb.sum(axis=1)
+            cls._pack_rows(H, start, stop, rows_x.rows(start, stop, stop), Pb, y, upper)
+        return cls(H, dP, P_rowsum)
+
+    @staticmethod
+    def _pack_rows(H, start, stop, K_rows, P_rows, y, upper):
+        """Rows ``start:stop`` of ``H`` from ``K_rows = K[start:stop, :stop]``
+        (overwritten; it may be that part of ``H`` itself) and ``P_rows = P[start:stop]``;
+        ``upper`` is a strict upper triangular mask at least ``stop - start`` wide."""
+        m = stop - start
+        K_rows *= y[start:stop, None]
+        K_rows *= y[:stop]
+        K_rows += P_rows[:, :stop]
+        # The square block on the diagonal: G on and below it, P above it.
+        upper = upper[:m, :m]
+        K_rows[:, start:stop][upper] = P_rows[:, start:stop][upper]
+        out = H[start:stop]
+        if not np.shares_memory(out, K_rows):
+            out[:, :stop] = K_rows
+        out[:, stop:] = P_rows[:, stop:]
+
+    def subset(self, idx):
+        """The packed Hessian of the problem restricted to the samples ``idx`` (sorted)."""
+        H = _submatrix(self.H, idx, idx)
+        sub = _PackedHessian(H, self.dP[idx].copy(), np.zeros(idx.size))
+        sub.P_rowsum = sub.P_matvec(np.ones(idx.size))
+        return sub
+
+    def G_matvec(self, v):
+        # H.T is Fortran-ordered, so BLAS reads H in place; its upper triangle is the lower
+        # triangle of H.
+        return dsymv(1.0, self.H.T, v, lower=0)
+
+    def P_matvec(self, v):
+        return dsymv(1.0, self.H.T, v, lower=1) + (self.dP - self.dG) * v
+
+    def G_row(self, i):
+        row = np.empty(self.n)
+        row[:i] = self.H[i, :i]
+        row[i:] = self.H[i:, i]  # a column below the diagonal: G is symmetric
+        return row
+
+    def P_row(self, i):
+        row = np.empty(self.n)
+        row[:i] = self.H[:i, i]
+        row[i:] = self.H[i, i:]
+        row[i] = self.dP[i]
+        return row
+
+    def G_entries(self, r, c):
+        """``G[np.ix_(r, c)]`` for sample indices ``r`` and ``c``."""
+        H = self.H
+        # G_ij sits at H[max(i, j), min(i, j)]: gather both orientations and pick.
+        # (H's diagonal is diag(G).)
+        return np.where(r[:, None] >= c[None, :], _submatrix(H, r, c), _submatrix(H, c, r).T)
+
+    def P_entries(self, r, c):
+        """``P[np.ix_(r, c)]`` for sample indices ``r`` and ``c``."""
+        H = self.H
+        out = np.where(
+            r[:, None] <= c[None, :], _submatrix(H, r, c), _submatrix(H, c, r).T
+        )
+        same = r[:, None] == c[None, :]
+        if np.any(same):
+            out[same] = np.broadcast_to(self.dP[r][:, None], same.shape)[same]
+        return out
+
+    def block(self, rows, cols):
+        """The Hessian block of the variables ``rows`` x ``cols``, numbered ``0..n-1``
+        (alpha) and ``n..2n-1`` (beta)."""
+        n = self.n
+        r, c = rows % n, cols % n
+        Q = self.G_entries(r, c)
+        # Entries in a beta row or column are P_ij (betas are usually few).
+        rb, cb = np.flatnonzero(rows >= n), np.flatnonzero(cols >= n)
+        if rb.size:
+            Q[rb] = self.P_entries(r[rb], c)
+        if cb.size:
+            Q[:, cb] = self.P_entries(r, c[cb])
+        return Q
+
+    def lower_block(self, ids, out):
+        """The lower triangle (with the diagonal) of ``block(ids, ids)`` into ``out``, for
+        ``ids`` sorted (alphas, then betas); its strict upper triangle is left undefined.
+        Half the gathering of the full block: row ``k`` of the alpha part is read from row
+        ``ids[k]`` of ``H``'s lower triangle."""
+        n, H = self.n, self.H
+        na = int(np.searchsorted(ids, n))
+        a = ids[:na]
+        for k in range(na):
+            H[a[k]].take(a[: k + 1], out=out[k, : k + 1], mode="clip")
+        if na < ids.size:
+            b = ids[na:] - n
+            out[na:, :na] = self.P_entries(b, a)
+            out[na:, na:] = self.P_entries(b, b)
+        return out
 
 
 class _State:
     """Iterate of the SVM+ dual with the cached products its gradient needs.
 
-    The problem is held as ``G`` and ``P`` (see :func:`_hessian_blocks`); a row of ``K``
-    is ``y_i y * (G_i - P_i)``. ``f = K (y * alpha)`` and ``F = K* (alpha + beta - C) /
+    The problem is held as a :class:`_PackedHessian` ``hess``; a row of ``K`` is
+    ``y_i y * (G_i - P_i)``. ``f = K (y * alpha)`` and ``F = K* (alpha + beta - C) /
     gamma``; the gradients of the minimised negative dual are ``g_a = y * f + F - 1`` and
     ``g_b = F``.
     """
 
-    def __init__(self, G, P, y, C, alpha, beta):
-        self.G, self.P, self.y, self.C = G, P, y, C
+    def __init__(self, hess, y, C, alpha, beta):
+        self.hess, self.y, self.C = hess, y, C
         self.pos = y > 0
         self.neg = ~self.pos
         self.alpha, self.beta = alpha, beta
-        self.P_rowsum = P.sum(axis=1)
+        self.P_rowsum = hess.P_rowsum
         self.refresh()
 
     def K_row(self, i):
-        return (self.y[i] * self.y) * (self.G[i] - self.P[i])
+        return (self.y[i] * self.y) * (self.hess.G_row(i) - self.hess.P_row(i))
 
     def refresh(self):
-        """Recompute the cached products from scratch (O(n * n_nonzero))."""
-        # y * f = (G - P) alpha
-        self.f = self.y * (
-            _sparse_matvec(self.G, self.alpha) - _sparse_matvec(self.P, self.alpha)
-        )
-        self.F = _sparse_matvec(self.P, self.alpha + self.beta) - self.C * self.P_rowsum
+        """Recompute the cached products from scratch (each product reads half the packed
+        matrix)."""
+        hess = self.hess
+        if np.any(self.alpha):
+            Pa = hess.P_matvec(self.alpha)
+            # y * f = (G - P) alpha
+            self.f = self.y * (hess.G_matvec(self.alpha) - Pa)
+        else:
+            Pa = np.zeros_like(self.alpha)
+            self.f = np.zeros_like(self.alpha)
+        Pb = hess.P_matvec(self.beta) if np.any(self.beta) else 0.0
+        self.F = Pa + Pb - self.C * self.P_rowsum
 
     def gradients(self):
         return self.y * self.f + self.F - 1.0, self.F
@@ -282,11 +481,10 @@ def _smo(state, *, tol, max_iter):
     -------
     (n_steps, converged)
     """
-    G, P, y = state.G, state.P, state.y
+    hess, y = state.hess, state.y
     pos, neg = state.pos, state.neg
     alpha, beta, f, F = state.alpha, state.beta, state.f, state.F
-    diag_G = np.ascontiguousarray(np.diag(G))
-    diag_P = np.ascontiguousarray(np.diag(P))
+    diag_G, diag_P = hess.dG, hess.dP
     for it in range(max_iter):
         g_a = y * f + F - 1.0
         g_b = F
@@ -315,14 +513,14 @@ def _smo(state, *, tol, max_iter):
             # one i chosen by the second-order rule (largest guaranteed decrease).
             if kind == 2:
                 j, group, g, var = kb_hi, None, g_b, beta
-                q_col = P[j]
+                q_col = hess.P_row(j)
                 q_diag = diag_P
             else:
                 j = ip_hi if kind == 0 else in_hi
                 group = pos if kind == 0 else neg
                 g, var = g_a, alpha
                 # Hessian column between alphas of the same label: G itself.
-                q_col = G[j]
+                q_col = hess.G_row(j)
                 q_diag = diag_G
             diff = g[j] - g
             curv = np.maximum(q_diag + q_diag[j] - 2.0 * q_col, _TAU)
@@ -335,7 +533,7 @@ def _smo(state, *, tol, max_iter):
             var[j] = 0.0 if t == var[j] else var[j] - t
             if kind != 2:
                 f += (t * y[i]) * (state.K_row(i) - state.K_row(j))
-            F += t * (P[i] - P[j])
+            F += t * (hess.P_row(i) - hess.P_row(j))
             continue
         # Triple step on (alpha_i: y=+1, alpha_j: y=-1, beta_k) along s*(+1, +1, -2).
         if kind == 3:
@@ -346,8 +544,11 @@ def _smo(state, *, tol, max_iter):
         idx = np.array([i, j, k])
         coef = np.array([1.0, 1.0, -2.0])
         # K_ii + K_jj - 2 K_ij with K = y y^T (G - P) and y_i = -y_j.
-        curv = (G[i, i] - P[i, i]) + (G[j, j] - P[j, j]) + 2.0 * (G[i, j] - P[i, j])
-        curv += coef @ P[np.ix_(idx, idx)] @ coef
+        G_ij = hess.G_entries(idx[:2], idx[:2])
+        P_ijk = hess.P_entries(idx, idx)
+        curv = (G_ij[0, 0] - P_ijk[0, 0]) + (G_ij[1, 1] - P_ijk[1, 1])
+        curv += 2.0 * (G_ij[0, 1] - P_ijk[0, 1])
+        curv += coef @ P_ijk @ coef
         t = -deriv / max(curv, _TAU)
         if sign > 0:
             t = min(t, 0.5 * beta[k])
@@ -361,7 +562,7 @@ def _smo(state, *, tol, max_iter):
             beta[k] += 2.0 * t
         st = sign * t
         f += st * (state.K_row(i) - state.K_row(j))  # y_i = +1, y_j = -1
-        F += st * (P[i] + P[j] - 2.0 * P[k])
+        F += st * (hess.P_row(i) + hess.P_row(j) - 2.0 * hess.P_row(k))
     return max_iter, state.violation() <= tol
 
 
@@ -379,7 +580,7 @@ class _FaceCache:
     def __init__(self, state):
         self.state = state
         self.n = state.y.shape[0]
-        scale = float(np.max(np.diag(state.G)))
+        scale = float(np.max(state.hess.dG))
         # A tiny ridge keeps singular faces (low-rank kernels) solvable; the KKT check and
         # the SMO that follows absorb the resulting O(ridge) error.
         self.ridge = 1e-10 * max(1.0, scale)
@@ -390,16 +591,7 @@ class _FaceCache:
         self.L = np.empty((0, 0))
 
     def hessian(self, rows, cols):
-        st, n = self.state, self.n
-        r, c = rows % n, cols % n
-        Q = _submatrix(st.G, r, c)
-        # Entries in a beta row or column are P_ij = K*_ij / gamma (betas are usually few).
-        rb, cb = np.flatnonzero(rows >= n), np.flatnonzero(cols >= n)
-        if rb.size:
-            Q[rb] = _submatrix(st.P, r[rb], c)
-        if cb.size:
-            Q[:, cb] = _submatrix(st.P, r, c[cb])
-        return Q
+        return self.state.hess.block(rows, cols)
 
     def factor(self, ids):
         """Make ``self.L`` the Cholesky factor of the Hessian on the set ``ids``."""
@@ -462,8 +654,8 @@ def _face_solution(state, a_idx, b_idx, cache=None):
             lam = (lam[0], lam[1]) if A.shape[0] == 2 else (None, lam[0])
             return u[pos[a_idx]], u[pos[n + b_idx]], lam
     idx = np.concatenate([a_idx, b_idx])
-    Q = _submatrix(state.P, idx, idx)
-    Q[:na, :na] = _submatrix(state.G, a_idx, a_idx)
+    variables = np.concatenate([a_idx, n + b_idx])
+    Q = state.hess.block(variables, variables)
     ya = y[a_idx]
     # Linear term of the negative dual: -1 on alpha, -(C / gamma) K* 1 on alpha and beta.
     p = -C * state.P_rowsum[idx]
@@ -579,16 +771,18 @@ def _active_set(state, *, tol, max_solves=100):
 
 def _face_gradients(state, a_idx, u_a, b_idx, u_b):
     """Gradients ``(g_a, g_b)`` of the negative dual at the point that is ``u_a`` on
-    ``a_idx``, ``u_b`` on ``b_idx`` and zero elsewhere (two n x n matrix-vector products)."""
+    ``a_idx``, ``u_b`` on ``b_idx`` and zero elsewhere (two passes over half the packed
+    matrix, one more when a beta is free)."""
     n = state.y.shape[0]
     va = np.zeros(n)
     va[a_idx] = u_a
     vb = np.zeros(n)
     vb[b_idx] = u_b
-    # g_a = G a + P b - C P 1 - 1 and g_b = P (a + b) - C P 1.
-    Pb = _sparse_matvec(state.P, vb)
-    g_b = state.P @ va + Pb - state.C * state.P_rowsum
-    return state.G @ va + Pb - state.C * state.P_rowsum - 1.0, g_b
+    # g_a = G a + P b - C P 1 - 1 and g_b = P (a + b) - C P 1: together one pass over the
+    # packed matrix (two half passes) when no beta is free.
+    hess = state.hess
+    base = (hess.P_matvec(vb) if b_idx.size else 0.0) - state.C * state.P_rowsum
+    return hess.G_matvec(va) + base - 1.0, hess.P_matvec(va) + base
 
 
 def _cholesky_inplace(Q):
@@ -607,15 +801,19 @@ class _SchurFaceSolver:
     """Exact face solutions for a sequence of free sets that change little between calls.
 
     Holds the Cholesky factor ``L`` of the Hessian block on a *base* list of variables
-    (``ids``; numbering as in :class:`_FaceCache`), ordered by decreasing value when it is
-    built, so that the variables likely to leave (the smallest) sit at its end. For a new
-    free set the solver keeps the leading block of ``L`` up to a cut, appends the free
-    variables after the cut and the new ones (a block Cholesky step, ``O(m^2 k)`` for
-    ``k`` of them), and holds the base variables before the cut that are no longer free at
-    zero by extra equality constraints, solved through their Schur complement
-    (``O(m^2 r)`` for ``r`` of them). The cut minimises the estimated cost; when even the
-    best cut costs about as much as a new factorisation, the factor is rebuilt on the free
-    set (``O(m^3 / 3)``).
+    (``ids``; numbering as in :class:`_FaceCache`), sorted when it is built (alphas, then
+    betas), so that the block is gathered from the packed Hessian's lower triangle alone
+    (:meth:`_PackedHessian.lower_block`). For a new free set the solver keeps the leading
+    block of ``L`` up to a cut, appends the free variables after the cut and the new ones
+    (a block Cholesky step, ``O(m^2 k)`` for ``k`` of them), and holds the base variables
+    before the cut that are no longer free at zero by extra equality constraints, solved
+    through their Schur complement (``O(m^2 r)`` for ``r`` of them). The cut minimises
+    the estimated cost; when even the best cut costs about as much as a new
+    factorisation, the factor is rebuilt on the free set (``O(m^3 / 3)``).
+
+    The factor lives in one of two workspaces that are reused across calls (a rebuild
+    gathers into the factor's own workspace, an update assembles the new factor in the
+    other one): a fresh m x m buffer per call would cost its page faults each time.
     """
 
     hessian = _FaceCache.hessian
@@ -624,19 +822,30 @@ class _SchurFaceSolver:
         self.state = state
         self.n = state.y.shape[0]
         # The same tiny ridge as _FaceCache (singular faces of low-rank kernels).
-        self.ridge = 1e-10 * max(1.0, float(np.max(np.diag(state.G))))
+        self.ridge = 1e-10 * max(1.0, float(np.max(state.hess.dG)))
+        self.work = [np.empty(0), np.empty(0)]
         self.reset()
 
     def reset(self):
         self.ids = np.empty(0, dtype=int)
         self.L = np.empty((0, 0))
+        self.slot = 0  # the workspace holding L
 
-    def _block(self, ids):
-        Q = self.hessian(ids, ids)
+    def _matrix(self, slot, m):
+        """An m x m C-ordered matrix in workspace ``slot`` (grown with some headroom)."""
+        if self.work[slot].size < m * m:
+            self.work[slot] = np.empty(0)  # free the old buffer first: peak memory
+            cap = min(2 * self.n, int(1.15 * m) + 16)
+            self.work[slot] = _empty((cap * cap,))
+        return self.work[slot][: m * m].reshape(m, m)
+
+    def _block(self, ids, out):
+        """Lower triangle of the (ridged) Hessian block on the sorted ``ids``."""
+        Q = self.state.hess.lower_block(ids, out)
         Q[np.diag_indices(ids.size)] += self.ridge
         return Q
 
-    def _update(self, S, priority):
+    def _update(self, S):
         n, ids = self.n, self.ids
         m = ids.size
         in_S = np.zeros(2 * n, dtype=bool)
@@ -655,13 +864,16 @@ class _SchurFaceSolver:
         cost = j**2 * (t + 2.0 * (r + 3)) + j * t**2 + t**3 / 3.0
         best = int(np.argmin(cost))
         if cost[best] > 0.7 * float(S.size) ** 3 / 3.0:
-            S = S[np.argsort(-priority, kind="stable")]
-            self.L = None  # free the old factor first: peak memory
-            self.L = _cholesky_inplace(self._block(S))
+            S = np.sort(S)
+            # The old factor is not needed: the larger workspace takes the block.
+            self.L = None
+            self.slot = int(self.work[1].size > self.work[0].size)
+            self.L = _cholesky_inplace(self._block(S, self._matrix(self.slot, S.size)))
             self.ids = S
             return
         j = int(cuts[best])
-        tail = np.concatenate([ids[j:][~gone[j:]], new])
+        # The appended variables in sorted order: their block is a lower_block.
+        tail = np.sort(np.concatenate([ids[j:][~gone[j:]], new]))
         if tail.size:
             L11 = self.L[:j, :j]
             W = scipy.linalg.solve_triangular(
@@ -670,26 +882,26 @@ class _SchurFaceSolver:
             # S22 - W^T W on the lower triangle (all the Cholesky reads): a symmetric
             # rank-j update, half the flops of the product. On the transposed
             # (Fortran-ordered) views, "upper" there is the lower triangle here.
-            S22 = dsyrk(
-                -1.0, W.T, beta=1.0, c=self._block(tail).T, trans=0, lower=0, overwrite_c=1
-            ).T
+            S22 = self._block(tail, np.empty((tail.size, tail.size)))
+            S22 = dsyrk(-1.0, W.T, beta=1.0, c=S22.T, trans=0, lower=0, overwrite_c=1).T
             L22 = _cholesky_inplace(S22)
-            k = tail.size
-            L = np.zeros((j + k, j + k))
-            L[:j, :j] = L11
+        # The new factor [[L11, 0], [W^T, L22]] goes to the other workspace.
+        k = tail.size
+        other = 1 - self.slot
+        L = self._matrix(other, j + k)
+        L[:j, :j] = self.L[:j, :j]
+        if k:
+            L[:j, j:] = 0.0
             L[j:, :j] = W.T
             L[j:, j:] = L22
-        else:
-            L = np.ascontiguousarray(self.L[:j, :j])
-        self.L, self.ids = L, np.concatenate([ids[:j], tail])
+        self.L, self.ids, self.slot = L, np.concatenate([ids[:j], tail]), other
 
-    def solve(self, a_idx, b_idx, prio_a, prio_b):
-        """The face solution, as :func:`_face_solution` returns it; ``prio_a`` and
-        ``prio_b`` order a rebuilt factor (largest first)."""
+    def solve(self, a_idx, b_idx):
+        """The face solution, as :func:`_face_solution` returns it."""
         st, n = self.state, self.n
         S = np.concatenate([a_idx, n + b_idx])
         try:
-            self._update(S, np.concatenate([prio_a, prio_b]))
+            self._update(S)
             ids = self.ids
             m = ids.size
             in_S = np.zeros(2 * n, dtype=bool)
@@ -708,23 +920,29 @@ class _SchurFaceSolver:
             M[removed, 2 + np.arange(removed.size)] = 1.0
             c = np.zeros(M.shape[1])
             c[1] = n * st.C
-            # L L^T = U^T U with U = L^T, which is Fortran-ordered when L is C-ordered (as
-            # built here): LAPACK then reads it without a copy.
-            sol = scipy.linalg.cho_solve(
-                (self.L.T, False), np.column_stack([p, M]), check_finite=False
+            # With H = L L^T and Z = L^-1 [p, M]: M^T H^-1 M = Z_M^T Z_M, M^T H^-1 p =
+            # Z_M^T Z_p and u = L^-T (Z_M kappa - Z_p). Only the forward solve has many
+            # right-hand sides (one per held variable): half the flops of H^-1 [p, M].
+            # U = L^T is Fortran-ordered when L is C-ordered (as built here): LAPACK then
+            # reads it without a copy.
+            U = self.L.T
+            Z = scipy.linalg.solve_triangular(
+                U, np.column_stack([p, M]), trans="T", lower=False, check_finite=False
             )
-            Hp, HM = sol[:, 0], sol[:, 1:]
-            kappa = np.linalg.solve(M.T @ HM, c + M.T @ Hp)
+            Zp, ZM = Z[:, 0], Z[:, 1:]
+            kappa = np.linalg.solve(ZM.T @ ZM, c + ZM.T @ Zp)
+            u = scipy.linalg.solve_triangular(
+                U, ZM @ kappa - Zp, lower=False, check_finite=False
+            )
         except (scipy.linalg.LinAlgError, np.linalg.LinAlgError, ValueError):
             self.reset()  # numerically singular: solve this face directly
             return _face_solution(st, a_idx, b_idx)
-        u = HM @ kappa - Hp
         pos = np.empty(2 * n, dtype=int)
         pos[ids] = np.arange(m)
         return u[pos[a_idx]], u[pos[n + b_idx]], (kappa[0], kappa[1])
 
 
-def _primal_dual_active_set(state, a_free, b_free, *, tol, priority=None, max_iter=60):
+def _primal_dual_active_set(state, a_free, b_free, *, tol, max_iter=60):
     """Primal-dual active-set iterations (Hintermueller, Ito & Kunisch, SIAM J. Optim.
     2003: a semismooth Newton method) for the SVM+ dual.
 
@@ -732,15 +950,15 @@ def _primal_dual_active_set(state, a_free, b_free, *, tol, priority=None, max_it
     the others are zero), solves the equality-constrained problem on them exactly
     (:class:`_SchurFaceSolver`), and makes a new guess: the free variables that came out
     non-positive become zero, and the zero variables whose reduced gradient is below
-    ``-tol / 2`` become free. When the guess repeats, the face solution is non-negative and
-    satisfies the KKT conditions within ``tol / 2``. Unlike the primal active-set method
+    ``-tol / 2`` become free, the most negative first and at most ``_ADD_FRACTION`` of the
+    guess's size per iteration (adding every candidate at once overshoots: the next
+    solution then drops hundreds of variables, each time a new factorisation). When the
+    guess repeats, the face solution is non-negative and satisfies the KKT conditions
+    within ``tol / 2``. Unlike the primal active-set method
     (:func:`_active_set`), a guess may change by thousands of variables at once, so a
     handful of solves suffice from a good first guess; the iterates may be infeasible
     (negative) on the way, and convergence is not guaranteed for a non-M-matrix Hessian,
-    so a repeated guess other than the last, or ``max_iter``, stops it. ``priority`` (one
-    value per alpha; larger = more surely positive) orders the first factor, so that the
-    variables the second guess drops sit at its end and the factor is updated rather than
-    rebuilt; later factors are ordered by the last solution.
+    so a repeated guess other than the last, or ``max_iter``, stops it.
 
     Returns
     -------
@@ -759,16 +977,24 @@ def _primal_dual_active_set(state, a_free, b_free, *, tol, priority=None, max_it
             if not np.any(a_free & group):
                 a_free[np.flatnonzero(group)[0]] = True
         a_idx, b_idx = np.flatnonzero(a_free), np.flatnonzero(b_free)
-        prio_a = priority if it == 1 and priority is not None else alpha
-        u_a, u_b, lam = solver.solve(a_idx, b_idx, prio_a[a_idx], beta[b_idx])
+        u_a, u_b, lam = solver.solve(a_idx, b_idx)
         l1, l2 = lam
         g_a, g_b = _face_gradients(state, a_idx, u_a, b_idx, u_b)
         alpha[:] = 0.0
         beta[:] = 0.0
         alpha[a_idx] = u_a
         beta[b_idx] = u_b
-        new_a = (alpha > 0) | (~a_free & (g_a - l1 * y - l2 < -0.5 * tol))
-        new_b = (beta > 0) | (~b_free & (g_b - l2 < -0.5 * tol))
+        # Zero variables with a negative reduced gradient join the guess, at most
+        # _ADD_FRACTION of the guess's size at once (the most negative first).
+        r = np.concatenate([np.where(a_free, np.inf, g_a - l1 * y - l2),
+                            np.where(b_free, np.inf, g_b - l2)])
+        add = np.flatnonzero(r < -0.5 * tol)
+        cap = max(16, int(_ADD_FRACTION * (a_idx.size + b_idx.size)))
+        if add.size > cap:
+            add = add[np.argpartition(r[add], cap)[:cap]]
+        new_a, new_b = alpha > 0, beta > 0
+        new_a[add[add < n]] = True
+        new_b[add[add >= n] - n] = True
         if np.array_equal(new_a, a_free) and np.array_equal(new_b, b_free):
             return alpha, beta, lam, it, True
         key = np.packbits(np.concatenate([new_a, new_b])).tobytes()
@@ -779,7 +1005,7 @@ def _primal_dual_active_set(state, a_free, b_free, *, tol, priority=None, max_it
     return alpha, beta, lam, max_iter, False
 
 
-def _initial_guess(G, P, y, C, tol, *, base=400):
+def _initial_guess(hess, y, C, tol, *, base=400):
     """First guess of the positive variables for :func:`_primal_dual_active_set`.
 
     The same problem is solved (recursively) on every fourth sample with ``C`` scaled by
@@ -789,26 +1015,29 @@ def _initial_guess(G, P, y, C, tol, *, base=400):
     extension predicts them poorly; the first iteration adds those needed). Below
     ``4 * base`` samples every alpha starts free.
 
+    Parameters
+    ----------
+    hess : _PackedHessian
+    y : ndarray of shape (n,)
+        Labels in {-1, +1}.
+    C, tol : float
+
     Returns
     -------
-    (a_free, b_free, priority)
-        The guess and, per alpha, the negated extended reduced gradient (None when every
-        alpha starts free): the larger, the more surely the alpha is positive.
+    (a_free, b_free)
+        Boolean masks of the alphas and betas guessed positive.
     """
     n = y.shape[0]
     sub = np.arange(0, n, 4)
     if n < 4 * base or np.unique(y[sub]).size < 2:
-        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool), None
+        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
     C_sub = C * n / sub.size
-    G_s = _submatrix(G, sub, sub)
-    P_s = _submatrix(P, sub, sub)
+    hess_s = hess.subset(sub)
     y_s = y[sub]
-    a_free, b_free, prio = _initial_guess(G_s, P_s, y_s, C_sub, tol, base=base)
-    st = _State(G_s, P_s, y_s, C_sub, np.zeros(sub.size), np.zeros(sub.size))
-    a_s, b_s, (l1, l2), _, _ = _primal_dual_active_set(
-        st, a_free, b_free, tol=tol, priority=prio
-    )
-    del G_s, P_s, st
+    a_free, b_free = _initial_guess(hess_s, y_s, C_sub, tol, base=base)
+    st = _State(hess_s, y_s, C_sub, np.zeros(sub.size), np.zeros(sub.size))
+    a_s, b_s, (l1, l2), _, _ = _primal_dual_active_set(st, a_free, b_free, tol=tol)
+    del hess_s, st
     np.maximum(a_s, 0.0, out=a_s)
     np.maximum(b_s, 0.0, out=b_s)
     # The extended alpha gradient y f + F - 1 = (G - P) a + F - 1 = G a + P (b - C), by
@@ -817,8 +1046,12 @@ def _initial_guess(G, P, y, C, tol, *, base=400):
     v_a[sub] = a_s
     v_b = np.zeros(n)
     v_b[sub] = b_s - C_sub
-    mu_a = G @ v_a + P @ v_b - 1.0 - l1 * y - l2
-    return mu_a < 0, np.zeros(n, dtype=bool), -mu_a
+    mu_a = hess.G_matvec(v_a) + hess.P_matvec(v_b) - 1.0 - l1 * y - l2
+    a_free = mu_a < 0
+    # On the subsample the reduced gradient of a positive alpha is zero up to rounding:
+    # its sign says nothing there, the subsample's solution does.
+    a_free[sub] = a_s > 0
+    return a_free, np.zeros(n, dtype=bool)
 
 
 def _make_feasible(alpha, beta, y, C):
@@ -872,8 +1105,8 @@ def _solve_svm_plus_dual(
     max_iter : int or None
         SMO step limit (None: ``max(10_000, 100 * n)``).
     overwrite : bool
-        Reuse the buffers of ``K`` and ``K_priv`` for the solver's matrices (their contents
-        are lost).
+        Pack the solver's matrix (:class:`_PackedHessian`) into the buffer of ``K``, whose
+        contents are lost.
 
     Returns
     -------
@@ -881,23 +1114,25 @@ def _solve_svm_plus_dual(
     ``slack`` (xi at the training points), ``dual_objective``, ``n_iter`` (face solves of
     the active-set phase plus SMO steps) and ``converged``.
     """
-    n = y.shape[0]
     y = y.astype(float)
+    hess = _PackedHessian.from_kernels(K, K_priv, y, gamma_priv, overwrite=overwrite)
+    return _solve_packed(hess, y, C=C, tol=tol, max_iter=max_iter)
+
+
+def _solve_packed(hess, y, *, C, tol, max_iter):
+    """:func:`_solve_svm_plus_dual` on a packed Hessian (labels ``y`` as floats)."""
+    n = y.shape[0]
     if max_iter is None:
         max_iter = max(10_000, 100 * n)
     pos = y > 0
-    G, P = _hessian_blocks(K, K_priv, y, gamma_priv, overwrite=overwrite)
-    del K, K_priv
-    state = _State(G, P, y, C, np.zeros(n), np.zeros(n))
+    state = _State(hess, y, C, np.zeros(n), np.zeros(n))
     # Newton steps on faces do the bulk of the work: SMO alone converges slowly here,
     # because the alphas of SVM+ have no upper bound, so many stay free, coupled through K
     # and K*. The primal-dual active-set method usually ends at the exact optimum; should
     # it stall, the (monotone) primal active-set method continues from a feasible point
     # near its last iterate. SMO then removes whatever KKT violation is left.
-    a_free, b_free, prio = _initial_guess(G, P, y, C, tol)
-    alpha, beta, _, rounds, ok = _primal_dual_active_set(
-        state, a_free, b_free, tol=tol, priority=prio
-    )
+    a_free, b_free = _initial_guess(hess, y, C, tol)
+    alpha, beta, _, rounds, ok = _primal_dual_active_set(state, a_free, b_free, tol=tol)
     if not ok:
         alpha, beta = _make_feasible(alpha, beta, y, C)
     state.alpha[:] = alpha
@@ -941,8 +1176,9 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
     ``gamma_priv/2 |w*|^2``. The dual (see :mod:`lupi_ts.linear._svm_plus`) is solved exactly,
     up to the KKT tolerance ``tol``, by an active-set method finished by a generalized SMO
     (Pechyony, Izmailov, Vashist & Vapnik, 2010), after a primal-dual active-set (Newton)
-    phase that does the bulk of the work. Two n x n float64 matrices are held in memory
-    (four with several classes), and the fit takes several times as long as libsvm's SVC (see
+    phase that does the bulk of the work. One n x n float64 matrix is held in memory
+    (three with several classes), plus two workspaces for the Cholesky factor of the free
+    variables' block, and the fit takes a few times as long as libsvm's SVC (see
     ``benchmarks/bench_svm_plus.py``); it is meant for small and medium problems.
     Prediction uses the deployable inputs only: ``f(x) = sum_i alpha_i y_i K(x_i, x) + b``.
 
@@ -1097,18 +1333,22 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
                 "at least two classes."
             )
         self.gamma_ = _resolve_kernel_gamma(self.gamma, X, "gamma")
-        K = _kernel(X, X, self.kernel, self.gamma_, self.degree, self.coef0)
+        n_classes = self.classes_.shape[0]
+        problems = [1] if n_classes == 2 else range(n_classes)
+        kernel = (self.kernel, self.gamma_, self.degree, self.coef0)
         if privileged:
             X_priv = check_privileged(X_priv, X.shape[0], dtype=np.float64)
             self.kernel_gamma_priv_ = _resolve_kernel_gamma(
                 self.kernel_gamma_priv, X_priv, "kernel_gamma_priv"
             )
-            K_priv = _kernel(
-                X_priv, X_priv, self.kernel_priv, self.kernel_gamma_priv_,
-                self.degree_priv, self.coef0_priv,
+            kernel_priv = (
+                self.kernel_priv, self.kernel_gamma_priv_, self.degree_priv, self.coef0_priv
             )
-        n_classes = self.classes_.shape[0]
-        problems = [1] if n_classes == 2 else range(n_classes)
+        # One binary SVM+ problem: its packed Hessian is built straight from the inputs,
+        # with no kernel matrix held. Otherwise the kernels are shared by the problems.
+        if not privileged or len(problems) > 1:
+            K = _kernel(X, X, *kernel)
+            K_priv = _kernel(X_priv, X_priv, *kernel_priv) if privileged else None
         n = X.shape[0]
         alpha = np.zeros((len(problems), n))
         beta = np.zeros((len(problems), n)) if privileged else None
@@ -1120,11 +1360,14 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
         for p, cls in enumerate(problems):
             y_pm = np.where(y_idx == cls, 1.0, -1.0)
             if privileged:
-                # One binary problem: the solver may reuse the kernels' memory.
-                sol = _solve_svm_plus_dual(
-                    K, K_priv, y_pm, C=C, gamma_priv=gamma_priv, tol=tol, max_iter=max_iter,
-                    overwrite=len(problems) == 1,
-                )
+                if len(problems) == 1:
+                    hess = _PackedHessian.from_data(
+                        X, X_priv, y_pm, gamma_priv, kernel, kernel_priv
+                    )
+                else:
+                    hess = _PackedHessian.from_kernels(K, K_priv, y_pm, gamma_priv)
+                sol = _solve_packed(hess, y_pm, C=C, tol=tol, max_iter=max_iter)
+                del hess
                 if not sol["converged"]:
                     warnings.warn(
                         f"SVMPlusClassifier did not converge in {sol['n_iter']} steps; "
