@@ -2,7 +2,9 @@
 
 Run ``python benchmarks/bench_compress.py`` (``--quick`` for fewer sizes and repeats).
 
-For MLP students of growing width on the PM2.5-b input (77 features) and a
+For the shapes of the anomaly and Hayashi students of ``lupi-ts compress``
+(MLP 32 / 4 -> 256 -> 256 -> 1), MLP students of
+growing width on the PM2.5-b input (77 features) and a
 TemporalCNN on 7 x 11 windows (weights random: speed and size do not depend on
 training), each variant is measured by :func:`lupi_ts.compress.compression_report`:
 median per-window latency of the eager module and of its exported frozen
@@ -17,6 +19,7 @@ the ratios are comparable even when the machine is loaded. Prints markdown table
 from __future__ import annotations
 
 import argparse
+import os
 import warnings
 from functools import partial
 
@@ -35,12 +38,14 @@ from lupi_ts.neural import MLP, TemporalCNN
 def variants(net, calibration):
     """The compression variants of one student (name, module)."""
     pruned = prune_structured(net, 0.75)
+    half = prune_structured(net, 0.5)
     out = [
         ("float", net),
         ("int8 dynamic", quantize_dynamic(net)),
         ("int8 static", quantize_static(net, calibration)),
         ("low-rank e90", low_rank(net, energy=0.9)),
-        ("struct-prune 50%", prune_structured(net, 0.5)),
+        ("struct-prune 50%", half),
+        ("struct-prune 50% + int8 dyn", quantize_dynamic(half)),
         ("struct-prune 75%", pruned),
         ("struct-prune 75% + int8 dyn", quantize_dynamic(pruned)),
     ]
@@ -79,6 +84,14 @@ def main(argv=None):
     report = partial(compression_report, repeats=repeats, min_time=0.01 if args.quick else 0.02)
     print(f"torch {torch.__version__}, quantized engine {torch.backends.quantized.engine}, "
           "1 thread, median of", repeats, "runs\n")
+    print("load average at start:", " ".join(f"{v:.1f}" for v in os.getloadavg()), "\n")
+    # the shapes of the two students of ``lupi-ts compress``: the anomaly student (32
+    # window features of SKAB's 4 deployable sensors) and the Hayashi student (4 inputs)
+    for n_in, name in ((32, "anomaly"), (4, "hayashi")):
+        x_student = torch.randn(512, n_in)
+        net = MLP(n_in, 1, hidden=(256, 256)).eval()
+        print(table(f"MLP {n_in} -> 256 -> 256 -> 1 ({name} student)",
+                    report(variants(net, x_student), x_student)), "\n")
     x_flat = torch.randn(512, 77)
     for width in widths:
         net = MLP(77, 1, hidden=(width, width)).eval()

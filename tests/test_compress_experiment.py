@@ -30,7 +30,13 @@ def test_compress_command_writes_tables_and_plots(tmp_path, capsys):
     assert float(rows[0]["size_ratio"]) == 1.0
     assert all(0.0 <= float(r["metric"]) <= 1.0 for r in rows)
     assert all(float(r["export_error"]) < 1e-3 for r in rows)
-    assert (out / "summary.md").read_text().startswith("# Compressed students")
+    # evaluated one window at a time; float stages agree with the batched evaluation
+    assert float(rows[0]["metric"]) == pytest.approx(float(rows[0]["metric_batched"]))
+    summary = (out / "summary.md").read_text()
+    assert summary.startswith("# Compressed students")
+    # the noise floor: the original retrained with another seed, beside the table
+    assert (folder / "estimator_seed1.pt").stat().st_size > 0
+    assert "Noise floor" in (folder / "noise.md").read_text() and "Noise floor" in summary
     # a rerun reuses the cached student; another configuration in the folder is refused
     mtime = (folder / "estimator.pt").stat().st_mtime_ns
     with pytest.raises(ValueError, match="another configuration"):
@@ -45,3 +51,21 @@ def test_compress_command_rejects_bad_options(tmp_path):
         main(["compress", "--recipes", "zip", "--out", str(tmp_path)])
     with pytest.raises(ValueError, match="--repeats"):
         main(["compress", "--quick", "--repeats", "0", "--out", str(tmp_path)])
+
+
+@pytest.mark.slow
+def test_compress_anomaly_student_rederives_its_threshold(tmp_path):
+    out = tmp_path / "compress"
+    argv = ["compress", "--quick", "--students", "anomaly", "--anomaly-data", "synthetic",
+            "--recipes", "int8-dynamic", "--out", str(out)]
+    assert main(argv) == 0
+    with open(out / "anomaly" / "report.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["stage"] for r in rows] == ["original", "int8-dynamic"]
+    original, quantized = rows
+    # the original reproduces its own alarms; int8 at batch 1 keeps almost all of them
+    assert float(original["alarm_agreement"]) == 1.0
+    assert 0.9 < float(quantized["alarm_agreement"]) <= 1.0
+    for r in rows:
+        assert 0.0 <= float(r["auc"]) <= 1.0 and 0.0 <= float(r["f1_matched_far"]) <= 1.0
+    assert "bootstrap" in (out / "anomaly" / "noise.md").read_text()

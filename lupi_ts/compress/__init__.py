@@ -18,7 +18,8 @@ Chaining and export
     CompressionPipeline, export_model, load_exported, script_module
 Measuring
     compression_report, measure_latency, format_markdown, plot_report,
-    write_report, count_parameters, count_nonzero, serialized_bytes
+    write_report, count_parameters, count_nonzero, serialized_bytes,
+    PerWindow (evaluate a student one window at a time, as deployed)
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ _EXPORTS = {
     "export_model": "_export",
     "load_exported": "_export",
     "script_module": "_export",
+    "PerWindow": "_report",
     "compression_report": "_report",
     "measure_latency": "_report",
     "format_markdown": "_report",

@@ -36,6 +36,7 @@ from ._layers import (
 torch = import_torch()
 
 __all__ = [
+    "PerWindow",
     "compression_report",
     "format_markdown",
     "measure_latency",
@@ -61,6 +62,40 @@ COLUMNS = {
     "metric_delta": "Δ metric (points)",
     "export_error": "file vs module max |Δ|",
 }
+
+
+class PerWindow(torch.nn.Module):
+    """Run a module on one window at a time (batch 1), as a streaming device does.
+
+    Dynamically quantized layers choose the int8 scale of their input per
+    call, from the whole batch: one extreme window in a large evaluation batch
+    coarsens the resolution of every other window in it, so the same model
+    scores a window differently at batch 1024 than at batch 1. Evaluating a
+    compressed student through this wrapper gives the scores it gives when
+    deployed window by window. Float layers give the same numbers either way
+    (up to rounding).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Any module mapping a batch ``(n, ...)`` to outputs ``(n, ...)``.
+
+    Examples
+    --------
+    >>> net = torch.nn.Linear(3, 2)
+    >>> x = torch.randn(5, 3)
+    >>> bool(torch.allclose(PerWindow(net)(x), net(x)))
+    True
+    """
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = check_module(module)
+
+    def forward(self, x):
+        if x.shape[0] == 0:
+            return self.module(x)
+        return torch.cat([self.module(x[i:i + 1]) for i in range(x.shape[0])])
 
 
 def _batch(X, size):
@@ -113,6 +148,10 @@ def measure_latency(model, X, *, batch_sizes=(1, 256), repeats=15, min_time=0.02
             raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
     if clock not in _CLOCKS:
         raise ValueError(f"clock must be one of {sorted(_CLOCKS)}; got {clock!r}.")
+    if isinstance(min_time, bool) or not isinstance(min_time, numbers.Real) or not (
+        min_time >= 0
+    ):
+        raise ValueError(f"min_time must be a non-negative number of seconds; got {min_time!r}.")
     timer = _CLOCKS[clock]
     threads = torch.get_num_threads()
     torch.set_num_threads(int(num_threads))
@@ -129,6 +168,7 @@ def measure_latency(model, X, *, batch_sizes=(1, 256), repeats=15, min_time=0.02
                 while timer() - start < min_time:
                     model(xb)
                     number += 1
+                number = max(number, 1)  # min_time=0: one call per repetition
                 times = []
                 for _ in range(repeats):
                     start = timer()
@@ -160,6 +200,24 @@ def _describe(model, X, *, tmp, index):
     return row, loaded
 
 
+def _evaluated(evaluate, model, name):
+    """The row entries of ``evaluate(model)``: a number, or a dict holding ``"metric"``."""
+    if evaluate is None:
+        return {"metric": float("nan")}
+    value = evaluate(model)
+    if isinstance(value, dict):
+        if "metric" not in value:
+            raise ValueError(
+                f"evaluate returned a dict without a 'metric' key for stage {name!r}; "
+                f"got keys {sorted(value)}."
+            )
+        clashes = sorted(set(value) & (set(COLUMNS) - {"metric"}))
+        if clashes:
+            raise ValueError(f"evaluate's extra keys must not be report columns; got {clashes}.")
+        return {str(k): float(v) for k, v in value.items()}
+    return {"metric": float(value)}
+
+
 def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeats=15,
                        rounds=3, min_time=0.02, num_threads=1, clock="thread"):
     """Measure every stage of a compression run (the first stage is the reference).
@@ -171,7 +229,9 @@ def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeat
     X : array-like of shape (n_samples, ...)
         Input windows for the latency measurement and the export check.
     evaluate : callable, optional
-        ``evaluate(module) -> float``, the task metric (accuracy, F1) in [0, 1].
+        ``evaluate(module) -> float``, the task metric (accuracy, F1) in [0, 1];
+        or a dict with that number under ``"metric"`` and further numbers
+        (e.g. ROC-AUC) under other keys, which become extra columns.
     batch_sizes, min_time, num_threads, clock
         See :func:`measure_latency`.
     repeats : int, default=15
@@ -223,7 +283,7 @@ def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeat
             row = {"stage": str(name)}
             described, loaded = _describe(model.eval(), X, tmp=tmp, index=i)
             row.update(described)
-            row["metric"] = float(evaluate(model)) if evaluate is not None else float("nan")
+            row.update(_evaluated(evaluate, model, name))
             rows.append(row)
             runnable.append((model, loaded))
         # Timing in rounds over all stages (see ``rounds``); medians of per-round medians.
