@@ -39,6 +39,10 @@ COMMANDS = {
             "neural_fewdata",
             "Few-data study of the robust distillation term (neural students).",
         ),
+        "hayashi2019-variants": (
+            "hayashi2019_variants",
+            "Teacher / selection-rule variants of Hayashi 2019 on dev seeds.",
+        ),
     },
     # A command mapped straight to a module has no sub-command.
     "compress": ("compress", "Prune, quantize and factorise distilled students."),

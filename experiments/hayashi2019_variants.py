@@ -1,0 +1,658 @@
+"""Teacher and selection-rule variants of the Hayashi et al. (2019) protocol.
+
+``python -m lupi_ts.experiments.hayashi2019_variants [--tasks pm25-a,pm25-b,mackey-glass]
+[--seeds 1,2] [--repeats 50] [--variants paper,reg_last,...] [--jobs N]
+[--out results/hayashi2019-variants] [--quiet]``
+
+This study produced the table of the section "A regression teacher" in the
+report of ``lupi-ts reproduce hayashi2019``: every variant below run on the
+development seeds 1 and 2 (50 repeats each) before one of them was chosen and
+confirmed on seed 0. It uses the experiment's own code path
+(:mod:`lupi_ts.experiments.hayashi2019`: the same windows, placements, teacher
+and student grids, batched solver and selection), so the λ = 0 baseline of a
+variant under the accuracy rule is the main experiment's baseline on the same
+placement.
+
+Protocol, per task, seed and repeat
+-----------------------------------
+The placement of the main experiment at ``--seed S`` (train / validation / test
+blocks of the paper's sizes, ``SeedSequence([S, crc32(task), repeat])``) and the
+configuration of ``hayashi2019.toml`` (the paper's grid: privileged type x λ x T
+x penalty x C, ~550 student configurations). Each *variant* gives the students
+other teacher logits ``z`` on the training windows (soft labels
+``sigmoid(z / T)``); the student grid is then fitted once and scored on the
+validation and test blocks:
+
+``paper``
+    the paper's teacher: logistic regression of the direction on x*, its
+    regularisation chosen on validation accuracy (ties by log-loss).
+``reg_priv``, ``reg_last``, ``reg_both``
+    a ridge regression of the change ``x_{t+k} - x_t`` on x* alone, on x* with
+    x's last step x_t, or on x* with x; penalty α in :data:`RIDGE_ALPHAS`
+    chosen on the validation squared error; logits = predicted change / standard
+    deviation of the change on the training block.
+``reg_priv_cal``, ``reg_last_cal``, ``reg_both_cal``
+    the same ridge teachers with a calibrated scale: logits = predicted change /
+    (validation RMSE / 1.7), a probit-like calibration.
+``combo``
+    the three paper teachers (their chosen regularisation) and the three
+    ``reg_last`` teachers as six candidate privileged types.
+``lowT``
+    the ``reg_last`` teachers with temperatures :data:`LOW_TEMPERATURES`.
+``oracle``
+    the true standardised change on the training windows (not deployable: a
+    ceiling check of what a perfect regression teacher could give).
+
+Selection rules (:data:`RULES`); the baseline is the λ = 0 part of the same
+student grid under the *same* rule, so a Δ is always paired on placement and
+rule: ``accuracy`` (the paper's: validation accuracy, ties by log-loss; argmax),
+``top5``/``top25`` (the mean predicted probability of the 5 / 25 best
+configurations by that order; the baseline averages its best min(k, 9)),
+``log_loss`` (validation log-loss, ties by accuracy; argmax) and ``ll_top10``
+(the mean probability of the 10 best by log-loss).
+
+Outputs (under ``--out``)
+-------------------------
+``results.json``
+    ``per_repeat[task][seed][variant][key]``: one test accuracy per repeat for
+    ``key`` in ``base``/``stud`` (accuracy rule), ``base_top5``/``stud_top5``,
+    ``base_top25``/``stud_top25``, ``base_ll1``/``stud_ll1`` (log-loss rule),
+    ``base_ll10``/``stud_ll10``, and the teachers' own test accuracy
+    ``teacher_<type>``; ``summary[task][seed][variant][rule]``: the paired
+    comparison student − baseline (mean, ci95, paired t-test p, Wilcoxon p,
+    wins/ties/losses) and both means.
+``report.md``
+    the table Δ student − baseline [95% CI] (paired-t p) W/T/L per variant,
+    rule and (task, seed) column; baselines and teacher accuracies.
+``repeats/<task>/s<seed>/r0000.json``
+    one file per finished (task, seed, repeat), written atomically; a rerun
+    skips finished repeats and computes only the variants a file lacks, so a
+    killed run loses only the repeats in flight. ``config.json`` holds the
+    configuration hash; another configuration in the same folder is refused.
+
+Runs are deterministic (same numbers on every run and any ``--jobs``): each
+repeat is a pure function of (task, seed, repeat, variants, configuration).
+``--jobs N`` runs repeats in parallel with :class:`joblib.Parallel`, each
+worker limited to one BLAS/OpenMP thread (threadpoolctl).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import hayashi2019 as H
+from ._io import atomic_write_text
+
+__all__ = [
+    "LOW_TEMPERATURES",
+    "RIDGE_ALPHAS",
+    "RULES",
+    "STUDY_VERSION",
+    "VARIANTS",
+    "add_arguments",
+    "main",
+    "run",
+    "run_repeat",
+    "run_study",
+    "study_hash",
+]
+
+# Bump when a change alters a variant's numbers (it enters the configuration hash).
+STUDY_VERSION = 1
+
+# variant -> (teacher label in the report, what it is)
+VARIANTS = {
+    "paper": ("paper (classifier on x*)", "logistic regression of the direction on x*"),
+    "reg_priv": ("ridge on x*", "ridge regression of the change on x* alone"),
+    "reg_last": ("ridge on x* + x_t", "ridge regression of the change on x* and x_t"),
+    "reg_both": ("ridge on x with x*", "ridge regression of the change on x* and x"),
+    "reg_priv_cal": ("ridge on x*, calibrated scale", "reg_priv, logits 1.7 pred / val RMSE"),
+    "reg_last_cal": ("ridge on x* + x_t, calibrated scale", "reg_last, logits 1.7 pred / RMSE"),
+    "reg_both_cal": ("ridge on x with x*, calibrated scale", "reg_both, logits 1.7 pred / RMSE"),
+    "combo": ("paper + ridge teachers", "3 paper and 3 reg_last teachers as 6 types"),
+    "lowT": ("ridge on x* + x_t, T in {0.25 … 5}", "reg_last with low temperatures"),
+    "oracle": ("oracle soft label", "the true standardised change (not deployable)"),
+}
+# rule -> (student key, baseline key, label in the report)
+RULES = {
+    "accuracy": ("stud", "base", "accuracy (paper)"),
+    "top5": ("stud_top5", "base_top5", "accuracy, top-5 average"),
+    "top25": ("stud_top25", "base_top25", "accuracy, top-25 average"),
+    "log_loss": ("stud_ll1", "base_ll1", "log-loss"),
+    "ll_top10": ("stud_ll10", "base_ll10", "log-loss, top-10 average"),
+}
+# Ridge penalties α of ||w||² (0: minimum-norm least squares), chosen on the
+# validation squared error. Passed to hayashi2019's ridge solver as C = 1 / α.
+RIDGE_ALPHAS = (0.0, 0.1, 1.0, 10.0, 100.0, 1000.0)
+# Temperatures of the "lowT" variant (the paper's grid is 1, 2, 5, 10, 20).
+LOW_TEMPERATURES = (0.25, 0.5, 1.0, 2.0, 5.0)
+# Calibrated scale: sigmoid(1.7 u) is close to the normal CDF Φ(u), so
+# 1.7 · prediction / RMSE makes sigmoid(z) ≈ P(change > 0) for Gaussian errors.
+_PROBIT = 1.7
+# Ridge variant -> teacher inputs ("priv": x*, "last": x* + x_t, "both": x* + x).
+_RIDGE = {
+    f"reg_{inputs}{suffix}": (inputs, bool(suffix))
+    for inputs in ("priv", "last", "both")
+    for suffix in ("", "_cal")
+}
+# Protocol values the variants are defined for: the paper's validation protocol.
+_PAPER_PROTOCOL = {
+    "selection": "validation",
+    "teacher_inputs": "privileged",
+    "teacher_model": "classifier",
+    "teacher_logits": "in-sample",
+    "placement": "random",
+}
+# Keys that hayashi2019 reads with a default (older configuration files lack them).
+_PROTOCOL_DEFAULTS = {"teacher_model": "classifier", "teacher_logits": "in-sample",
+                      "placement": "random"}  # fmt: skip
+DEFAULTS = {
+    "tasks": ("pm25-a", "pm25-b", "mackey-glass"),
+    "seeds": (1, 2),
+    "repeats": 50,
+    "out": "results/hayashi2019-variants",
+}
+
+
+# --------------------------------------------------------------------------- config
+
+
+def _check_options(cfg, tasks, seeds, repeats, variants):
+    """Validate the study options; returns them normalised."""
+    from lupi_ts import PAPER_TASKS
+
+    cfg = copy.deepcopy(cfg)
+    tasks = list(tasks)
+    cfg["run"]["tasks"] = tasks
+    cfg["run"]["repeats"] = 1
+    H._check_config(cfg)  # also names unknown tasks
+    for key, value in _PAPER_PROTOCOL.items():
+        got = cfg["protocol"].get(key, _PROTOCOL_DEFAULTS.get(key))
+        if got != value:
+            raise ValueError(
+                f"protocol.{key} must be {value!r} for the variant study (the variants are "
+                f"defined on the paper's validation protocol); got {got!r}."
+            )
+    if len(set(tasks)) < len(tasks):
+        raise ValueError(
+            f"tasks must be distinct names among {sorted(PAPER_TASKS)}; got {tasks!r}."
+        )
+    seeds = list(seeds)
+    if (
+        not seeds
+        or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds)
+        or len(set(seeds)) < len(seeds)
+    ):
+        raise ValueError(f"seeds must be distinct non-negative integers; got {seeds!r}.")
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ValueError(f"repeats must be a positive integer; got {repeats!r}.")
+    variants = list(variants)
+    unknown = [v for v in variants if v not in VARIANTS]
+    if not variants or unknown or len(set(variants)) < len(variants):
+        raise ValueError(
+            f"variants must be distinct names among {', '.join(VARIANTS)}; got {variants!r}."
+        )
+    return cfg, tasks, [int(s) for s in seeds], int(repeats), variants
+
+
+def study_hash(cfg):
+    """SHA-256 of what determines a repeat's numbers (the seed is in the file path).
+
+    Examples
+    --------
+    >>> cfg = H.load_config()
+    >>> other = H.load_config(); other["run"]["seed"] = 7
+    >>> study_hash(cfg) == study_hash(other)
+    True
+    """
+    relevant = H._hashed_part(_without_seed(cfg))
+    relevant["protocol_version"] = H.PROTOCOL_VERSION
+    relevant["study"] = {"name": "hayashi2019_variants", "version": STUDY_VERSION}
+    text = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _without_seed(cfg):
+    cfg = copy.deepcopy(cfg)
+    cfg["run"].pop("seed", None)
+    return cfg
+
+
+# --------------------------------------------------------------------------- one repeat
+
+
+def run_repeat(task_name, seed, repeat, cfg, variants):
+    """Test accuracies of every variant and rule on one placement.
+
+    Parameters
+    ----------
+    task_name : str
+        One of ``lupi_ts.PAPER_TASKS``.
+    seed, repeat : int
+        The placement is the main experiment's repeat ``repeat`` at seed ``seed``.
+    cfg : dict
+        The experiment configuration (:func:`hayashi2019.load_config`).
+    variants : list of str
+        Names among :data:`VARIANTS`.
+
+    Returns
+    -------
+    dict
+        ``{"placement": ..., "variants": {variant: {key: accuracy}},
+        "seconds": float}``; a pure function of the arguments except
+        ``seconds``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    # The fits are tiny: one BLAS thread per worker avoids oversubscription.
+    with threadpool_limits(limits=1):
+        return _run_repeat(task_name, seed, repeat, cfg, variants)
+
+
+def _run_repeat(task_name, seed, repeat, cfg, variants):
+    from lupi_ts import get_task, split_blocks
+
+    t0 = time.perf_counter()
+    task = get_task(task_name)
+    arrays = H._task_arrays(task_name, *H._data_key(cfg, task_name))
+    rng = np.random.default_rng(H._repeat_seed(seed, task_name, repeat))
+    # The main experiment's placement (hayashi2019._run_repeat, placement "random").
+    train, val, test = split_blocks(arrays["windows"], task.sizes, random_state=rng)
+    blocks = (train, val, test)
+    y = arrays["y"]
+    privileged = list(cfg["grid"]["privileged"])
+    out = {}
+    teachers = {}
+
+    paper = None
+    if "paper" in variants or "combo" in variants:
+        tp = H._teacher_pass(arrays, cfg, train, {"score": val, "test": test})
+        choice = {}
+        for pi in privileged:
+            c, loss = H._scores(tp[pi]["score"], y[val])
+            choice[pi] = H._select(c / val.size, loss / val.size, "accuracy")
+        paper = (tp, choice)
+        test_correct = {pi: H._scores(tp[pi]["test"], y[test], with_loss=False)[0] for pi in tp}
+        teachers["paper"] = {pi: float(test_correct[pi][choice[pi]] / test.size) for pi in tp}
+
+    ridge = {}
+
+    def ridge_logits(name):
+        if name not in ridge:
+            ridge[name] = _ridge_teachers(arrays, privileged, blocks, *_RIDGE[name])
+        return ridge[name]
+
+    zeros = dict.fromkeys(privileged, 0)
+    for variant in variants:
+        if variant == "paper":
+            tp, choice = paper
+            out[variant] = _evaluate(arrays, cfg, blocks, {pi: tp[pi]["fit"] for pi in tp}, choice)
+        elif variant in _RIDGE:
+            logits, teachers[variant] = ridge_logits(variant)
+            out[variant] = _evaluate(arrays, cfg, blocks, logits, zeros)
+        elif variant == "combo":
+            tp, choice = paper
+            logits = {pi: tp[pi]["fit"][:, [choice[pi]]] for pi in privileged}
+            logits.update({"r" + pi: z for pi, z in ridge_logits("reg_last")[0].items()})
+            grid_cfg = copy.deepcopy(cfg)
+            grid_cfg["grid"]["privileged"] = list(logits)
+            out[variant] = _evaluate(arrays, grid_cfg, blocks, logits, dict.fromkeys(logits, 0))
+        elif variant == "lowT":
+            grid_cfg = copy.deepcopy(cfg)
+            grid_cfg["grid"]["temperature"] = list(LOW_TEMPERATURES)
+            out[variant] = _evaluate(arrays, grid_cfg, blocks, ridge_logits("reg_last")[0], zeros)
+        elif variant == "oracle":
+            change = arrays["change"][train]
+            z = (change / change.std())[:, None]
+            out[variant] = _evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
+        else:  # pragma: no cover - names are checked by run_study
+            raise ValueError(f"unknown variant {variant!r}.")
+        for pi, acc in teachers.get(variant, {}).items():
+            out[variant][f"teacher_{pi}"] = acc
+    t_ = arrays["t"]
+    return {
+        "placement": {
+            name: [int(t_[rows[0]]), int(t_[rows[-1]])]
+            for name, rows in zip(("train", "validation", "test"), blocks)
+        },
+        "variants": out,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def _ridge_inputs(arrays, pi, rows, inputs):
+    Xp = arrays["X_priv"][pi][rows]
+    if inputs == "last":
+        return np.hstack([Xp, arrays["X"][rows, -arrays["n_features"] :]])
+    if inputs == "both":  # x* first (hayashi2019's "both" puts x first)
+        return np.hstack([Xp, arrays["X"][rows]])
+    return Xp
+
+
+def _ridge_teachers(arrays, privileged, blocks, inputs, calibrated):
+    """Ridge teachers of the change per privileged type: (logits on train, test accuracy)."""
+    train, val, test = blocks
+    change = arrays["change"]
+    sd = float(change[train].std()) or 1.0
+    regs = [("none", math.inf) if a == 0 else ("l2", 1.0 / a) for a in RIDGE_ALPHAS]
+    logits, accuracy = {}, {}
+    for pi in privileged:
+        X_fit = _ridge_inputs(arrays, pi, train, inputs)
+        scale = H._Standardiser(X_fit)
+        coef, intercept = H._ridge_grid(scale(X_fit), change[train], regs)
+        X_val, X_test = (scale(_ridge_inputs(arrays, pi, rows, inputs)) for rows in (val, test))
+        mse = [
+            np.mean((X_val @ coef[:, j] + intercept[j] - change[val]) ** 2)
+            for j in range(len(regs))
+        ]
+        j = int(np.argmin(mse))
+        unit = np.sqrt(mse[j]) / _PROBIT if calibrated else sd
+        logits[pi] = ((scale(X_fit) @ coef[:, j] + intercept[j]) / unit)[:, None]
+        # The predicted change's sign is the teacher's direction (>= 0: up or equal).
+        predicted_up = X_test @ coef[:, j] + intercept[j] >= 0
+        accuracy[pi] = float(np.mean(predicted_up == (arrays["y"][test] > 0.5)))
+    return logits, accuracy
+
+
+def _evaluate(arrays, cfg, blocks, logits, choice):
+    """The student grid on these teacher logits: test accuracy of every rule's pick."""
+    from scipy.special import expit
+
+    train, val, test = blocks
+    y = arrays["y"]
+    Z = H._student_pass(arrays, cfg, train, logits, choice, {"score": val, "test": test})
+    correct, loss = H._scores(Z["score"], y[val])
+    test_correct, _ = H._scores(Z["test"], y[test], with_loss=False)
+    sel_acc, sel_ll = correct / val.size, loss / val.size  # (n_regs, n_targets)
+    test_acc = (test_correct / test.size).ravel()
+    is_baseline = np.zeros(sel_acc.shape, bool)
+    is_baseline[:, 0] = True  # target column 0 is λ = 0
+    out = {
+        "base": float(test_acc[H._select(sel_acc, sel_ll, "accuracy", is_baseline)]),
+        "stud": float(test_acc[H._select(sel_acc, sel_ll, "accuracy")]),
+    }
+    Z_test = Z["test"].reshape(test.size, -1)
+    y_test = y[test] > 0.5
+    acc, ll = sel_acc.ravel(), sel_ll.ravel()
+    index = np.arange(acc.size)
+    baseline = is_baseline.ravel()
+    by_accuracy = np.lexsort((index, ll, -acc))  # accuracy, ties by log-loss, then order
+    by_log_loss = np.lexsort((index, -acc, ll))
+    for prefix, order, ks in (("top", by_accuracy, (5, 25)), ("ll", by_log_loss, (1, 10))):
+        base_order = order[baseline[order]]
+        for k in ks:
+            for side, cols in (("base", base_order[:k]), ("stud", order[:k])):
+                # Average the probabilities of the k best configurations, then threshold.
+                proba = expit(Z_test[:, cols]).mean(axis=1)
+                out[f"{side}_{prefix}{k}"] = float(np.mean((proba > 0.5) == y_test))
+    return out
+
+
+# ------------------------------------------------------------------------------ study
+
+
+def _repeat_path(out, task, seed, repeat):
+    return Path(out) / "repeats" / task / f"s{seed}" / f"r{repeat:04d}.json"
+
+
+def _job(task, seed, repeat, cfg, variants):
+    return task, seed, repeat, run_repeat(task, seed, repeat, cfg, variants)
+
+
+def run_study(
+    cfg=None,
+    out=DEFAULTS["out"],
+    *,
+    tasks=DEFAULTS["tasks"],
+    seeds=DEFAULTS["seeds"],
+    repeats=DEFAULTS["repeats"],
+    variants=tuple(VARIANTS),
+    jobs=1,
+    progress=None,
+):
+    """Run (or resume) the variant study into ``out``; returns the results dict.
+
+    Parameters
+    ----------
+    cfg : dict, optional
+        Experiment configuration (default: ``hayashi2019.toml``); its protocol
+        must be the paper's (validation selection, classifier teacher on x*,
+        in-sample logits, random placement).
+    out : str or Path
+        Output folder (``results.json``, ``report.md``, ``repeats/``).
+    tasks, seeds, repeats, variants
+        The columns (task x seed), repeats per column and rows of the table.
+    jobs : int
+        joblib ``n_jobs`` over repeats.
+    progress : bool, optional
+        Progress line on stderr (default: when stderr is a terminal).
+
+    Returns
+    -------
+    dict
+        The content of ``results.json``.
+    """
+    from joblib import Parallel, delayed
+
+    cfg, tasks, seeds, repeats, variants = _check_options(
+        H.load_config() if cfg is None else cfg, tasks, seeds, repeats, variants
+    )
+    digest = study_hash(cfg)
+    out = Path(out)
+    H._prepare_out_dir(out, _without_seed(cfg), digest)
+    stored, todo = {}, []
+    for task in tasks:
+        for seed in seeds:
+            for r in range(repeats):
+                path = _repeat_path(out, task, seed, r)
+                record = json.loads(path.read_text()) if H._valid_repeat_file(path, digest) else {}
+                stored[task, seed, r] = record
+                missing = [v for v in variants if v not in record.get("variants", {})]
+                if missing:
+                    todo.append((task, seed, r, missing))
+    if progress is None:
+        progress = sys.stderr.isatty()
+    start = time.perf_counter()
+    total = len(stored)
+    done = total - len(todo)
+    if todo:
+        H._progress(done, total, "", start, progress)
+        parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
+        jobs_iter = (delayed(_job)(t, s, r, cfg, v) for t, s, r, v in todo)
+        for task, seed, r, result in parallel(jobs_iter):
+            record = stored[task, seed, r]
+            merged = {
+                "task": task, "seed": seed, "repeat": r, "config_hash": digest,
+                "placement": result["placement"],
+                "variants": {**record.get("variants", {}), **result["variants"]},
+                "seconds": record.get("seconds", 0.0) + result["seconds"],
+            }  # fmt: skip
+            atomic_write_text(_repeat_path(out, task, seed, r), H._dump_json(merged))
+            stored[task, seed, r] = merged
+            done += 1
+            H._progress(done, total, f"variants {task} s{seed} r{r}", start, progress)
+    results = _collect(stored, tasks, seeds, repeats, variants, digest)
+    atomic_write_text(out / "results.json", H._dump_json(results))
+    atomic_write_text(out / "report.md", _report(results))
+    return results
+
+
+def _collect(stored, tasks, seeds, repeats, variants, digest):
+    per_repeat, summary = {}, {}
+    for task in tasks:
+        for seed in seeds:
+            reps = [stored[task, seed, r]["variants"] for r in range(repeats)]
+            column = {v: {k: [rep[v][k] for rep in reps] for k in reps[0][v]} for v in variants}
+            per_repeat.setdefault(task, {})[str(seed)] = column
+            summary.setdefault(task, {})[str(seed)] = {
+                v: {
+                    rule: {
+                        **H.paired_comparison(column[v][stud], column[v][base]),
+                        "student_mean": float(np.mean(column[v][stud])),
+                        "baseline_mean": float(np.mean(column[v][base])),
+                    }
+                    for rule, (stud, base, _) in RULES.items()
+                }
+                for v in variants
+            }
+    return {
+        "study": "hayashi2019_variants",
+        "config_hash": digest,
+        "tasks": tasks,
+        "seeds": seeds,
+        "repeats": repeats,
+        "variants": variants,
+        "rules": {
+            rule: {"student": s, "baseline": b, "label": lab} for rule, (s, b, lab) in RULES.items()
+        },
+        "command": _command(tasks, seeds, repeats, variants),
+        "per_repeat": per_repeat,
+        "summary": summary,
+    }
+
+
+def _command(tasks, seeds, repeats, variants):
+    cmd = (
+        f"python -m lupi_ts.experiments.hayashi2019_variants --tasks {','.join(tasks)} "
+        f"--seeds {','.join(map(str, seeds))} --repeats {repeats}"
+    )
+    if list(variants) != list(VARIANTS):
+        cmd += f" --variants {','.join(variants)}"
+    return cmd
+
+
+def _cell(d):
+    lo, hi = d["ci95"]
+    return (
+        f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}] ({d['p_value']:.2g}) "
+        f"{d['wins']}/{d['ties']}/{d['losses']}"
+    )
+
+
+def _report(results):
+    cols = [(t, str(s)) for t in results["tasks"] for s in results["seeds"]]
+    head = "| " + " | ".join(f"{t} s{s}" for t, s in cols) + " |"
+    sep = "|---" * len(cols) + "|"
+    summ, per = results["summary"], results["per_repeat"]
+    lines = [
+        "# Hayashi et al. (2019): teacher and selection-rule variants",
+        "",
+        f"`{results['command']} --out DIR` ({results['repeats']} repeats per column; "
+        "the placements of `lupi-ts reproduce hayashi2019 --seed S`).",
+        "",
+        "Δ student − baseline of test accuracy [95% t-interval] (two-sided paired t-test p) "
+        "wins/ties/losses over repeats; the baseline is the λ = 0 part of the same student "
+        "grid under the same selection rule.",
+        "",
+        "| teacher | selection rule " + head,
+        "|---|---" + sep,
+    ]
+    for v in results["variants"]:
+        for rule, (_, _, label) in RULES.items():
+            cells = [_cell(summ[t][s][v][rule]) for t, s in cols]
+            lines.append(f"| {VARIANTS[v][0]} | {label} | " + " | ".join(cells) + " |")
+    # The λ = 0 baseline hardly depends on the variant (only through the batched
+    # solver's shared iterations): the first variant's stands for all.
+    first = results["variants"][0]
+    lines += ["", f"Baseline (λ = 0) test accuracy, mean over repeats (variant `{first}`):", "",
+              "| selection rule " + head, "|---" + sep]  # fmt: skip
+    for rule, (_, _, label) in RULES.items():
+        cells = [f"{summ[t][s][first][rule]['baseline_mean']:.3f}" for t, s in cols]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    teacher_rows = [
+        (v, k) for v in results["variants"] for k in per[cols[0][0]][cols[0][1]][v]
+        if k.startswith("teacher_")
+    ]  # fmt: skip
+    if teacher_rows:
+        lines += ["", "Teachers' own test accuracy (direction), mean over repeats:", "",
+                  "| teacher | type " + head, "|---|---" + sep]  # fmt: skip
+        for v, k in teacher_rows:
+            cells = [f"{np.mean(per[t][s][v][k]):.3f}" for t, s in cols]
+            lines.append(f"| {VARIANTS[v][0]} | {k[8:]} | " + " | ".join(cells) + " |")
+    lines += ["", "Variants:", ""]
+    lines += [f"* `{v}` — {VARIANTS[v][0]}: {VARIANTS[v][1]}" for v in results["variants"]]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------- CLI
+
+
+def _names(text, option):
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if not names:
+        raise ValueError(f"{option} must be a comma-separated list; got {text!r}.")
+    return names
+
+
+def add_arguments(parser, name="hayashi2019_variants"):
+    """Register the study's options on an :class:`argparse.ArgumentParser`."""
+    parser.add_argument(
+        "--tasks",
+        default=",".join(DEFAULTS["tasks"]),
+        help="comma-separated tasks, the table's columns (default: all three)",
+    )
+    parser.add_argument(
+        "--seeds",
+        default=",".join(map(str, DEFAULTS["seeds"])),
+        help="comma-separated placement seeds (default 1,2: the development seeds)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=DEFAULTS["repeats"],
+        help="repeats per task and seed (default 50)",
+    )
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"comma-separated variants among {', '.join(VARIANTS)} (default: all)",
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="parallel repeats (joblib n_jobs)")
+    parser.add_argument(
+        "--out", default=DEFAULTS["out"], help=f"output folder (default {DEFAULTS['out']})"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    return parser
+
+
+def run(args):
+    """Run the study for parsed ``args``; returns the exit status."""
+    start = time.perf_counter()
+    try:
+        tasks = _names(args.tasks, "--tasks")
+        seed_names = _names(args.seeds, "--seeds")
+        try:
+            seeds = [int(s) for s in seed_names]
+        except ValueError:
+            raise ValueError(f"--seeds must be integers; got {args.seeds!r}.") from None
+        run_study(
+            out=args.out, tasks=tasks, seeds=seeds, repeats=args.repeats,
+            variants=_names(args.variants, "--variants"), jobs=args.jobs,
+            progress=False if args.quiet else None,
+        )  # fmt: skip
+    except (ValueError, H.ConfigMismatchError) as exc:
+        print(f"hayashi2019_variants: error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    print((out / "report.md").read_text())
+    print(f"Wrote {out}/results.json and report.md in {time.perf_counter() - start:.1f} s.")
+    return 0
+
+
+def main(argv=None):
+    """Run from Python with command-line style arguments (see the module docstring)."""
+    prog = "python -m lupi_ts.experiments.hayashi2019_variants"
+    return run(add_arguments(argparse.ArgumentParser(prog=prog)).parse_args(argv))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
