@@ -1273,6 +1273,13 @@ def _fmt_ci(stat):
     return f"{stat['mean']:.3f} [{lo:.3f}, {hi:.3f}]"
 
 
+def _fmt_delta(d):
+    """``Δ [lo, hi] | p | W/T/L`` cells of a paired comparison."""
+    lo, hi = d["ci95"]
+    return (f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}] | {d['p_value']:.2g} "
+            f"| {d['wins']}/{d['ties']}/{d['losses']}")
+
+
 def _accuracy_by_setting(reps, cfg):
     """Mean test accuracy per (privileged, T, λ) with (penalty, C) chosen by the selection score."""
     specs = _target_specs(cfg["grid"])
@@ -1550,9 +1557,8 @@ def _write_report(out, summary, results, cfg):
         d = s["delta"]
         lines.append(
             f"| {task} | {s['repeats']} | {s['paper']['baseline']:.3f} | {_fmt_ci(s['baseline'])} "
-            f"| {s['paper']['student']:.3f} | {_fmt_ci(s['student'])} | {d['mean']:+.3f} "
-            f"[{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}] | {d['p_value']:.2g} "
-            f"| {d['wins']}/{d['ties']}/{d['losses']} | {_fmt_ci(s['ar_baseline'])} |"
+            f"| {s['paper']['student']:.3f} | {_fmt_ci(s['student'])} | {_fmt_delta(d)} "
+            f"| {_fmt_ci(s['ar_baseline'])} |"
         )
     if cfg["protocol"]["metric"] != "accuracy":
         lines += ["", f"The same students against the baseline chosen by the paper's accuracy "
@@ -1564,8 +1570,7 @@ def _write_report(out, summary, results, cfg):
             d = s["delta_vs_baseline_by_accuracy"]
             lines.append(
                 f"| {task} | {_fmt_ci(s['baseline_by_accuracy'])} | {_fmt_ci(s['student'])} "
-                f"| {d['mean']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}] "
-                f"| {d['p_value']:.2g} | {d['wins']}/{d['ties']}/{d['losses']} |"
+                f"| {_fmt_delta(d)} |"
             )
     extra = cfg.get("models", {}).get("extra", [])
     if extra:
