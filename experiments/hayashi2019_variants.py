@@ -2,7 +2,8 @@
 
 ``python -m lupi_ts.experiments.hayashi2019_variants [--tasks pm25-a,pm25-b,mackey-glass]
 [--seeds 1,2] [--repeats 50] [--variants paper,reg_last,...] [--jobs N]
-[--out results/hayashi2019-variants] [--quiet]``
+[--out results/hayashi2019-variants] [--quiet]``, also
+``lupi-ts study hayashi2019-variants [...]`` with the same options.
 
 This study produced the table of the section "A regression teacher" in the
 report of ``lupi-ts reproduce hayashi2019``: every variant below run on the
