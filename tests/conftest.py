@@ -10,6 +10,14 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw their examples from a fixed seed by default, so a run of the
+# suite (CI's above all) is repeatable and a failure reproduces on every machine;
+# HYPOTHESIS_PROFILE=explore draws fresh examples on each run to hunt for new ones.
+settings.register_profile("default", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("LUPI_TS_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))

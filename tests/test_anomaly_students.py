@@ -177,7 +177,9 @@ def test_supervised_neural_student_learns_from_the_teacher_classifier():
 
 @settings(max_examples=15, deadline=None)
 @given(
-    cut=st.integers(250, 498),
+    # at least 59 changed rows: the last rows' 30-row median windows then hold only
+    # changed scores (with a handful of changed rows the median may not move at all)
+    cut=st.integers(250, 440),
     shift=st.floats(0.5, 50.0),
     sign=st.sampled_from([-1.0, 1.0]),
     seed=st.integers(10, 13),
