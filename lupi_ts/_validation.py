@@ -7,10 +7,37 @@ everywhere.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from sklearn.utils import check_array
 
-__all__ = ["check_privileged", "check_probabilities"]
+__all__ = ["check_int", "check_privileged", "check_probabilities"]
+
+
+def check_int(value, name, minimum=1):
+    """Return ``value`` as an int, or raise a ValueError naming ``name``.
+
+    Accepts Python and numpy integers ``>= minimum``; refuses bools (an easy
+    slip for a flag-like argument), floats and anything else.
+
+    Examples
+    --------
+    >>> check_int(3, "window")
+    3
+    >>> check_int(0, "window")
+    Traceback (most recent call last):
+    ...
+    ValueError: window must be a positive integer; got 0.
+    >>> check_int(1, "window", minimum=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: window must be an integer >= 2; got 1.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {what}; got {value!r}.")
+    return int(value)
 
 
 def check_privileged(X_priv, n_samples, *, name="X_priv", dtype=(np.float64, np.float32)):

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ._validation import check_int
+
 __all__ = ["PrivilegedWindows", "make_privileged_windows", "privileged_offsets"]
 
 PRIVILEGED_KINDS = ("AI", "M", "BAO")
@@ -151,12 +153,6 @@ class PrivilegedWindows:
         )
 
 
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
-
-
 def privileged_offsets(privileged, privileged_length, horizon):
     """Offsets (relative to the last input step ``t``) of the privileged steps.
 
@@ -197,7 +193,7 @@ def privileged_offsets(privileged, privileged_length, horizon):
     >>> privileged_offsets([3, 1], 2, 8)
     ('custom', (1, 3))
     """
-    k = _check_positive_int(horizon, "horizon")
+    k = check_int(horizon, "horizon")
     if isinstance(privileged, str):
         name = privileged.upper()
         if name not in PRIVILEGED_KINDS:
@@ -205,7 +201,7 @@ def privileged_offsets(privileged, privileged_length, horizon):
                 f"privileged must be one of {PRIVILEGED_KINDS} or a sequence of positive int "
                 f"offsets; got {privileged!r}."
             )
-        m = _check_positive_int(privileged_length, "privileged_length")
+        m = check_int(privileged_length, "privileged_length")
         if name == "AI":
             offsets = list(range(1, m + 1))
             if m >= k:
@@ -394,8 +390,8 @@ def make_privileged_windows(
     >>> w.feature_names, w.priv_feature_names
     (('x[t-3]', 'x[t-2]', 'x[t-1]', 'x[t]'), ('x[t+7]', 'x[t+9]'))
     """
-    L = _check_positive_int(input_length, "input_length")
-    k = _check_positive_int(horizon, "horizon")
+    L = check_int(input_length, "input_length")
+    k = check_int(horizon, "horizon")
     name, priv = privileged_offsets(privileged, privileged_length, k)
     values, columns, target_idx, index = _as_table(data, target)
     n_steps, d = values.shape

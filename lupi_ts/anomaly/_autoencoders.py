@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import check_int
 from ._base import BaseDetector, check_contamination
 
 __all__ = ["AutoencoderDetector"]
@@ -29,12 +30,6 @@ def _windows(Z, window):
     padded = np.vstack([pad, Z])
     idx = np.arange(Z.shape[0])[:, None] + np.arange(window)[None, :]
     return padded[idx]  # (n, window, n_sensors)
-
-
-def _check_positive_int(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 class AutoencoderDetector(BaseDetector):
@@ -128,19 +123,19 @@ class AutoencoderDetector(BaseDetector):
             raise ValueError(
                 f"architecture must be one of {_ARCHITECTURES}; got {self.architecture!r}."
             )
-        window = _check_positive_int(self.window, "window", 2)
+        window = check_int(self.window, "window", 2)
         if X.shape[0] < window:
             raise ValueError(
                 f"X has {X.shape[0]} timestamps; window={window} needs at least {window}."
             )
-        _check_positive_int(self.hidden, "hidden")
-        epochs = _check_positive_int(self.epochs, "epochs")
-        batch_size = _check_positive_int(self.batch_size, "batch_size")
+        check_int(self.hidden, "hidden")
+        epochs = check_int(self.epochs, "epochs")
+        batch_size = check_int(self.batch_size, "batch_size")
         lr = self.learning_rate
         if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
             raise ValueError(f"learning_rate must be a positive number; got {lr!r}.")
         check_contamination(self.contamination, allow_none=False)
-        seed = _check_positive_int(self.random_state, "random_state", 0)
+        seed = check_int(self.random_state, "random_state", 0)
 
         import torch
 

@@ -140,14 +140,20 @@ class BaseDetector(BaseEstimator):
 
     def _validate_fit_input(self, X, X_priv, min_samples=2):
         X = validate_data(self, X, reset=True, ensure_min_samples=min_samples, dtype=float)
-        if X_priv is not None:
-            X_priv = check_sensors(X_priv, name="X_priv")
-            if X_priv.shape[0] != X.shape[0]:
-                raise ValueError(
-                    "X and X_priv must have the same number of timestamps; got "
-                    f"{X.shape[0]} and {X_priv.shape[0]}."
-                )
-        return X, X_priv
+        return X, self._check_priv_rows(X, X_priv)
+
+    @staticmethod
+    def _check_priv_rows(X, X_priv):
+        """Validated ``X_priv`` (or None) with one row per timestamp of the validated ``X``."""
+        if X_priv is None:
+            return None
+        X_priv = check_sensors(X_priv, name="X_priv")
+        if X_priv.shape[0] != X.shape[0]:
+            raise ValueError(
+                "X and X_priv must have the same number of timestamps; got "
+                f"{X.shape[0]} and {X_priv.shape[0]}."
+            )
+        return X_priv
 
     def _set_threshold(self, train_scores):
         contamination = self._check_contamination()

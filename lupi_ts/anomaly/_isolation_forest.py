@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 from sklearn.ensemble import IsolationForest
 
+from .._validation import check_int
 from ._base import BaseDetector, check_contamination, rolling_median
 
 __all__ = ["IsolationForestDetector"]
@@ -72,12 +71,7 @@ class IsolationForestDetector(BaseDetector):
         """
         X, _ = self._validate_fit_input(X, X_priv)
         check_contamination(self.contamination, allow_none=False)
-        if (
-            isinstance(self.smoothing, bool)
-            or not isinstance(self.smoothing, numbers.Integral)
-            or self.smoothing < 1
-        ):
-            raise ValueError(f"smoothing must be an integer >= 1; got {self.smoothing!r}.")
+        check_int(self.smoothing, "smoothing")
         self.forest_ = IsolationForest(
             n_estimators=self.n_estimators,
             max_samples=self.max_samples,

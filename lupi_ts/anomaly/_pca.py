@@ -10,6 +10,7 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import check_int
 from ._base import BaseDetector, check_contamination, rolling_median
 
 __all__ = ["PCADetector"]
@@ -111,12 +112,7 @@ class PCADetector(BaseDetector):
             raise ValueError(f"alpha must be a float in (0, 0.5); got {self.alpha!r}.")
         if not 0.0 < self.alpha < 0.5:
             raise ValueError(f"alpha must be in (0, 0.5); got {self.alpha!r}.")
-        if (
-            isinstance(self.smoothing, bool)
-            or not isinstance(self.smoothing, numbers.Integral)
-            or self.smoothing < 1
-        ):
-            raise ValueError(f"smoothing must be an integer >= 1; got {self.smoothing!r}.")
+        check_int(self.smoothing, "smoothing")
         nc = self.n_components
         if isinstance(nc, bool) or not isinstance(nc, numbers.Real):
             raise ValueError(

@@ -33,7 +33,8 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._distill import check_imitation, check_temperature, distillation_targets, teacher_logits
-from ._base import BaseDetector, check_contamination, check_sensors, rolling_median
+from .._validation import check_int
+from ._base import BaseDetector, check_contamination, rolling_median
 from ._features import _check_windows, sensor_window_features
 from ._pca import PCADetector
 
@@ -58,11 +59,6 @@ def _check_groups(groups, n):
     if len(set(ids)) != len(ids):
         raise ValueError("groups must be contiguous: each series' rows must follow each other.")
     return slices
-
-
-def _check_smoothing(smoothing):
-    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Integral) or smoothing < 1:
-        raise ValueError(f"smoothing must be an integer >= 1; got {smoothing!r}.")
 
 
 def _check_n_reference(n_reference, slices):
@@ -307,7 +303,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
                 f"got {self.threshold_rule!r}."
             )
         self.windows_ = _check_windows(self.windows)
-        _check_smoothing(self.smoothing)
+        check_int(self.smoothing, "smoothing")
         check_contamination(self.contamination)
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)
@@ -493,13 +489,7 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         self
         """
         X, y = validate_data(self, X, y, dtype=float, ensure_min_samples=3)
-        if X_priv is not None:
-            X_priv = check_sensors(X_priv, name="X_priv")
-            if X_priv.shape[0] != X.shape[0]:
-                raise ValueError(
-                    "X and X_priv must have the same number of timestamps; got "
-                    f"{X.shape[0]} and {X_priv.shape[0]}."
-                )
+        X_priv = self._check_priv_rows(X, X_priv)
         y = np.asarray(y)
         if not np.isin(y, (0, 1)).all():
             raise ValueError("y must contain 0/1 labels (1 = anomalous).")
@@ -509,7 +499,7 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         imitation = check_imitation(self.imitation)
         temperature = check_temperature(self.temperature)
         self.windows_ = _check_windows(self.windows)
-        _check_smoothing(self.smoothing)
+        check_int(self.smoothing, "smoothing")
         check_contamination(self.contamination)
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._distill import check_imitation, check_temperature, soft_labels
+from .._validation import check_int
 from ._layers import copy_module, import_torch, weight_layers
 from ._quantization import is_quantized
 
@@ -91,12 +92,6 @@ def distillation_data(estimator, X, y, *, X_priv):
             "task": "regression", "imitation": imitation, "temperature": 1.0}
 
 
-def _check_int(value, name, low=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-    return int(value)
-
-
 def _tensor(a, name, dtype):
     try:
         return torch.as_tensor(np.asarray(a), dtype=dtype)
@@ -166,8 +161,8 @@ def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, tem
         raise ValueError("fine_tune needs a float module; fine-tune before quantizing.")
     imitation = check_imitation(imitation)
     temperature = check_temperature(temperature)
-    epochs = _check_int(epochs, "epochs")
-    batch_size = _check_int(batch_size, "batch_size")
+    epochs = check_int(epochs, "epochs")
+    batch_size = check_int(batch_size, "batch_size")
     for value, name in ((lr, "lr"), (weight_decay, "weight_decay")):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0 or (
             name == "lr" and value == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numbers
 
+from .._validation import check_int
 from ._layers import copy_module, drop_config, import_torch, weight_layers
 
 torch = import_torch()
@@ -37,10 +38,8 @@ def svd_rank(singular_values, energy):
 def _check_rank_args(rank, energy):
     if (rank is None) == (energy is None):
         raise ValueError("give exactly one of rank (an int >= 1) or energy (a float in (0, 1]).")
-    if rank is not None and (
-        isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or rank < 1
-    ):
-        raise ValueError(f"rank must be an integer >= 1; got {rank!r}.")
+    if rank is not None:
+        check_int(rank, "rank")
     if energy is not None and (
         isinstance(energy, bool) or not isinstance(energy, numbers.Real)
         or not 0.0 < float(energy) <= 1.0
@@ -143,9 +142,7 @@ def low_rank(module, rank=None, *, energy=None, min_features=8):
     ('Sequential', torch.Size([8, 64]), 'Linear')
     """
     _check_rank_args(rank, energy)
-    if isinstance(min_features, bool) or not isinstance(min_features, numbers.Integral) \
-            or min_features < 1:
-        raise ValueError(f"min_features must be an integer >= 1; got {min_features!r}.")
+    check_int(min_features, "min_features")
     result = copy_module(module)
     layers = weight_layers(result)
     if not layers:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validation import check_int
 from ._export import export_model, load_exported
 from ._layers import (
     check_module,
@@ -143,9 +144,8 @@ def measure_latency(model, X, *, batch_sizes=(1, 256), repeats=15, min_time=0.02
     >>> sorted(lat) == [1] and lat[1] > 0
     True
     """
-    for name, value, low in (("repeats", repeats, 1), ("num_threads", num_threads, 1)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
+    check_int(repeats, "repeats")
+    check_int(num_threads, "num_threads")
     if clock not in _CLOCKS:
         raise ValueError(f"clock must be one of {sorted(_CLOCKS)}; got {clock!r}.")
     if isinstance(min_time, bool) or not isinstance(min_time, numbers.Real) or not (
@@ -267,9 +267,8 @@ def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeat
         raise ValueError("stages must be a list of (name, module) pairs.") from None
     if not stages:
         raise ValueError("stages must contain at least one (name, module) pair.")
-    for name, value in (("repeats", repeats), ("rounds", rounds)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
+    check_int(repeats, "repeats")
+    check_int(rounds, "rounds")
     per_round = math.ceil(repeats / rounds)
     latency_kwargs = {"batch_sizes": tuple(batch_sizes), "repeats": per_round,
                       "min_time": min_time, "num_threads": num_threads, "clock": clock}

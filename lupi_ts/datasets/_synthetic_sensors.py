@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
+from .._validation import check_int
+
 __all__ = ["make_sensor_anomalies"]
 
 DEPLOYABLE = ("vibration1", "vibration2", "current", "voltage")
@@ -45,12 +47,6 @@ first {n_train} rows, which are normal. Columns: sensors, then "anomaly"
 (0/1 per row) and "changepoint" (1 at the first anomalous row and at the first
 normal row after it). Generated with random_state={seed!r}.
 """
-
-
-def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
 
 
 def make_sensor_anomalies(
@@ -102,9 +98,9 @@ def make_sensor_anomalies(
     >>> int(frame["anomaly"][:400].sum())
     0
     """
-    n_series = _check_int(n_series, "n_series", 1)
-    n_train = _check_int(n_train, "n_train", 10)
-    n_steps = _check_int(n_steps, "n_steps", 1)
+    n_series = check_int(n_series, "n_series", 1)
+    n_train = check_int(n_train, "n_train", 10)
+    n_steps = check_int(n_steps, "n_steps", 1)
     if n_steps < n_train + 100:
         raise ValueError(
             f"n_steps must be >= n_train + 100 = {n_train + 100} to leave room for an "

@@ -37,9 +37,12 @@ much as its slowest member.
 from __future__ import annotations
 
 import numbers
+from functools import partial
 
 import numpy as np
 from scipy.special import expit
+
+from .._validation import check_int
 
 __all__ = ["LogisticGridResult", "fit_logistic_grid"]
 
@@ -121,12 +124,6 @@ def _check_X(X, *, name):
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name} must not contain NaN or infinity.")
     return X
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
 
 
 def fit_logistic_grid(
@@ -234,7 +231,7 @@ def fit_logistic_grid(
             raise ValueError(f"Cs must be one or more positive finite numbers; got {Cs!r}.")
     if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol > 0:
         raise ValueError(f"tol must be a positive number; got {tol!r}.")
-    max_iter = _check_positive_int(max_iter, "max_iter")
+    max_iter = check_int(max_iter, "max_iter")
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise ValueError(f"fit_intercept must be a bool; got {fit_intercept!r}.")
 
@@ -314,6 +311,37 @@ def _smooth_parts(Xa, T, W, l2, pen_mask):
     return value, grad, P * (1.0 - P)
 
 
+def _backtrack(W0, D, F, decrease, objective):
+    """Batched Armijo backtracking: each problem b halves its step along ``D[:, b]``
+    until ``objective <= F + _ARMIJO * t * decrease`` (at most 40 halvings).
+
+    ``objective(Wt, idx)`` gives the objective of problems ``idx`` at columns ``Wt``
+    (:func:`_objective_at` with the problems' data bound);
+    only the problems still searching are evaluated. Returns the new columns.
+    """
+    t = np.ones(W0.shape[1])
+    todo = np.arange(W0.shape[1])
+    W_new = W0 + D
+    for _ls in range(40):
+        trial = objective(W_new[:, todo], todo)
+        ok = trial <= F[todo] + _ARMIJO * t[todo] * decrease[todo]
+        todo = todo[~ok]
+        if todo.size == 0:
+            break
+        t[todo] *= 0.5
+        W_new[:, todo] = W0[:, todo] + t[todo] * D[:, todo]
+    return W_new
+
+
+def _objective_at(Xa, T, l2, l1, pen_mask, W, idx):
+    """Objective of problems ``idx`` at columns ``W``: smooth part, plus the l1 term
+    when ``l1`` is given."""
+    value = _smooth_value(Xa, T[:, idx], W, l2[idx], pen_mask)
+    if l1 is not None:
+        value += np.einsum("jb,j->b", np.abs(W), pen_mask) * l1[idx]
+    return value
+
+
 def _smooth_value(Xa, T, W, l2, pen_mask):
     Z = Xa @ W
     value = (np.logaddexp(0.0, Z) - T * Z).mean(axis=0)
@@ -350,18 +378,8 @@ def _newton(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter):
         H = _hessians(XX, curv, l2a, pen_mask, p, n)
         step = -np.linalg.solve(H, grad.T[:, :, None])[:, :, 0].T  # (p, B_active)
         slope = np.einsum("jb,jb->b", grad, step)
-        t = np.ones(active.size)
-        todo = np.arange(active.size)
-        W_new = Wa + step
-        for _ls in range(40):
-            trial = _smooth_value(Xa, Ta[:, todo], W_new[:, todo], l2a[todo], pen_mask)
-            ok = trial <= value[todo] + _ARMIJO * t[todo] * slope[todo]
-            todo = todo[~ok]
-            if todo.size == 0:
-                break
-            t[todo] *= 0.5
-            W_new[:, todo] = Wa[:, todo] + t[todo] * step[:, todo]
-        W[:, active] = W_new
+        objective = partial(_objective_at, Xa, Ta, l2a, None, pen_mask)
+        W[:, active] = _backtrack(Wa, step, value, slope, objective)
         n_iter[active] += 1
     else:
         # Final check of the problems still active after max_iter.
@@ -558,7 +576,6 @@ def _prox_newton(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter):
             break
         active, Wa, Ta, l1a, l2a = active[keep], Wa[:, keep], Ta[:, keep], l1a[keep], l2a[keep]
         value, grad, curv, opt = value[keep], grad[:, keep], curv[:, keep], opt[keep]
-        nb = active.size
         # Hessians in feature-major layout (p, p, B): column j of all problems is
         # H[:, j, :], contiguous.
         H = np.ascontiguousarray(_hessians(XX, curv, l2a, pen_mask, p, n).transpose(1, 2, 0))
@@ -568,22 +585,10 @@ def _prox_newton(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter):
         # Backtracking on the exact composite objective.
         l1_now = np.einsum("jb,j->b", np.abs(Wa), pen_mask) * l1a
         F = value + l1_now
-        W_new = Wa + D
-        l1_new = np.einsum("jb,j->b", np.abs(W_new), pen_mask) * l1a
+        l1_new = np.einsum("jb,j->b", np.abs(Wa + D), pen_mask) * l1a
         decrease = np.einsum("jb,jb->b", grad, D) + l1_new - l1_now
-        t = np.ones(nb)
-        todo = np.arange(nb)
-        for _ls in range(40):
-            Wt = W_new[:, todo]
-            trial = _smooth_value(Xa, Ta[:, todo], Wt, l2a[todo], pen_mask)
-            trial += np.einsum("jb,j->b", np.abs(Wt), pen_mask) * l1a[todo]
-            ok = trial <= F[todo] + _ARMIJO * t[todo] * np.minimum(decrease[todo], 0.0)
-            todo = todo[~ok]
-            if todo.size == 0:
-                break
-            t[todo] *= 0.5
-            W_new[:, todo] = Wa[:, todo] + t[todo] * D[:, todo]
-        W[:, active] = W_new
+        objective = partial(_objective_at, Xa, Ta, l2a, l1a, pen_mask)
+        W[:, active] = _backtrack(Wa, D, F, np.minimum(decrease, 0.0), objective)
         n_iter[active] += 1
     else:
         if active.size:

@@ -19,6 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._distill import check_imitation, check_temperature, soft_labels
+from .._validation import check_int
 from ._torch import import_torch, resolve_device, seed_scope
 
 __all__ = ["NeuralDistillationClassifier", "NeuralDistillationRegressor"]
@@ -38,12 +39,6 @@ def _check_real(value, name, *, low=None, low_inclusive=True, high=None, high_in
         op = "<=" if high_inclusive else "<"
         raise ValueError(f"{name} must be {op} {high}; got {value!r}.")
     return value
-
-
-def _check_int(value, name, *, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-    return int(value)
 
 
 def _check_windows(X, name):
@@ -71,18 +66,18 @@ class _NeuralDistillationBase(BaseEstimator):
         p = {
             "imitation": check_imitation(self.imitation),
             "hint_weight": _check_real(self.hint_weight, "hint_weight", low=0.0),
-            "hint_epochs": _check_int(self.hint_epochs, "hint_epochs", low=0),
+            "hint_epochs": check_int(self.hint_epochs, "hint_epochs", minimum=0),
             "robust_eps": _check_real(self.robust_eps, "robust_eps", low=0.0),
-            "max_epochs": _check_int(self.max_epochs, "max_epochs", low=1),
-            "batch_size": _check_int(self.batch_size, "batch_size", low=1),
+            "max_epochs": check_int(self.max_epochs, "max_epochs", minimum=1),
+            "batch_size": check_int(self.batch_size, "batch_size", minimum=1),
             "lr": _check_real(self.lr, "lr", low=0.0, low_inclusive=False),
             "weight_decay": _check_real(self.weight_decay, "weight_decay", low=0.0),
             "validation_fraction": _check_real(
                 self.validation_fraction, "validation_fraction", low=0.0, low_inclusive=False,
                 high=1.0, high_inclusive=False,
             ),
-            "n_iter_no_change": _check_int(self.n_iter_no_change, "n_iter_no_change", low=1),
-            "verbose": _check_int(self.verbose, "verbose", low=0),
+            "n_iter_no_change": check_int(self.n_iter_no_change, "n_iter_no_change", minimum=1),
+            "verbose": check_int(self.verbose, "verbose", minimum=0),
         }
         p["temperature"] = (
             check_temperature(self.temperature) if self._is_classifier else 1.0

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numbers
 
 from .._distill import check_imitation, check_temperature
-from ._networks import MLP, _positive_int, _widths
+from .._validation import check_int
+from ._networks import MLP, _widths
 from ._torch import import_torch
 
 torch = import_torch()
@@ -175,8 +176,8 @@ class HintRegressor(nn.Module):
     def __init__(self, in_features, out_features):
         super().__init__()
         self.config = {
-            "in_features": _positive_int(in_features, "in_features"),
-            "out_features": _positive_int(out_features, "out_features"),
+            "in_features": check_int(in_features, "in_features"),
+            "out_features": check_int(out_features, "out_features"),
         }
         self.linear = nn.Linear(in_features, out_features)
 
@@ -290,8 +291,8 @@ class HeteroscedasticDropout(nn.Module):
 
     def __init__(self, priv_features, features, hidden=(32,)):
         super().__init__()
-        priv_features = _positive_int(priv_features, "priv_features")
-        features = _positive_int(features, "features")
+        priv_features = check_int(priv_features, "priv_features")
+        features = check_int(features, "features")
         hidden = _widths(hidden, "hidden")
         self.config = {"priv_features": priv_features, "features": features, "hidden": list(hidden)}
         self.branch = MLP(priv_features, features, hidden=hidden)

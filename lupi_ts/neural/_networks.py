@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numbers
 
+from .._validation import check_int
 from ._torch import import_torch
 
 torch = import_torch()
@@ -36,12 +37,6 @@ __all__ = [
 ]
 
 
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
-
-
 def _widths(value, name, *, allow_empty=True):
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = (value,)
@@ -52,7 +47,7 @@ def _widths(value, name, *, allow_empty=True):
         raise ValueError(msg) from None
     if not widths and not allow_empty:
         raise ValueError(f"{name} must contain at least one width; got {value!r}.")
-    return tuple(_positive_int(w, f"{name}[{i}]") for i, w in enumerate(widths))
+    return tuple(check_int(w, f"{name}[{i}]") for i, w in enumerate(widths))
 
 
 def _cell(cell, name="cell"):
@@ -93,8 +88,8 @@ class MLP(nn.Module):
 
     def __init__(self, in_features, out_features, hidden=(64, 64), dropout=0.0):
         super().__init__()
-        in_features = _positive_int(in_features, "in_features")
-        out_features = _positive_int(out_features, "out_features")
+        in_features = check_int(in_features, "in_features")
+        out_features = check_int(out_features, "out_features")
         hidden = _widths(hidden, "hidden")
         if not isinstance(dropout, numbers.Real) or not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"dropout must be in [0, 1); got {dropout!r}.")
@@ -148,10 +143,10 @@ class TemporalCNN(nn.Module):
 
     def __init__(self, in_channels, out_features, channels=(32, 32), kernel_size=3):
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_features = _positive_int(out_features, "out_features")
+        in_channels = check_int(in_channels, "in_channels")
+        out_features = check_int(out_features, "out_features")
         channels = _widths(channels, "channels", allow_empty=False)
-        kernel_size = _positive_int(kernel_size, "kernel_size")
+        kernel_size = check_int(kernel_size, "kernel_size")
         self.config = {
             "in_channels": in_channels,
             "out_features": out_features,
@@ -200,10 +195,10 @@ class RecurrentNet(nn.Module):
 
     def __init__(self, in_channels, out_features, hidden_size=32, num_layers=1, cell="gru"):
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_features = _positive_int(out_features, "out_features")
-        hidden_size = _positive_int(hidden_size, "hidden_size")
-        num_layers = _positive_int(num_layers, "num_layers")
+        in_channels = check_int(in_channels, "in_channels")
+        out_features = check_int(out_features, "out_features")
+        hidden_size = check_int(hidden_size, "hidden_size")
+        num_layers = check_int(num_layers, "num_layers")
         rnn = _cell(cell)
         self.config = {
             "in_channels": in_channels,
@@ -249,9 +244,9 @@ class DenseAutoencoder(nn.Module):
 
     def __init__(self, in_features, hidden=(32,), latent=8):
         super().__init__()
-        in_features = _positive_int(in_features, "in_features")
+        in_features = check_int(in_features, "in_features")
         hidden = _widths(hidden, "hidden")
-        latent = _positive_int(latent, "latent")
+        latent = check_int(latent, "latent")
         self.config = {"in_features": in_features, "hidden": list(hidden), "latent": latent}
         enc, width = [], in_features
         for h in hidden:
@@ -303,9 +298,9 @@ class ConvAutoencoder(nn.Module):
 
     def __init__(self, in_channels, channels=(16, 8), kernel_size=3):
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
+        in_channels = check_int(in_channels, "in_channels")
         channels = _widths(channels, "channels", allow_empty=False)
-        kernel_size = _positive_int(kernel_size, "kernel_size")
+        kernel_size = check_int(kernel_size, "kernel_size")
         self.config = {
             "in_channels": in_channels,
             "channels": list(channels),
@@ -360,8 +355,8 @@ class RecurrentAutoencoder(nn.Module):
 
     def __init__(self, in_channels, hidden_size=32, cell="lstm"):
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        hidden_size = _positive_int(hidden_size, "hidden_size")
+        in_channels = check_int(in_channels, "in_channels")
+        hidden_size = check_int(hidden_size, "hidden_size")
         rnn = _cell(cell)
         self.config = {"in_channels": in_channels, "hidden_size": hidden_size, "cell": cell}
         self.encoder = rnn(in_channels, hidden_size, batch_first=True)
