@@ -207,6 +207,17 @@ def _check_config(cfg):
             "teacher_logits must be 'in-sample' or 'cross-fit'; "
             f"got {proto.get('teacher_logits')!r}."
         )
+    if not isinstance(proto.get("ar_teacher", False), bool):
+        raise ValueError(f"ar_teacher must be true or false; got {proto.get('ar_teacher')!r}.")
+    if proto.get("ar_teacher", False) and proto["selection"] != "validation":
+        # Its AutoReg is fitted on a contiguous stretch of the series; blocked-CV
+        # training folds straddle their held-out fold, which would leak into it.
+        raise ValueError(
+            "ar_teacher needs selection = 'validation' (the AR teacher is fitted on the "
+            f"training block's contiguous span); got selection {proto['selection']!r}."
+        )
+    if AR_TYPE in cfg["grid"]["privileged"]:
+        raise ValueError(f"grid.privileged must not contain {AR_TYPE!r} (use ar_teacher).")
     if int(proto.get("cv_folds", 5)) < 2:
         raise ValueError(f"cv_folds must be >= 2; got {proto.get('cv_folds')!r}.")
     extra = cfg.get("models", {}).get("extra", [])
@@ -236,7 +247,7 @@ def _check_config(cfg):
 # Protocol options added after results were published, with the value that
 # reproduces the earlier numbers: at that value they are left out of the hash, so
 # folders of earlier runs of the same configuration stay valid.
-_HASH_DEFAULTS = {"teacher_model": "classifier"}
+_HASH_DEFAULTS = {"teacher_model": "classifier", "ar_teacher": False}
 
 
 def _hashed_part(cfg):
@@ -491,10 +502,19 @@ def _reg_configs(section):
     return out
 
 
-def _target_specs(grid):
-    """Student target columns: (privileged, temperature, imitation); λ = 0 once, first."""
+def _student_types(cfg):
+    """Teachers the student may imitate: the privileged types, then ``"AR"`` if enabled."""
+    types = list(cfg["grid"]["privileged"])
+    if cfg["protocol"].get("ar_teacher", False):
+        types.append(AR_TYPE)
+    return types
+
+
+def _target_specs(cfg):
+    """Student target columns: (teacher type, temperature, imitation); λ = 0 once, first."""
+    grid = cfg["grid"]
     specs = [("-", math.nan, 0.0)]
-    for pi in grid["privileged"]:
+    for pi in _student_types(cfg):
         for temp in grid["temperature"]:
             for lam in grid["imitation"]:
                 if float(lam) != 0.0:
@@ -573,6 +593,9 @@ TEACHER_INPUTS = ("privileged", "both", "last")
 # soft labels sigmoid(logit / T)) or "regression" (ridge regression of the change
 # x_{t+k} - x_t; soft labels sigmoid(prediction / sd(change) / T)).
 TEACHER_MODELS = ("classifier", "regression")
+# Name of the autoregressive teacher among the student's candidate teachers
+# (``protocol.ar_teacher``).
+AR_TYPE = "AR"
 
 
 def _teacher_inputs(arrays, pi, rows, mode):
@@ -726,7 +749,7 @@ def _student_targets(y_fit, teacher_logits, teacher_choice, specs):
 
 
 def _student_pass(arrays, cfg, fit_rows, teacher_logits, teacher_choice, eval_rows):
-    specs = _target_specs(cfg["grid"])
+    specs = _target_specs(cfg)
     regs = _reg_configs(cfg["grid"])
     y_fit = arrays["y"][fit_rows]
     scale = _Standardiser(arrays["X"][fit_rows])
@@ -735,8 +758,12 @@ def _student_pass(arrays, cfg, fit_rows, teacher_logits, teacher_choice, eval_ro
     return {name: _decision(fits, scale(arrays["X"][rows])) for name, rows in eval_rows.items()}
 
 
-def _ar_baseline(arrays, task, train_rows, test_rows, max_lag):
-    """Direction of iterated AutoReg forecasts fitted on the training block's target series."""
+def _ar_fit(arrays, task, train_rows, max_lag):
+    """AutoReg on the training block's target series: ``(const, phi)``, order by AIC.
+
+    The segment runs from the first training window's first input step to the
+    last training window's label step: the training block's whole span.
+    """
     import warnings
 
     from statsmodels.tsa.ar_model import AutoReg, ar_select_order
@@ -751,15 +778,48 @@ def _ar_baseline(arrays, task, train_rows, test_rows, max_lag):
         sel = ar_select_order(seg, maxlag=max_lag, ic="aic", trend="c", missing="drop")
         lags = max(sel.ar_lags) if sel.ar_lags else 1
         params = AutoReg(seg, lags=lags, trend="c", missing="drop").fit().params
-    const, phi = float(params[0]), np.asarray(params[1:], dtype=float)
-    t_test = t[test_rows]
-    hist = np.stack([series[t_test - j] for j in range(lags)], axis=1)  # x_t, x_{t-1}, ...
+    return float(params[0]), np.asarray(params[1:], dtype=float)
+
+
+def _ar_forecast(arrays, task, rows, fit):
+    """Iterated ``task.horizon``-step forecasts of x_{t+k} from each window's last steps."""
+    const, phi = fit
+    series, t = arrays["series"], arrays["t"][rows]
+    hist = np.stack([series[t - j] for j in range(phi.size)], axis=1)  # x_t, x_{t-1}, ...
     for _ in range(task.horizon):
         nxt = const + hist @ phi
         hist = np.column_stack([nxt, hist[:, :-1]])
-    forecast = hist[:, 0]
+    return hist[:, 0]
+
+
+def _ar_teacher(arrays, task, train_rows, test_rows, cfg):
+    """The AR teacher: logits on the training windows and its record in ``teachers``.
+
+    The AutoReg of :func:`_ar_fit` learns the target's one-step dynamics from the
+    training block's whole span, i.e. also from every step after each training
+    window up to its label (x_{t+1} ... x_{t+k}: privileged, never seen by the
+    student), and forecasts k steps ahead by iterating them. Its logits are the
+    forecast change over the standard deviation of the change on the training
+    windows, like a regression teacher's. With at most L lags they are a
+    linear function of the student's inputs, so the student can imitate them.
+    """
+    fit = _ar_fit(arrays, task, train_rows, cfg["ar_baseline"]["max_lag"])
+    change = arrays["change"][train_rows]
+    unit = float(change.std()) or 1.0
+    predicted = _ar_forecast(arrays, task, train_rows, fit) - arrays["target_last"][train_rows]
+    up = _ar_forecast(arrays, task, test_rows, fit) >= arrays["target_last"][test_rows]
+    accuracy = float(np.mean(up == (arrays["y"][test_rows] > 0.5)))
+    record = {"test_accuracy": [accuracy], "chosen": 0, "lags": int(fit[1].size)}
+    return (predicted / unit)[:, None], record
+
+
+def _ar_baseline(arrays, task, train_rows, test_rows, max_lag):
+    """Direction of iterated AutoReg forecasts fitted on the training block's target series."""
+    fit = _ar_fit(arrays, task, train_rows, max_lag)
+    forecast = _ar_forecast(arrays, task, test_rows, fit)
     pred = (forecast >= arrays["target_last"][test_rows]).astype(float)
-    return {"lags": int(lags), "test_accuracy": float(np.mean(pred == arrays["y"][test_rows]))}
+    accuracy = float(np.mean(pred == arrays["y"][test_rows]))
+    return {"lags": int(fit[1].size), "test_accuracy": accuracy}
 
 
 # Other LUPI learners evaluated on the same placements (``--models``): name ->
@@ -986,12 +1046,19 @@ def _run_repeat(task_name, repeat, cfg):
         if regression:
             teachers[pi]["select_mse"] = (t_sq[pi] / n_score).tolist()
 
+    ar_logits = None
+    if cfg["protocol"].get("ar_teacher", False):  # validation only: one fold, the training block
+        ar_logits, teachers[AR_TYPE] = _ar_teacher(arrays, task, train, test, cfg)
+        teacher_choice[AR_TYPE] = 0
+
     # Students: the whole grid per fold, scores summed over folds.
     s_correct = s_loss = 0
     Z_test = None
     for (fit_rows, score_rows), tp in zip(folds, fold_teachers):
         evals = {"score": score_rows, "test": test} if validation else {"score": score_rows}
         logits = {pi: tp[pi]["fit"] for pi in privileged}
+        if ar_logits is not None:
+            logits[AR_TYPE] = ar_logits
         Z = _student_pass(arrays, cfg, fit_rows, logits, teacher_choice, evals)
         c, loss = _scores(Z["score"], y[score_rows])
         s_correct, s_loss = s_correct + c, s_loss + loss
@@ -1004,7 +1071,7 @@ def _run_repeat(task_name, repeat, cfg):
         ]
     sel_acc, sel_ll = s_correct / n_score, s_loss / n_score  # (n_regs, n_targets)
     test_correct, _ = _scores(Z_test, y[test], with_loss=False)
-    specs = _target_specs(cfg["grid"])
+    specs = _target_specs(cfg)
     is_baseline = np.zeros(sel_acc.shape, bool)
     is_baseline[:, 0] = True  # target column 0 is λ = 0
     chosen_baseline = _select(sel_acc, sel_ll, metric, is_baseline)
@@ -1128,7 +1195,7 @@ def _valid_repeat_file(path, digest):
 
 def _config_label(cfg, flat_index, n_targets):
     regs = _reg_configs(cfg["grid"])
-    specs = _target_specs(cfg["grid"])
+    specs = _target_specs(cfg)
     reg, target = divmod(int(flat_index), n_targets)
     pen, C = regs[reg]
     pi, temp, lam = specs[target]
@@ -1164,6 +1231,7 @@ def summarize(results, cfg):
             "metric": cfg["protocol"]["metric"],
             "teacher_inputs": cfg["protocol"]["teacher_inputs"],
             "teacher_model": cfg["protocol"].get("teacher_model", "classifier"),
+            "ar_teacher": bool(cfg["protocol"].get("ar_teacher", False)),
         }
         if cfg["protocol"]["metric"] != "accuracy":
             # The same placements' baseline under the paper's accuracy rule, from
@@ -1181,7 +1249,7 @@ def summarize(results, cfg):
                 own = [r["extra_models"][f"{name}_baseline"]["test_accuracy"] for r in reps]
                 entry[f"delta_{name}_vs_baseline"] = paired_comparison(accs, np.array(own))
         treg = _teacher_regs(cfg)
-        for pi in cfg["grid"]["privileged"]:
+        for pi in _student_types(cfg):
             accs = [r["teachers"][pi]["test_accuracy"][r["teachers"][pi]["chosen"]] for r in reps]
             entry[f"teacher_{pi}"] = mean_ci(accs)
         n_t = reps[0]["n_targets"]
@@ -1196,7 +1264,7 @@ def summarize(results, cfg):
             ),
             "student_privileged": dict(
                 Counter(
-                    _target_specs(cfg["grid"])[r["chosen"]["student"] % n_t][0] for r in reps
+                    _target_specs(cfg)[r["chosen"]["student"] % n_t][0] for r in reps
                 ).most_common()
             ),
             "teacher": {
@@ -1224,7 +1292,7 @@ def _baseline_by_accuracy(rep):
 
 def _write_runs_csv(path, results, cfg):
     regs = _reg_configs(cfg["grid"])
-    specs = _target_specs(cfg["grid"])
+    specs = _target_specs(cfg)
     tregs = _teacher_regs(cfg)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -1249,6 +1317,12 @@ def _write_runs_csv(path, results, cfg):
                      repr(tacc), chosen]
                 )  # fmt: skip
             for pi, tr in r["teachers"].items():
+                if pi == AR_TYPE:  # one model, its order chosen by AIC
+                    w.writerow(
+                        [task, r["repeat"], "teacher", pi, "", "", f"lags={tr['lags']}", "", "",
+                         "", repr(tr["test_accuracy"][0]), "teacher"]
+                    )  # fmt: skip
+                    continue
                 for j, (pen, C) in enumerate(tregs):
                     w.writerow(
                         [task, r["repeat"], "teacher", pi, "", "", pen, C,
@@ -1282,7 +1356,7 @@ def _fmt_delta(d):
 
 def _accuracy_by_setting(reps, cfg):
     """Mean test accuracy per (privileged, T, λ) with (penalty, C) chosen by the selection score."""
-    specs = _target_specs(cfg["grid"])
+    specs = _target_specs(cfg)
     metric = cfg["protocol"]["metric"]
     n_t = len(specs)
     table = np.zeros(n_t)
@@ -1302,7 +1376,7 @@ def _write_plots(out, results, cfg):
     import matplotlib.pyplot as plt
 
     files = []
-    privileged = cfg["grid"]["privileged"]
+    privileged = _student_types(cfg)
     for task, reps in results.items():
         specs, acc = _accuracy_by_setting(reps, cfg)
         fig, axes = plt.subplots(1, len(privileged), figsize=(4 * len(privileged), 3.4),
@@ -1540,13 +1614,15 @@ rule's weaker baseline (+0.009 / +0.019 / +0.013 against the accuracy rule's).
 
 def _write_report(out, summary, results, cfg):
     plots = _write_plots(out, results, cfg)
-    privileged = cfg["grid"]["privileged"]
+    privileged = _student_types(cfg)
     lines = [
         "# Hayashi et al. (IJCNN 2019): paper vs lupi-ts",
         "",
         f"Selection: **{cfg['protocol']['selection']}** (metric {cfg['protocol']['metric']}), "
         f"teacher inputs: **{cfg['protocol']['teacher_inputs']}**, teacher model: "
-        f"**{cfg['protocol'].get('teacher_model', 'classifier')}**, seed {cfg['run']['seed']}. "
+        f"**{cfg['protocol'].get('teacher_model', 'classifier')}**"
+        + (", plus the AR teacher" if cfg["protocol"].get("ar_teacher", False) else "")
+        + f", seed {cfg['run']['seed']}. "
         "Test accuracy, mean over repeats with 95% t-intervals.",
         "",
         "| task | repeats | paper baseline | ours baseline | paper student | ours student "
@@ -1660,6 +1736,13 @@ def add_arguments(parser, name="hayashi2019"):
         help="blocks anywhere (default) or only on stretches without missing values",
     )
     parser.add_argument(
+        "--ar-teacher",
+        action="store_true",
+        default=None,
+        help="also offer the student an AR teacher (AutoReg of the target fitted on the "
+        "training block's span, k-step forecasts) as a candidate teacher type",
+    )
+    parser.add_argument(
         "--models",
         "--model",
         help="comma-separated model families, rows on the same placements: logistic (always) "
@@ -1697,7 +1780,8 @@ def config_from_args(args):
         if extra:  # absent otherwise, so logistic-only runs keep their config hash
             cfg["models"] = {"extra": extra}
     for key in (
-        "selection", "metric", "teacher_inputs", "teacher_model", "teacher_logits", "placement"
+        "selection", "metric", "teacher_inputs", "teacher_model", "teacher_logits", "placement",
+        "ar_teacher",
     ):  # fmt: skip
         value = getattr(args, key, None)
         if value is not None:

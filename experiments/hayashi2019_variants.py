@@ -43,6 +43,26 @@ validation and test blocks:
 ``oracle``
     the true standardised change on the training windows (not deployable: a
     ceiling check of what a perfect regression teacher could give).
+``ar``
+    an autoregressive teacher: the main experiment's AR(≤ L) model of the
+    target series (statsmodels AutoReg, order by AIC), fitted on the training
+    block's whole span — so on every future step x_{t+1} … x_{t+k} of the
+    training windows, which the student never sees — and iterated k steps;
+    logits = (forecast − x_t) / standard deviation of the change. With at most
+    L lags its logits are linear in x: a student can reproduce them.
+``ar_combo``
+    the AR teacher as a fourth candidate privileged type beside the three
+    ``reg_last`` teachers (the student's selection picks among them).
+``ar_ridge``
+    per privileged type, the mean of the AR teacher's and the ``reg_last``
+    teacher's logits (an ensemble of the one-step dynamics and x*).
+``hindsight``
+    a logistic regression of the direction on the *student's* inputs x,
+    fitted on every window of the series outside the test block and its
+    purged margins (thousands of windows; not deployable). Its logits are a
+    linear function of x, so a student at λ = 1, T = 1 can reproduce them
+    exactly: the ceiling of what *any* soft label could teach a linear
+    student on these 110 training windows, privileged or not.
 
 Selection rules (:data:`RULES`); the baseline is the λ = 0 part of the same
 student grid under the *same* rule, so a Δ is always paired on placement and
@@ -122,6 +142,13 @@ VARIANTS = {
     "combo": ("paper + ridge teachers", "3 paper and 3 reg_last teachers as 6 types"),
     "lowT": ("ridge on x* + x_t, T in {0.25 … 5}", "reg_last with low temperatures"),
     "oracle": ("oracle soft label", "the true standardised change (not deployable)"),
+    "ar": ("AR teacher (one-step dynamics)", "iterated AutoReg forecast of the change"),
+    "ar_combo": ("AR + ridge teachers", "the AR teacher and 3 reg_last teachers as 4 types"),
+    "ar_ridge": ("mean of AR and ridge logits", "per type, (AR + reg_last logits) / 2"),
+    "hindsight": (
+        "hindsight linear model",
+        "logistic regression on x fitted outside the test block (not deployable)",
+    ),
 }
 # rule -> (student key, baseline key, label in the report)
 RULES = {
@@ -292,6 +319,13 @@ def _run_repeat(task_name, seed, repeat, cfg, variants):
             ridge[name] = _ridge_teachers(arrays, privileged, blocks, *_RIDGE[name])
         return ridge[name]
 
+    ar = []
+
+    def ar_logits():
+        if not ar:
+            ar.append(_ar_teacher(arrays, cfg, task, blocks))
+        return ar[0]
+
     zeros = dict.fromkeys(privileged, 0)
     for variant in variants:
         if variant == "paper":
@@ -314,6 +348,25 @@ def _run_repeat(task_name, seed, repeat, cfg, variants):
         elif variant == "oracle":
             change = arrays["change"][train]
             z = (change / change.std())[:, None]
+            out[variant] = _evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
+        elif variant == "ar":
+            z, teachers[variant] = ar_logits()
+            out[variant] = _evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
+        elif variant in ("ar_combo", "ar_ridge"):
+            z, teachers[variant] = ar_logits()
+            reg = ridge_logits("reg_last")[0]
+            if variant == "ar_ridge":
+                logits = {pi: (z + reg[pi]) / 2 for pi in privileged}
+                out[variant] = _evaluate(arrays, cfg, blocks, logits, zeros)
+            else:
+                logits = {**reg, "AR": z}
+                grid_cfg = copy.deepcopy(cfg)
+                grid_cfg["grid"]["privileged"] = list(logits)
+                out[variant] = _evaluate(
+                    arrays, grid_cfg, blocks, logits, dict.fromkeys(logits, 0)
+                )
+        elif variant == "hindsight":
+            z, teachers[variant] = _hindsight_teacher(arrays, blocks)
             out[variant] = _evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
         else:  # pragma: no cover - names are checked by run_study
             raise ValueError(f"unknown variant {variant!r}.")
@@ -362,6 +415,48 @@ def _ridge_teachers(arrays, privileged, blocks, inputs, calibrated):
         predicted_up = X_test @ coef[:, j] + intercept[j] >= 0
         accuracy[pi] = float(np.mean(predicted_up == (arrays["y"][test] > 0.5)))
     return logits, accuracy
+
+
+def _ar_teacher(arrays, cfg, task, blocks):
+    """Logits of the AR(≤ L) teacher on the training windows, and its own test accuracy."""
+    train, _, test = blocks
+    fit = H._ar_fit(arrays, task, train, cfg["ar_baseline"]["max_lag"])
+    change = arrays["change"][train]
+    predicted = H._ar_forecast(arrays, task, train, fit) - arrays["target_last"][train]
+    logits = (predicted / (float(change.std()) or 1.0))[:, None]
+    up = H._ar_forecast(arrays, task, test, fit) >= arrays["target_last"][test]
+    return logits, {"ar": float(np.mean(up == (arrays["y"][test] > 0.5)))}
+
+
+# Inverse L2 penalty of the hindsight model: thousands of windows make the fit
+# insensitive to it; a mild penalty keeps it finite on separable Mackey-Glass data.
+HINDSIGHT_C = 1.0
+
+
+def _hindsight_rows(arrays, test):
+    """Windows sharing no step with a test window (the complement of its purged span)."""
+    t = np.asarray(arrays["t"], dtype=np.int64)
+    windows = arrays["windows"]
+    span = int(windows.lookback) + int(windows.lookahead)
+    lo, hi = t[test[0]] - span, t[test[-1]] + span
+    return np.flatnonzero((t < lo) | (t > hi))
+
+
+def _hindsight_teacher(arrays, blocks):
+    """Logits on the training windows of a direction model fitted outside the test block.
+
+    Returns ``(logits of shape (n_train, 1), {"x": its own test accuracy})``.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    train, _, test = blocks
+    rows = _hindsight_rows(arrays, test)
+    X, y = arrays["X"], arrays["y"] > 0.5
+    scale = H._Standardiser(X[rows])
+    model = LogisticRegression(C=HINDSIGHT_C, max_iter=1000).fit(scale(X[rows]), y[rows])
+    logits = model.decision_function(scale(X[train]))[:, None]
+    accuracy = float(np.mean(model.predict(scale(X[test])) == y[test]))
+    return logits, {"x": accuracy}
 
 
 def _evaluate(arrays, cfg, blocks, logits, choice):

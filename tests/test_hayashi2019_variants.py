@@ -13,7 +13,7 @@ from lupi_ts.experiments import hayashi2019 as H
 from lupi_ts.experiments import hayashi2019_variants as V
 
 TASK, SEED = "pm25-a", 3
-VARIANTS = ["paper", "reg_last", "reg_both_cal", "combo", "lowT", "oracle"]
+VARIANTS = ["paper", "reg_last", "reg_both_cal", "combo", "lowT", "oracle", "hindsight"]
 
 
 def tiny_config():
@@ -150,6 +150,36 @@ def test_ridge_and_oracle_teachers():
     nf = arrays["n_features"]
     assert inputs.shape == (train.size, arrays["X_priv"]["BAO"].shape[1] + nf)
     assert np.array_equal(inputs[:, -nf:], arrays["X"][train, -nf:])
+
+
+def test_hindsight_teacher_stays_outside_the_test_block():
+    from lupi_ts import get_task, split_blocks
+
+    cfg = tiny_config()
+    arrays = H._task_arrays(TASK, *H._data_key(cfg, TASK))
+    blocks = split_blocks(
+        arrays["windows"], get_task(TASK).sizes, random_state=np.random.default_rng(1)
+    )
+    train, val, test = blocks
+    rows = V._hindsight_rows(arrays, test)
+    w, t = arrays["windows"], arrays["t"]
+    # No window of the pool shares a step with a test window...
+    first = t[rows] - w.lookback
+    last = t[rows] + w.lookahead
+    test_first, test_last = t[test[0]] - w.lookback, t[test[-1]] + w.lookahead
+    assert np.all((last < test_first) | (first > test_last))
+    # ...every window that does not is in it (train and validation included).
+    outside = np.flatnonzero((t + w.lookahead < test_first) | (t - w.lookback > test_last))
+    assert np.array_equal(rows, outside)
+    assert np.isin(train, rows).all() and np.isin(val, rows).all()
+    assert rows.size > 10 * train.size
+    logits, acc = V._hindsight_teacher(arrays, blocks)
+    assert logits.shape == (train.size, 1) and np.isfinite(logits).all()
+    # Logits are linear in x: a least-squares fit on the standardised inputs is exact.
+    X = np.hstack([arrays["X"][train], np.ones((train.size, 1))])
+    coef, *_ = np.linalg.lstsq(X, logits[:, 0], rcond=None)
+    assert np.allclose(X @ coef, logits[:, 0], atol=1e-8)
+    assert 0.5 < acc["x"] < 1.0
 
 
 @pytest.mark.parametrize(
