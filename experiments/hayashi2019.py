@@ -3,7 +3,7 @@
 ``lupi-ts reproduce hayashi2019 [--tasks mackey-glass,pm25-a,pm25-b] [--repeats R]
 [--full] [--jobs N] [--seed S] [--out DIR] [--selection validation|blocked-cv]
 [--teacher-inputs privileged|both|last] [--teacher-model classifier|regression]
-[--teacher-logits in-sample|cross-fit]
+[--teacher-logits in-sample|cross-fit] [--ar-teacher]
 [--metric accuracy|log_loss] [--placement random|contiguous]
 [--models logistic,svmplus,kt] [--config FILE]``
 
@@ -48,7 +48,10 @@ Protocol, per task and repeat
    distillation gain ``delta_<model>_vs_baseline``.
 7. ``ar_baseline``: statsmodels ``AutoReg`` on the target series of the training
    block (order by AIC up to the input length), iterated k-step forecasts of
-   ``x_{t+k}``; the predicted direction is the prediction.
+   ``x_{t+k}``; the predicted direction is the prediction. ``--ar-teacher``
+   also offers that model to the student as a teacher (type ``AR``, logits =
+   forecast change / sd of the change on the training windows) beside the
+   privileged types; validation selection only.
 
 ``--selection blocked-cv`` replaces the single validation block by blocked
 5-fold cross-validation over the training and validation blocks together
@@ -1599,16 +1602,90 @@ FINDINGS = """\
   on the dev seeds (the classifier +0.004-0.021) but less than the classifier on
   Mackey-Glass (+0.012 vs +0.020), and never p < 0.05 on both PM2.5 tasks.
 
+### How much can any teacher give? Two ceilings (not deployable)
+
+`lupi-ts study hayashi2019-variants --variants oracle,hindsight --seeds
+0,1,2,3,4,5 --repeats 50 --jobs 2` (about 4 min), Δ student − baseline (paired t p),
+pm25-a / pm25-b, seeds 0-5:
+
+* **oracle** (the true standardised change as the teacher's logits: perfect
+  knowledge of the future of every training window). Accuracy rule: pm25-a
+  +0.007 … +0.027, target met on 3 of 6 seeds; pm25-b −0.006 … +0.029, 2 of 6;
+  both PM2.5 tasks on 1 of 6. Log-loss rule: pm25-a +0.015 … +0.037 (5 of 6),
+  pm25-b +0.021 … +0.041 (5 of 6), both on 4 of 6. *Knowing the future change
+  of the 110 training windows exactly is worth about +0.02-0.03 to a linear
+  student*: the target sits at the ceiling of what privileged information about
+  the training windows can give.
+* **hindsight** (a logistic regression on x fitted on every window outside the
+  test block and its purged margins — thousands of labelled windows): its own
+  test accuracy is 0.659-0.689 (pm25-a) and 0.668-0.697 (pm25-b), the paper's
+  baselines (0.679 / 0.690). **This explains the paper's absolute numbers**:
+  0.68-0.69 is what the best linear model reaches; 110 training windows
+  estimate it poorly (our λ = 0 baselines 0.60-0.63). Students imitating it gain
+  +0.034 … +0.072 (log-loss rule) / +0.010 … +0.058 (accuracy rule): the room a
+  perfect teacher would have.
+
+### An AR teacher (`--ar-teacher`): dev seeds 1, 2, 4, 5, then five fresh seeds
+
+* **Idea.** The AR(≤ L) baseline on pm2.5 alone (0.64) beats the logistic
+  baseline on all 33/77 inputs (0.61): its model of one-step dynamics, fitted
+  on the training block's whole span, uses every step between a training window
+  and its label (x_{t+1} … x_{t+k}, privileged: the student never sees them)
+  and is far better conditioned than 110 direction labels. As a teacher its
+  logits (forecast change / sd of the change) are linear in the student's last
+  L lags, so the student can imitate it. `--ar-teacher` offers it as a fourth
+  candidate teacher beside the three privileged types; the student's selection
+  picks among them.
+* **Development** (variant study, seeds 1, 2, 4, 5; `--variants
+  ar,reg_last,ar_combo,ar_ridge`): with the log-loss rule the AR teacher alone
+  failed one of 12 columns (pm25-b s5 +0.019, p 0.2), the ridge teacher alone
+  passed all 12 with a smallest Δ of +0.021, the mean of both failed one
+  (+0.027, p 0.1), and **ridge + AR as candidate types** passed all 12 with a
+  smallest Δ of +0.034 — chosen, with the log-loss rule, and the confirmation
+  fixed before it was run: seeds 0, 3, 6, 7, 8 (none used for any choice of the
+  AR teacher); target met only if seed 0 (the default) passes on all three
+  tasks and at least 4 of the 5 seeds do. Through the main command the dev
+  seeds gave pm25-b s5 +0.032 (p 0.058; the study's ridge has one more penalty
+  value), so 11 of its 12 dev columns pass.
+* **Confirmation** (`lupi-ts reproduce hayashi2019 --full --jobs 2 --seed S
+  --teacher-model regression --teacher-inputs last --ar-teacher --metric
+  log_loss`, 28-32 s wall per seed), Δ student − baseline, both chosen by
+  validation log-loss (paired t p):
+
+| seed | mackey-glass | pm25-a | pm25-b | all three |
+|---|---|---|---|---|
+| 0 | +0.044 (4e-8) | +0.021 (0.037) | +0.036 (0.021) | met |
+| 3 | +0.046 (3e-8) | +0.032 (0.011) | +0.021 (0.071) | missed |
+| 6 | +0.041 (2e-7) | +0.024 (0.069) | +0.046 (2e-4) | missed |
+| 7 | +0.039 (1e-6) | +0.023 (0.070) | +0.040 (2e-5) | missed |
+| 8 | +0.039 (5e-7) | +0.026 (0.012) | +0.029 (0.011) | met |
+| pooled, 250 placements | +0.042 (4e-32) | +0.025 (2e-6) | +0.035 (2e-10) | |
+| pooled, vs the accuracy-rule baseline | +0.008 (2e-9) | +0.020 (9e-5) | +0.017 (3e-4) | |
+
+  **The pre-registered criterion is missed: 2 of 5 seeds (seed 0 among them).**
+  Every one of the 15 task-seed means is at least +0.021, but with a
+  per-placement standard deviation of the Δ of about 0.08 on PM2.5, a
+  50-placement run estimates a +0.025 gain with a standard error of 0.011: it
+  reaches p < 0.05 about half the time. The student still trails the AR
+  baseline row on PM2.5 (0.61-0.65 vs 0.63-0.68): the linear student on 33/77
+  inputs does not fully absorb the AR teacher. Pooled rows: `python -m
+  lupi_ts.experiments.hayashi2019_pool DIR_S0 DIR_S3 DIR_S6 DIR_S7 DIR_S8`.
+
 **Bottom line.** The target (student − baseline >= +0.02 with p < 0.05 on all
-three tasks over 50 repeats) is met on Mackey-Glass (+0.022 / +0.025) and on
-pm25-b with the paper's own protocol (+0.028, p = 0.004), but on no
-configuration for pm25-a: there the headroom of any fixed distillation setting
-is about +0.01, below the selection noise of a 100-window validation block. The
-regression teacher with log-loss selection met it on two development seeds and
-failed its seed-0 confirmation on both PM2.5 tasks (+0.012, p = 0.22; +0.025,
-p = 0.083); a later fresh seed (3) passed, and over seeds 0 and 3 together the
-gains are +0.044 / +0.021 / +0.026 (all p < 0.01), partly from the log-loss
-rule's weaker baseline (+0.009 / +0.019 / +0.013 against the accuracy rule's).
+three tasks in one 50-repeat run) is met on Mackey-Glass by every variant from
+the paper's protocol on, and on PM2.5 by no variant reliably. The best one
+(ridge + AR teachers, log-loss rule) gains +0.025 / +0.035 on pm25-a / pm25-b
+over 250 fresh placements (p < 1e-5; +0.020 / +0.017 against the paper's
+accuracy-rule baseline) and meets the per-run target on 2 of 5 fresh seeds.
+The oracle ceiling shows why: even exact knowledge of every training window's
+future is worth about +0.02-0.03 on PM2.5, so a per-run p < 0.05 at +0.02 needs
+either a larger effect than privileged information can give here or more
+placements per run. The paper's absolute numbers (0.68-0.69 on PM2.5) are those
+of the best linear model in hindsight, not of a model fitted on 110 windows.
+Earlier attempts, kept for the record: the paper protocol (+0.022 / +0.009 /
++0.029), and the ridge teacher with log-loss selection, which met the target on
+two development seeds and failed its seed-0 confirmation (+0.012, p = 0.22;
++0.025, p = 0.083; seed 3 passed).
 """  # noqa: E501 (markdown tables)
 
 

@@ -451,3 +451,65 @@ def test_cli_teacher_model_and_inputs():
     assert cfg["protocol"]["teacher_model"] == "regression"
     assert cfg["protocol"]["teacher_inputs"] == "last"
     assert H.config_hash(cfg) != H.config_hash(H.load_config())
+
+
+def test_ar_teacher_option(finished_run, tmp_path):
+    cfg = tiny_config(ar_teacher=True)
+    cfg["run"].update(tasks=["pm25-a"], repeats=1)
+    assert H.config_hash(cfg) != H.config_hash(tiny_config())
+    summary = H.run_experiment(cfg, tmp_path / "ar", progress=False)
+    assert summary["pm25-a"]["ar_teacher"] is True
+    rep = json.loads((tmp_path / "ar" / "repeats" / "pm25-a" / "r0000.json").read_text())
+    plain = json.loads((finished_run[0] / "repeats" / "pm25-a" / "r0000.json").read_text())
+    assert rep["placement"] == plain["placement"]
+    # The AR teacher is the AR baseline's model: same test accuracy.
+    assert rep["teachers"]["AR"]["test_accuracy"] == [rep["ar_baseline"]["test_accuracy"]]
+    assert rep["teachers"]["AR"]["lags"] == rep["ar_baseline"]["lags"]
+    # One more teacher type: (λ > 0 settings) x T more target columns, the rest unchanged.
+    extra = (len(cfg["grid"]["imitation"]) - 1) * len(cfg["grid"]["temperature"])
+    assert rep["n_targets"] == plain["n_targets"] + extra
+    new = np.reshape(rep["student"]["select_log_loss"], (-1, rep["n_targets"]))
+    old = np.reshape(plain["student"]["select_log_loss"], (-1, plain["n_targets"]))
+    assert np.allclose(new[:, : plain["n_targets"]], old, rtol=1e-6)
+    specs = H._target_specs(cfg)
+    assert [s[0] for s in specs[plain["n_targets"]:]] == ["AR"] * extra
+    # Its logits are the forecast change in units of the training change's sd, a
+    # linear function of the window's last lags (the student can represent them).
+    from lupi_ts import split_blocks
+
+    arrays = H._task_arrays("pm25-a", *H._data_key(cfg, "pm25-a"))
+    task = get_task("pm25-a")
+    train, _, test = split_blocks(
+        arrays["windows"], task.sizes,
+        random_state=np.random.default_rng(H._repeat_seed(3, "pm25-a", 0)),
+    )  # fmt: skip
+    z, record = H._ar_teacher(arrays, task, train, test, cfg)
+    assert record["test_accuracy"] == rep["teachers"]["AR"]["test_accuracy"]
+    lags = np.column_stack([arrays["series"][arrays["t"][train] - j] for j in range(3)])
+    design = np.column_stack([lags, np.ones(train.size)])
+    coef, *_ = np.linalg.lstsq(design, z[:, 0], rcond=None)
+    assert np.allclose(design @ coef, z[:, 0], atol=1e-8)
+    assert np.corrcoef(z[:, 0], arrays["change"][train])[0, 1] > 0.1
+    report = (tmp_path / "ar" / "report.md").read_text()
+    assert "plus the AR teacher" in report and "teacher AR" in report
+    csv_text = (tmp_path / "ar" / "runs.csv").read_text()
+    assert ",teacher,AR,," in csv_text
+
+
+def test_ar_teacher_default_keeps_the_hash_and_bad_values_are_refused(tmp_path):
+    assert H.config_hash(tiny_config(ar_teacher=False)) == H.config_hash(tiny_config())
+    with pytest.raises(ValueError, match="ar_teacher needs selection"):
+        H.run_experiment(
+            tiny_config(ar_teacher=True, selection="blocked-cv"), tmp_path / "x", progress=False
+        )
+    with pytest.raises(ValueError, match="true or false"):
+        H.run_experiment(tiny_config(ar_teacher="yes"), tmp_path / "y", progress=False)
+    cfg = tiny_config()
+    cfg["grid"]["privileged"] = ["AI", "AR"]
+    with pytest.raises(ValueError, match="must not contain 'AR'"):
+        H.run_experiment(cfg, tmp_path / "z", progress=False)
+    assert not any((tmp_path / d).exists() for d in "xyz")
+    args = H.add_arguments(__import__("argparse").ArgumentParser()).parse_args(["--ar-teacher"])
+    assert H.config_from_args(args)["protocol"]["ar_teacher"] is True
+    args = H.add_arguments(__import__("argparse").ArgumentParser()).parse_args([])
+    assert H.config_from_args(args)["protocol"]["ar_teacher"] is False
