@@ -8,17 +8,13 @@ import numpy as np
 import pytest
 from lupi_ts.experiments import hayashi2019 as H
 from lupi_ts.experiments import hayashi2019_pool as P
+from test_hayashi2019 import tiny_config
 
 
 def tiny(seed, **protocol):
-    cfg = H.load_config()
+    """test_hayashi2019's tiny configuration on one task, three repeats, seed ``seed``."""
+    cfg = tiny_config(**protocol)
     cfg["run"].update(tasks=["pm25-a"], repeats=3, seed=seed)
-    cfg["grid"].update(
-        privileged=["AI", "BAO"], imitation=[0.0, 0.5], temperature=[1.0, 5.0],
-        penalty=["none", "l2"], C=[1.0],
-    )  # fmt: skip
-    cfg["teacher"].update(penalty=["l2"], C=[1.0])
-    cfg["protocol"].update(protocol)
     return cfg
 
 
