@@ -1646,7 +1646,20 @@ pm25-a / pm25-b, seeds 0-5:
   AR teacher); target met only if seed 0 (the default) passes on all three
   tasks and at least 4 of the 5 seeds do. Through the main command the dev
   seeds gave pm25-b s5 +0.032 (p 0.058; the study's ridge has one more penalty
-  value), so 11 of its 12 dev columns pass.
+  value), so 11 of its 12 dev columns pass. The dev table (`lupi-ts study
+  hayashi2019-variants --seeds 1,2,4,5 --variants ar,reg_last,ar_combo,ar_ridge
+  --jobs 2`, about 3 min; Δ over the 8 PM2.5 and 4 Mackey-Glass columns):
+
+| teacher | rule | columns meeting the target | PM2.5 Δ range | Mackey-Glass Δ range |
+|---|---|---|---|---|
+| AR alone | accuracy | 6 of 12 | +0.011 … +0.039 | +0.016 … +0.020 |
+| AR alone | log-loss | 11 of 12 | +0.019 … +0.060 | +0.037 … +0.056 |
+| ridge on x* + x_t | accuracy | 0 of 12 | +0.006 … +0.022 | +0.012 … +0.015 |
+| ridge on x* + x_t | log-loss | 12 of 12 | +0.021 … +0.041 | +0.036 … +0.056 |
+| **ridge + AR (4 types)** | **log-loss** | **12 of 12** | **+0.034 … +0.059** | **+0.037 … +0.056** |
+| ridge + AR (4 types) | accuracy | 6 of 12 | +0.014 … +0.033 | +0.017 … +0.019 |
+| mean of AR and ridge logits | log-loss | 11 of 12 | +0.027 … +0.055 | +0.036 … +0.056 |
+| mean of AR and ridge logits | accuracy | 5 of 12 | +0.014 … +0.036 | +0.014 … +0.019 |
 * **Confirmation** (`lupi-ts reproduce hayashi2019 --full --jobs 2 --seed S
   --teacher-model regression --teacher-inputs last --ar-teacher --metric
   log_loss`, 28-32 s wall per seed), Δ student − baseline, both chosen by
