@@ -56,6 +56,14 @@ validation and test blocks:
 ``ar_ridge``
     per privileged type, the mean of the AR teacher's and the ``reg_last``
     teacher's logits (an ensemble of the one-step dynamics and x*).
+``var``
+    a vector autoregression of order 1 on all the task's features (11 on
+    PM2.5), ridge-penalised (α in :data:`VAR_ALPHAS`, chosen on the validation
+    squared error of the forecast change), fitted on the training block's span
+    like the AR teacher and iterated k steps; logits as the AR teacher's. Its
+    forecast is linear in x's last step.
+``var_combo``
+    the ``reg_last``, AR and VAR teachers as five candidate types.
 ``hindsight``
     a logistic regression of the direction on the *student's* inputs x,
     fitted on every window of the series outside the test block and its
@@ -145,6 +153,8 @@ VARIANTS = {
     "ar": ("AR teacher (one-step dynamics)", "iterated AutoReg forecast of the change"),
     "ar_combo": ("AR + ridge teachers", "the AR teacher and 3 reg_last teachers as 4 types"),
     "ar_ridge": ("mean of AR and ridge logits", "per type, (AR + reg_last logits) / 2"),
+    "var": ("VAR(1) teacher on all features", "ridge VAR(1) of all features, k-step forecast"),
+    "var_combo": ("ridge + AR + VAR teachers", "3 reg_last, the AR and the VAR teachers"),
     "hindsight": (
         "hindsight linear model",
         "logistic regression on x fitted outside the test block (not deployable)",
@@ -365,6 +375,18 @@ def _run_repeat(task_name, seed, repeat, cfg, variants):
                 out[variant] = _evaluate(
                     arrays, grid_cfg, blocks, logits, dict.fromkeys(logits, 0)
                 )
+        elif variant in ("var", "var_combo"):
+            z, teachers[variant] = _var_teacher(arrays, cfg, task, blocks)
+            if variant == "var":
+                logits = dict.fromkeys(privileged, z)
+                out[variant] = _evaluate(arrays, cfg, blocks, logits, zeros)
+            else:
+                logits = {**ridge_logits("reg_last")[0], "AR": ar_logits()[0], "VAR": z}
+                grid_cfg = copy.deepcopy(cfg)
+                grid_cfg["grid"]["privileged"] = list(logits)
+                out[variant] = _evaluate(
+                    arrays, grid_cfg, blocks, logits, dict.fromkeys(logits, 0)
+                )
         elif variant == "hindsight":
             z, teachers[variant] = _hindsight_teacher(arrays, blocks)
             out[variant] = _evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
@@ -426,6 +448,69 @@ def _ar_teacher(arrays, cfg, task, blocks):
     logits = (predicted / (float(change.std()) or 1.0))[:, None]
     up = H._ar_forecast(arrays, task, test, fit) >= arrays["target_last"][test]
     return logits, {"ar": float(np.mean(up == (arrays["y"][test] > 0.5)))}
+
+
+# Ridge penalties of the VAR teacher (on standardised features, summed squared error).
+VAR_ALPHAS = (1.0, 10.0, 100.0, 1000.0)
+
+
+_FEATURES = {}  # per-process cache (a plain dict: picklable under ``python -m``)
+
+
+def _feature_matrix(task_name, data_key):
+    """All features of a task's series, one row per step (the windows' source)."""
+    if (task_name, data_key) not in _FEATURES:
+        _FEATURES[task_name, data_key] = _load_features(task_name, data_key)
+    return _FEATURES[task_name, data_key]
+
+
+def _load_features(task_name, data_key):
+    from lupi_ts import get_task
+
+    task = get_task(task_name)
+    params = json.loads(data_key)
+    params.pop("section")
+    if task.columns is None:
+        from lupi_ts.datasets import mackey_glass
+
+        return np.asarray(mackey_glass(**params), dtype=float)[:, None], 0
+    from lupi_ts.datasets import load_beijing_pm25
+
+    frame = load_beijing_pm25(**params)
+    return frame[list(task.columns)].to_numpy(dtype=float), list(task.columns).index(task.target)
+
+
+def _var_teacher(arrays, cfg, task, blocks):
+    """Ridge VAR(1) teacher fitted on the training span: (logits on train, test accuracy)."""
+    train, val, test = blocks
+    feats, col = _feature_matrix(task.name, H._data_key(cfg, task.name)[0])
+    t = arrays["t"]
+    span = feats[t[train[0]] - (task.input_length - 1) : t[train[-1]] + task.horizon + 1]
+    mean, sd = np.nanmean(span, axis=0), np.nanstd(span, axis=0)
+    sd = np.where(sd > 1e-12, sd, 1.0)
+    Z = (span - mean) / sd
+    X_, Y_ = Z[:-1], Z[1:]
+    ok = np.isfinite(X_).all(axis=1) & np.isfinite(Y_).all(axis=1)
+    X_, Y_ = X_[ok], Y_[ok]
+    x_mean, y_mean = X_.mean(axis=0), Y_.mean(axis=0)
+    gram = (X_ - x_mean).T @ (X_ - x_mean)
+    cross = (X_ - x_mean).T @ (Y_ - y_mean)
+
+    def forecast(rows, W):
+        state = (feats[t[rows]] - mean) / sd
+        for _ in range(task.horizon):
+            state = (state - x_mean) @ W + y_mean
+        return state[:, col] * sd[col] + mean[col]
+
+    change = arrays["change"]
+    fits = [np.linalg.solve(gram + a * np.eye(gram.shape[0]), cross) for a in VAR_ALPHAS]
+    mse = [np.mean((forecast(val, W) - arrays["target_last"][val] - change[val]) ** 2)
+           for W in fits]  # fmt: skip
+    W = fits[int(np.argmin(mse))]
+    unit = float(change[train].std()) or 1.0
+    logits = ((forecast(train, W) - arrays["target_last"][train]) / unit)[:, None]
+    up = forecast(test, W) >= arrays["target_last"][test]
+    return logits, {"var": float(np.mean(up == (arrays["y"][test] > 0.5)))}
 
 
 # Inverse L2 penalty of the hindsight model: thousands of windows make the fit

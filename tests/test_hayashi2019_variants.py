@@ -13,7 +13,10 @@ from lupi_ts.experiments import hayashi2019 as H
 from lupi_ts.experiments import hayashi2019_variants as V
 
 TASK, SEED = "pm25-a", 3
-VARIANTS = ["paper", "reg_last", "reg_both_cal", "combo", "lowT", "oracle", "hindsight"]
+VARIANTS = [
+    "paper", "reg_last", "reg_both_cal", "combo", "lowT", "oracle", "hindsight", "ar", "ar_combo",
+    "ar_ridge", "var", "var_combo",
+]  # fmt: skip
 
 
 def tiny_config():
@@ -180,6 +183,32 @@ def test_hindsight_teacher_stays_outside_the_test_block():
     coef, *_ = np.linalg.lstsq(X, logits[:, 0], rcond=None)
     assert np.allclose(X @ coef, logits[:, 0], atol=1e-8)
     assert 0.5 < acc["x"] < 1.0
+
+
+def test_ar_and_var_teachers_are_linear_in_the_last_inputs():
+    from lupi_ts import get_task, split_blocks
+
+    cfg = tiny_config()
+    task = get_task(TASK)
+    arrays = H._task_arrays(TASK, *H._data_key(cfg, TASK))
+    blocks = split_blocks(arrays["windows"], task.sizes, random_state=np.random.default_rng(2))
+    train, _, test = blocks
+    feats, col = V._feature_matrix(TASK, H._data_key(cfg, TASK)[0])
+    # The feature matrix is the windows' source: its target column is the series.
+    assert np.array_equal(feats[:, col], arrays["series"], equal_nan=True)
+    last = feats[arrays["t"][train]]  # x's last step, every feature
+    z, acc = V._var_teacher(arrays, cfg, task, blocks)
+    design = np.column_stack([last, np.ones(train.size)])
+    coef, *_ = np.linalg.lstsq(design, z[:, 0], rcond=None)
+    assert np.allclose(design @ coef, z[:, 0], atol=1e-8)
+    assert 0.0 <= acc["var"] <= 1.0
+    z_ar, acc_ar = V._ar_teacher(arrays, cfg, task, blocks)
+    main = H._ar_baseline(arrays, task, train, test, cfg["ar_baseline"]["max_lag"])
+    assert acc_ar["ar"] == main["test_accuracy"]  # the AR baseline's model
+    lags = np.column_stack([arrays["series"][arrays["t"][train] - j] for j in range(3)])
+    design = np.column_stack([lags, np.ones(train.size)])
+    coef, *_ = np.linalg.lstsq(design, z_ar[:, 0], rcond=None)
+    assert np.allclose(design @ coef, z_ar[:, 0], atol=1e-8)
 
 
 @pytest.mark.parametrize(
