@@ -1613,15 +1613,16 @@ pm25-a / pm25-b, seeds 0-5:
   +0.007 … +0.027, target met on 3 of 6 seeds; pm25-b −0.006 … +0.029, 2 of 6;
   both PM2.5 tasks on 1 of 6. Log-loss rule: pm25-a +0.015 … +0.037 (5 of 6),
   pm25-b +0.021 … +0.041 (5 of 6), both on 4 of 6. *Knowing the future change
-  of the 110 training windows exactly is worth about +0.02-0.03 to a linear
-  student*: the target sits at the ceiling of what privileged information about
-  the training windows can give.
+  of the 110 training windows exactly, as soft labels, is worth about
+  +0.02-0.03 to a linear student*: the target sits at the ceiling of what the
+  windows' own future can give that way (a teacher that learns structure from
+  the privileged steps, like the AR teacher below, is not bound by it).
 * **hindsight** (a logistic regression on x fitted on every window outside the
   test block and its purged margins — thousands of labelled windows): its own
   test accuracy is 0.659-0.689 (pm25-a) and 0.668-0.697 (pm25-b), the paper's
   baselines (0.679 / 0.690). **This explains the paper's absolute numbers**:
   0.68-0.69 is what the best linear model reaches; 110 training windows
-  estimate it poorly (our λ = 0 baselines 0.60-0.63). Students imitating it gain
+  estimate it poorly (our λ = 0 baselines 0.59-0.63 under the paper's rule). Students imitating it gain
   +0.034 … +0.072 (log-loss rule) / +0.010 … +0.058 (accuracy rule): the room a
   perfect teacher would have.
 
