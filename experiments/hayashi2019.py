@@ -1622,9 +1622,9 @@ pm25-a / pm25-b, seeds 0-5:
   test accuracy is 0.659-0.689 (pm25-a) and 0.668-0.697 (pm25-b), the paper's
   baselines (0.679 / 0.690). **This explains the paper's absolute numbers**:
   0.68-0.69 is what the best linear model reaches; 110 training windows
-  estimate it poorly (our λ = 0 baselines 0.59-0.63 under the paper's rule). Students imitating it gain
-  +0.034 … +0.072 (log-loss rule) / +0.010 … +0.058 (accuracy rule): the room a
-  perfect teacher would have.
+  estimate it poorly (our λ = 0 baselines 0.59-0.63 under the paper's rule).
+  Students imitating it gain +0.034 … +0.072 (log-loss rule) / +0.010 … +0.058
+  (accuracy rule): the room a perfect teacher would have.
 
 ### An AR teacher (`--ar-teacher`): dev seeds 1, 2, 4, 5, then five fresh seeds
 
