@@ -1668,7 +1668,12 @@ pm25-a / pm25-b, seeds 0-5:
   A multivariate teacher (`--variants var,var_combo`, run on the same dev
   seeds after the confirmation below) adds nothing material: the mean PM2.5 Δ
   of the five-type pool is +0.043 against +0.040 for ridge + AR, so no second
-  confirmation round was spent on it (negative result).
+  confirmation round was spent on it (negative result). Nor does lowering the
+  variance of Δ (post hoc, on the dev runs of the main command): a student
+  restricted to the baseline's chosen (penalty, C) loses the gain (PM2.5
+  −0.010 … +0.015; the gain comes with the weaker regularisation that soft
+  labels allow), and distilling only when the validation log-loss improves by
+  0.005 or 0.01 changes the Δs by at most 0.008.
 * **Confirmation** (`lupi-ts reproduce hayashi2019 --full --jobs 2 --seed S
   --teacher-model regression --teacher-inputs last --ar-teacher --metric
   log_loss`, 28-32 s wall per seed), Δ student − baseline, both chosen by
