@@ -1695,8 +1695,8 @@ pm25-a / pm25-b, seeds 0-5:
   50-placement run estimates a +0.025 gain with a standard error of 0.011: it
   reaches p < 0.05 about half the time. The student still trails the AR
   baseline row on PM2.5 (0.61-0.65 vs 0.63-0.68): the linear student on 33/77
-  inputs does not fully absorb the AR teacher. Pooled rows: `python -m
-  lupi_ts.experiments.hayashi2019_pool DIR_S0 DIR_S3 DIR_S6 DIR_S7 DIR_S8`.
+  inputs does not fully absorb the AR teacher. Pooled rows: `lupi-ts pool
+  hayashi2019 DIR_S0 DIR_S3 DIR_S6 DIR_S7 DIR_S8`.
 
 **Bottom line.** The target (student − baseline >= +0.02 with p < 0.05 on all
 three tasks in one 50-repeat run) is met on Mackey-Glass by every variant from

@@ -1,6 +1,7 @@
 """Pool finished runs of ``lupi-ts reproduce hayashi2019`` made with different seeds.
 
-``python -m lupi_ts.experiments.hayashi2019_pool DIR [DIR ...] [--json FILE]``
+``lupi-ts pool hayashi2019 DIR [DIR ...] [--json FILE]`` (also
+``python -m lupi_ts.experiments.hayashi2019_pool``)
 
 Each ``DIR`` is the ``--out`` folder of one run. The runs must share their
 configuration except for the seed (checked on the ``config.json`` each folder
@@ -29,7 +30,7 @@ import numpy as np
 
 from . import hayashi2019 as H
 
-__all__ = ["main", "pool_runs"]
+__all__ = ["add_arguments", "format_pool", "main", "pool_runs", "run"]
 
 # The issue's per-run target: Δ >= +0.02 with a paired-test p < 0.05.
 TARGET_DELTA = 0.02
@@ -148,21 +149,30 @@ def format_pool(pooled):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    """Command-line entry point (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m lupi_ts.experiments.hayashi2019_pool")
+def add_arguments(parser, name="hayashi2019"):
+    """Register the options of ``lupi-ts pool hayashi2019``."""
     parser.add_argument("folders", nargs="+", help="output folders of hayashi2019 runs")
     parser.add_argument("--json", help="also write the pooled statistics to this file")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run(args):
+    """Pool the runs named by parsed ``args``; returns the exit status."""
     try:
         pooled = pool_runs(args.folders)
-    except ValueError as exc:
-        print(f"hayashi2019_pool: error: {exc}", file=sys.stderr)
+    except (ValueError, H.ConfigMismatchError) as exc:
+        print(f"lupi-ts pool hayashi2019: error: {exc}", file=sys.stderr)
         return 2
     print(format_pool(pooled))
     if args.json:
         Path(args.json).write_text(json.dumps(pooled, indent=1, sort_keys=True))
     return 0
+
+
+def main(argv=None):
+    """Command-line entry point (see the module docstring)."""
+    parser = add_arguments(argparse.ArgumentParser(prog="lupi-ts pool hayashi2019"))
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,6 +44,12 @@ COMMANDS = {
             "Teacher / selection-rule variants of Hayashi 2019 on dev seeds.",
         ),
     },
+    "pool": {
+        "hayashi2019": (
+            "hayashi2019_pool",
+            "Pool runs of hayashi2019 made with different seeds (paired statistics).",
+        ),
+    },
     # A command mapped straight to a module has no sub-command.
     "compress": ("compress", "Prune, quantize and factorise distilled students."),
 }
@@ -53,6 +59,7 @@ _HELP = {
     "anomaly": "run an anomaly-detection study",
     "study": "run a study that goes beyond a paper",
     "compress": "compress students for on-device inference",
+    "pool": "pool the results of several runs of an experiment",
 }
 
 

@@ -83,3 +83,6 @@ def test_bad_inputs_are_refused(runs, tmp_path, capsys):
         P.pool_runs([])
     assert P.main([str(tmp_path / "missing")]) == 2
     assert "error" in capsys.readouterr().err
+    from lupi_ts.cli import main as cli_main
+
+    assert cli_main(["pool", "hayashi2019", str(tmp_path / "missing")]) == 2
