@@ -38,6 +38,13 @@ def test_synthetic_end_to_end_and_resume(tmp_path, capsys):
     assert "iforest_all" in summary["protocols"]["per-file"]
     report = (out / "report.md").read_text()
     assert "ours: distilled" in report and "Wilcoxon" in report
+    assert "file-level bootstrap" in report
+    for protocol in ("per-file", "cross-file"):
+        boot = summary["bootstrap"][protocol]
+        for key in ("distilled_vs_student", "control_vs_student"):
+            for metric in ("roc_auc", "f1_at_distilled_far"):
+                lo, hi = boot[key][metric]["ci95"]
+                assert -1.0 <= lo <= boot[key][metric]["mean"] <= hi <= 1.0
     # the teacher's stored scores are those of a PCA T²+Q on all sensors
     from lupi_ts.datasets import make_sensor_anomalies
 
@@ -186,3 +193,64 @@ def test_student_windows_smoothing_and_stop_rule_reach_both_students(tmp_path):
     cfg = json.loads((tmp_path / "defaults" / "summary.json").read_text())["config"]
     assert cfg["student_windows"] == [5, 20, 60, 180, 400] and cfg["student_smoothing"] == 30
     assert cfg["early_stopping"] is False
+
+
+def _fake_results(rng, n_files=6, n_train=50, n=200):
+    """Stored-file tuples (scores, anomaly, changepoint, seconds) with known structure."""
+    results = {}
+    for f in range(n_files):
+        y = np.zeros(n, int)
+        start = int(rng.integers(n_train + 20, n - 60))
+        y[start : start + 40] = 1
+        noise = rng.normal(size=n)
+        scores = {
+            "student": (noise, 1.0),
+            "control": (noise.copy(), 1.0),  # identical to the student
+            "distilled": (noise + 3.0 * y, 1.0),  # separates the anomalies
+        }
+        results[f"f{f}"] = (scores, y, np.zeros(n, int), (0.0, 0.0))
+    return results
+
+
+def test_file_bootstrap_of_the_gains():
+    from lupi_ts.experiments.skab import _bootstrap_gains, _evaluate
+
+    results = _fake_results(np.random.default_rng(0))
+    boot = _bootstrap_gains(results, 50, n_boot=200, seed=1)
+    assert boot["resamples"] == 200 and boot["seed"] == 1
+    same = boot["control_vs_student"]
+    for metric in ("roc_auc", "f1_at_distilled_far"):
+        assert same[metric]["mean"] == 0.0 and same[metric]["ci95"] == [0.0, 0.0]
+    better = boot["distilled_vs_student"]
+    assert better["roc_auc"]["ci95"][0] > 0.2 and better["f1_at_distilled_far"]["ci95"][0] > 0.2
+    # deterministic for a seed; another seed gives other resamples
+    assert _bootstrap_gains(results, 50, n_boot=200, seed=1) == boot
+    assert _bootstrap_gains(results, 50, n_boot=200, seed=2) != boot
+    # the point estimate it brackets is the summary's pooled difference
+    import pandas as pd
+
+    files = {k: pd.DataFrame(index=np.arange(200.0)) for k in results}
+    summary, _ = _evaluate(results, files, 50)
+    gain = summary["distilled"]["roc_auc"] - summary["student"]["roc_auc"]
+    lo, hi = better["roc_auc"]["ci95"]
+    assert lo <= gain <= hi
+
+
+def test_weighted_pool_equals_concatenating_the_drawn_files():
+    from lupi_ts.experiments.skab import _f1_at_far, _WeightedPool
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    results = _fake_results(rng, n_files=5)
+    ys = [results[k][1][50:].astype(bool) for k in results]
+    # rounded scores: ties within and across files
+    scores = [np.round(results[k][0]["distilled"][0][50:], 1) for k in results]
+    pool = _WeightedPool(ys, scores)
+    for _ in range(20):
+        draw = rng.integers(0, 5, 5)
+        w = np.bincount(draw, minlength=5).astype(float)
+        y = np.concatenate([ys[i] for i in draw])
+        s = np.concatenate([scores[i] for i in draw])
+        assert pool.roc_auc(w) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+        for far in (0.0, 5.0, 27.9, 60.0):
+            assert pool.f1_at_far(w, far) == pytest.approx(_f1_at_far(y, s, far), abs=1e-12)
