@@ -440,14 +440,10 @@ def _ridge_teachers(arrays, privileged, blocks, inputs, calibrated):
 
 
 def _ar_teacher(arrays, cfg, task, blocks):
-    """Logits of the AR(≤ L) teacher on the training windows, and its own test accuracy."""
+    """The main experiment's AR teacher: (logits on the training windows, test accuracy)."""
     train, _, test = blocks
-    fit = H._ar_fit(arrays, task, train, cfg["ar_baseline"]["max_lag"])
-    change = arrays["change"][train]
-    predicted = H._ar_forecast(arrays, task, train, fit) - arrays["target_last"][train]
-    logits = (predicted / (float(change.std()) or 1.0))[:, None]
-    up = H._ar_forecast(arrays, task, test, fit) >= arrays["target_last"][test]
-    return logits, {"ar": float(np.mean(up == (arrays["y"][test] > 0.5)))}
+    logits, record = H._ar_teacher(arrays, task, train, test, cfg)
+    return logits, {"ar": record["test_accuracy"][0]}
 
 
 # Ridge penalties of the VAR teacher (on standardised features, summed squared error).
