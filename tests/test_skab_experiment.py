@@ -238,6 +238,28 @@ def test_file_bootstrap_of_the_gains():
     assert lo <= gain <= hi
 
 
+def test_gains_by_folder():
+    import pandas as pd
+    from lupi_ts.experiments.skab import _by_folder, _evaluate
+
+    fake = _fake_results(np.random.default_rng(4), n_files=5)
+    names = ["a/0", "a/1", "b/0", "b/1", "c/0"]
+    results = dict(zip(names, fake.values()))
+    files = {k: pd.DataFrame(index=np.arange(200.0)) for k in names}
+    out = _by_folder(results, files, 50, seed=0)
+    assert sorted(out) == ["a", "b"]  # a one-file folder has no pooled interval
+    for folder in ("a", "b"):
+        keys = [k for k in names if k.startswith(folder + "/")]
+        rows, _ = _evaluate({k: results[k] for k in keys}, files, 50)
+        e = out[folder]
+        assert e["n_files"] == 2
+        gain = e["distilled_vs_student"]["roc_auc"]
+        assert gain["gain"] == rows["distilled"]["roc_auc"] - rows["student"]["roc_auc"]
+        assert gain["ci95"][0] <= gain["ci95"][1]
+        assert e["control_vs_student"]["f1_at_distilled_far"]["gain"] == 0.0
+    assert _by_folder({k.replace("/", "_"): v for k, v in results.items()}, {}, 50) == {}
+
+
 @st.composite
 def _files_and_draw(draw):
     """A few files of labelled integer scores (many ties) and a draw of them."""
