@@ -81,6 +81,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._io import atomic_write_text
+
 STUDENTS = ("hayashi", "anomaly")
 RECIPES = ("finetune", "int8-dynamic", "int8-static", "lowrank", "struct50", "struct75",
            "magnitude90", "small-scratch")
@@ -178,7 +180,7 @@ def _prepare_out(out, cfg):
         raise ValueError(
             f"{out} holds results of another configuration ({path}); choose another --out."
         )
-    path.write_text(text, encoding="utf-8")
+    atomic_write_text(path, text)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

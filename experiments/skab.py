@@ -64,6 +64,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._io import atomic_write_text
+
 # Published SKAB outlier-detection leaderboard (test parts): F1, FAR %, MAR %,
 # and NAB Standard / LowFP / LowFN where published.
 LEADERBOARD = [
@@ -920,7 +922,7 @@ def run(args):
                     "results of an unknown configuration. Use another --out folder."
                 )
             else:
-                stamp.write_text(json.dumps({"digest": digest, "config": cfg}, indent=1))
+                atomic_write_text(stamp, json.dumps({"digest": digest, "config": cfg}, indent=1))
             cache, results = {}, {}
             for i, k in enumerate(files):
                 path = folder / f"{_safe(k)}.npz"
@@ -972,11 +974,11 @@ def run(args):
         "timing": timing,
         "plots": plots,
     }
-    summary_path.write_text(json.dumps(doc, indent=1, default=float))
+    atomic_write_text(summary_path, json.dumps(doc, indent=1, default=float))
     report = _report(
         {p: summary[p] for p in protocols}, per_file_auc, tests, timing, cfg, name == "skab",
         bootstrap, by_folder,
     )
-    (out / "report.md").write_text(report + "\n")
+    atomic_write_text(out / "report.md", report + "\n")
     print(report)
     return 0
