@@ -428,23 +428,36 @@ def _data_key(cfg, task_name):
     ), tuple(cfg["grid"]["privileged"])
 
 
+@functools.lru_cache(maxsize=4)
+def _load_task_data(task_name, data_key):
+    """The series a task's windows are cut from (cached per process).
+
+    Mackey-Glass: a float array; PM2.5: the data frame of
+    ``load_beijing_pm25`` with the task's columns among others.
+    """
+    from lupi_ts import get_task
+
+    params = json.loads(data_key)
+    params.pop("section")
+    if get_task(task_name).columns is None:
+        from lupi_ts.datasets import mackey_glass
+
+        return np.asarray(mackey_glass(**params), dtype=float)
+    from lupi_ts.datasets import load_beijing_pm25
+
+    return load_beijing_pm25(**params)
+
+
 @functools.lru_cache(maxsize=8)
 def _task_arrays(task_name, data_key, privileged):
     """Windows of a task shared by all privileged types (cached per process)."""
     from lupi_ts import get_task, make_task_windows
 
     task = get_task(task_name)
-    params = json.loads(data_key)
-    params.pop("section")
+    data = _load_task_data(task_name, data_key)
     if task.columns is None:
-        from lupi_ts.datasets import mackey_glass
-
-        data = mackey_glass(**params)
-        series = np.asarray(data, dtype=float)
+        series = data
     else:
-        from lupi_ts.datasets import load_beijing_pm25
-
-        data = load_beijing_pm25(**params)
         series = data[task.target].to_numpy(dtype=float)
     per_type = {pi: make_task_windows(task_name, pi, data=data) for pi in privileged}
     common = functools.reduce(np.intersect1d, [w.t for w in per_type.values()])
@@ -795,7 +808,7 @@ def _ar_forecast(arrays, task, rows, fit):
     return hist[:, 0]
 
 
-def _ar_teacher(arrays, task, train_rows, test_rows, cfg):
+def _ar_teacher(arrays, task, train_rows, test_rows, cfg, fit=None):
     """The AR teacher: logits on the training windows and its record in ``teachers``.
 
     The AutoReg of :func:`_ar_fit` learns the target's one-step dynamics from the
@@ -805,20 +818,25 @@ def _ar_teacher(arrays, task, train_rows, test_rows, cfg):
     forecast change over the standard deviation of the change on the training
     windows, like a regression teacher's. With at most L lags they are a
     linear function of the student's inputs, so the student can imitate them.
+    ``fit`` (from :func:`_ar_fit`) is reused when given: the AR baseline row is
+    the same model.
     """
-    fit = _ar_fit(arrays, task, train_rows, cfg["ar_baseline"]["max_lag"])
-    change = arrays["change"][train_rows]
-    unit = float(change.std()) or 1.0
+    if fit is None:
+        fit = _ar_fit(arrays, task, train_rows, cfg["ar_baseline"]["max_lag"])
+    unit = float(arrays["change"][train_rows].std()) or 1.0
     predicted = _ar_forecast(arrays, task, train_rows, fit) - arrays["target_last"][train_rows]
-    up = _ar_forecast(arrays, task, test_rows, fit) >= arrays["target_last"][test_rows]
-    accuracy = float(np.mean(up == (arrays["y"][test_rows] > 0.5)))
-    record = {"test_accuracy": [accuracy], "chosen": 0, "lags": int(fit[1].size)}
+    own = _ar_baseline(arrays, task, train_rows, test_rows, None, fit=fit)
+    record = {"test_accuracy": [own["test_accuracy"]], "chosen": 0, "lags": own["lags"]}
     return (predicted / unit)[:, None], record
 
 
-def _ar_baseline(arrays, task, train_rows, test_rows, max_lag):
-    """Direction of iterated AutoReg forecasts fitted on the training block's target series."""
-    fit = _ar_fit(arrays, task, train_rows, max_lag)
+def _ar_baseline(arrays, task, train_rows, test_rows, max_lag, fit=None):
+    """Direction of iterated AutoReg forecasts fitted on the training block's target series.
+
+    ``fit`` (from :func:`_ar_fit`) is reused when given, ``max_lag`` then unused.
+    """
+    if fit is None:
+        fit = _ar_fit(arrays, task, train_rows, max_lag)
     forecast = _ar_forecast(arrays, task, test_rows, fit)
     pred = (forecast >= arrays["target_last"][test_rows]).astype(float)
     accuracy = float(np.mean(pred == arrays["y"][test_rows]))
@@ -1049,9 +1067,11 @@ def _run_repeat(task_name, repeat, cfg):
         if regression:
             teachers[pi]["select_mse"] = (t_sq[pi] / n_score).tolist()
 
+    # One AutoReg per repeat: the AR baseline row and, if enabled, the AR teacher.
+    ar_fit = _ar_fit(arrays, task, train, cfg["ar_baseline"]["max_lag"])
     ar_logits = None
     if cfg["protocol"].get("ar_teacher", False):  # validation only: one fold, the training block
-        ar_logits, teachers[AR_TYPE] = _ar_teacher(arrays, task, train, test, cfg)
+        ar_logits, teachers[AR_TYPE] = _ar_teacher(arrays, task, train, test, cfg, fit=ar_fit)
         teacher_choice[AR_TYPE] = 0
 
     # Students: the whole grid per fold, scores summed over folds.
@@ -1081,7 +1101,7 @@ def _run_repeat(task_name, repeat, cfg):
     chosen_student = _select(sel_acc, sel_ll, metric)
     test_acc = (test_correct / test.size).ravel()
 
-    ar = _ar_baseline(arrays, task, train, test, cfg["ar_baseline"]["max_lag"])
+    ar = _ar_baseline(arrays, task, train, test, None, fit=ar_fit)
     extra = cfg.get("models", {}).get("extra", [])
     t_ = arrays["t"]
     result = {

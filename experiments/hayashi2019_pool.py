@@ -37,6 +37,11 @@ TARGET_DELTA = 0.02
 TARGET_P = 0.05
 
 
+def _meets_target(d):
+    """Whether a paired comparison meets the issue's per-run target."""
+    return d["mean"] >= TARGET_DELTA and d["p_value"] < TARGET_P
+
+
 def _read_run(folder):
     folder = Path(folder)
     marker = folder / "config.json"
@@ -107,16 +112,13 @@ def pool_runs(folders):
             base.append(b)
             base_acc.append(np.array([H._baseline_by_accuracy(r) for r in reps]))
             per_seed[seed] = H.paired_comparison(s, b)
-            d = per_seed[seed]
-            meets_all[seed] &= d["mean"] >= TARGET_DELTA and d["p_value"] < TARGET_P
+            meets_all[seed] &= _meets_target(per_seed[seed])
         stud, base, base_acc = (np.concatenate(v) for v in (stud, base, base_acc))
         entry = {
             "placements": int(stud.size),
             "delta": H.paired_comparison(stud, base),
             "per_seed": per_seed,
-            "seeds_meeting_target": sum(
-                d["mean"] >= TARGET_DELTA and d["p_value"] < TARGET_P for d in per_seed.values()
-            ),
+            "seeds_meeting_target": sum(map(_meets_target, per_seed.values())),
         }
         if by_log_loss:
             entry["delta_vs_baseline_by_accuracy"] = H.paired_comparison(stud, base_acc)

@@ -337,6 +337,11 @@ def _run_repeat(task_name, seed, repeat, cfg, variants):
         return ar[0]
 
     zeros = dict.fromkeys(privileged, 0)
+
+    def for_every_type(z):
+        # one teacher's logits under every privileged type: the paper's grid, other soft labels
+        return _evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
+
     for variant in variants:
         if variant == "paper":
             tp, choice = paper
@@ -348,48 +353,36 @@ def _run_repeat(task_name, seed, repeat, cfg, variants):
             tp, choice = paper
             logits = {pi: tp[pi]["fit"][:, [choice[pi]]] for pi in privileged}
             logits.update({"r" + pi: z for pi, z in ridge_logits("reg_last")[0].items()})
-            grid_cfg = copy.deepcopy(cfg)
-            grid_cfg["grid"]["privileged"] = list(logits)
-            out[variant] = _evaluate(arrays, grid_cfg, blocks, logits, dict.fromkeys(logits, 0))
+            out[variant] = _evaluate_pool(arrays, cfg, blocks, logits)
         elif variant == "lowT":
             grid_cfg = copy.deepcopy(cfg)
             grid_cfg["grid"]["temperature"] = list(LOW_TEMPERATURES)
             out[variant] = _evaluate(arrays, grid_cfg, blocks, ridge_logits("reg_last")[0], zeros)
         elif variant == "oracle":
             change = arrays["change"][train]
-            z = (change / change.std())[:, None]
-            out[variant] = _evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
+            out[variant] = for_every_type((change / change.std())[:, None])
         elif variant == "ar":
             z, teachers[variant] = ar_logits()
-            out[variant] = _evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
-        elif variant in ("ar_combo", "ar_ridge"):
+            out[variant] = for_every_type(z)
+        elif variant == "ar_combo":
+            z, teachers[variant] = ar_logits()
+            logits = {**ridge_logits("reg_last")[0], "AR": z}
+            out[variant] = _evaluate_pool(arrays, cfg, blocks, logits)
+        elif variant == "ar_ridge":
             z, teachers[variant] = ar_logits()
             reg = ridge_logits("reg_last")[0]
-            if variant == "ar_ridge":
-                logits = {pi: (z + reg[pi]) / 2 for pi in privileged}
-                out[variant] = _evaluate(arrays, cfg, blocks, logits, zeros)
-            else:
-                logits = {**reg, "AR": z}
-                grid_cfg = copy.deepcopy(cfg)
-                grid_cfg["grid"]["privileged"] = list(logits)
-                out[variant] = _evaluate(
-                    arrays, grid_cfg, blocks, logits, dict.fromkeys(logits, 0)
-                )
-        elif variant in ("var", "var_combo"):
+            logits = {pi: (z + reg[pi]) / 2 for pi in privileged}
+            out[variant] = _evaluate(arrays, cfg, blocks, logits, zeros)
+        elif variant == "var":
             z, teachers[variant] = _var_teacher(arrays, cfg, task, blocks)
-            if variant == "var":
-                logits = dict.fromkeys(privileged, z)
-                out[variant] = _evaluate(arrays, cfg, blocks, logits, zeros)
-            else:
-                logits = {**ridge_logits("reg_last")[0], "AR": ar_logits()[0], "VAR": z}
-                grid_cfg = copy.deepcopy(cfg)
-                grid_cfg["grid"]["privileged"] = list(logits)
-                out[variant] = _evaluate(
-                    arrays, grid_cfg, blocks, logits, dict.fromkeys(logits, 0)
-                )
+            out[variant] = for_every_type(z)
+        elif variant == "var_combo":
+            z, teachers[variant] = _var_teacher(arrays, cfg, task, blocks)
+            logits = {**ridge_logits("reg_last")[0], "AR": ar_logits()[0], "VAR": z}
+            out[variant] = _evaluate_pool(arrays, cfg, blocks, logits)
         elif variant == "hindsight":
             z, teachers[variant] = _hindsight_teacher(arrays, blocks)
-            out[variant] = _evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
+            out[variant] = for_every_type(z)
         else:  # pragma: no cover - names are checked by run_study
             raise ValueError(f"unknown variant {variant!r}.")
         for pi, acc in teachers.get(variant, {}).items():
@@ -450,30 +443,15 @@ def _ar_teacher(arrays, cfg, task, blocks):
 VAR_ALPHAS = (1.0, 10.0, 100.0, 1000.0)
 
 
-_FEATURES = {}  # per-process cache (a plain dict: picklable under ``python -m``)
-
-
 def _feature_matrix(task_name, data_key):
-    """All features of a task's series, one row per step (the windows' source)."""
-    if (task_name, data_key) not in _FEATURES:
-        _FEATURES[task_name, data_key] = _load_features(task_name, data_key)
-    return _FEATURES[task_name, data_key]
-
-
-def _load_features(task_name, data_key):
+    """All features of a task's series, one row per step, and the target's column."""
     from lupi_ts import get_task
 
     task = get_task(task_name)
-    params = json.loads(data_key)
-    params.pop("section")
+    data = H._load_task_data(task_name, data_key)
     if task.columns is None:
-        from lupi_ts.datasets import mackey_glass
-
-        return np.asarray(mackey_glass(**params), dtype=float)[:, None], 0
-    from lupi_ts.datasets import load_beijing_pm25
-
-    frame = load_beijing_pm25(**params)
-    return frame[list(task.columns)].to_numpy(dtype=float), list(task.columns).index(task.target)
+        return data[:, None], 0
+    return data[list(task.columns)].to_numpy(dtype=float), list(task.columns).index(task.target)
 
 
 def _var_teacher(arrays, cfg, task, blocks):
@@ -538,6 +516,13 @@ def _hindsight_teacher(arrays, blocks):
     logits = model.decision_function(scale(X[train]))[:, None]
     accuracy = float(np.mean(model.predict(scale(X[test])) == y[test]))
     return logits, {"x": accuracy}
+
+
+def _evaluate_pool(arrays, cfg, blocks, logits):
+    """:func:`_evaluate` with every entry of ``logits`` (one column each) as a teacher type."""
+    grid_cfg = copy.deepcopy(cfg)
+    grid_cfg["grid"]["privileged"] = list(logits)
+    return _evaluate(arrays, grid_cfg, blocks, logits, dict.fromkeys(logits, 0))
 
 
 def _evaluate(arrays, cfg, blocks, logits, choice):

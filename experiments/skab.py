@@ -501,6 +501,11 @@ def _evaluate(results, files, n_train):
     return summary, per_file
 
 
+def _f1(tp, fp, fn):
+    """SKAB's F1, ``TP / (TP + (FN + FP) / 2)`` (nan without any positive or alarm)."""
+    return float(tp / (tp + (fn + fp) / 2)) if tp + fn + fp else float("nan")
+
+
 def _f1_at_far(y, s, far):
     if not np.isfinite(far):
         return float("nan")
@@ -512,8 +517,7 @@ def _f1_at_far(y, s, far):
     k = int(np.clip(round(neg.size * (1 - far / 100.0)), 0, neg.size - 1))
     thr = neg[k] if far < 100 else -np.inf
     p = s > thr
-    tp, fp, fn = np.sum(p & y), np.sum(p & ~y), np.sum(~p & y)
-    return float(tp / (tp + (fn + fp) / 2)) if tp + fn + fp else float("nan")
+    return _f1(np.sum(p & y), np.sum(p & ~y), np.sum(~p & y))
 
 
 # Resamples of the file-level bootstrap of the pooled gains (the files, not the
@@ -572,8 +576,7 @@ class _WeightedPool:
                  for wi, p in zip(w, self.pos))  # fmt: skip
         fp = sum(wi * (n.size - np.searchsorted(n, thr, side="right"))
                  for wi, n in zip(w, self.neg))  # fmt: skip
-        fn = w @ self.n_pos - tp
-        return float(tp / (tp + (fn + fp) / 2)) if tp + fn + fp else float("nan")
+        return _f1(tp, fp, w @ self.n_pos - tp)
 
 
 def _bootstrap_gains(results, n_train, pairs=BOOTSTRAP_PAIRS, n_boot=BOOTSTRAP_RESAMPLES, seed=0):
@@ -697,6 +700,10 @@ _STUDENT_TEXT = {
 }
 
 
+def _fmt_gain(gain, ci95):
+    return f"{gain:+.3f} [{ci95[0]:+.3f}, {ci95[1]:+.3f}]"
+
+
 def _report(summary, per_file_auc, tests, timing, cfg, is_skab, bootstrap=None, by_folder=None):
     lines = [
         f"# Anomaly detection with privileged sensors ({cfg['experiment']})",
@@ -769,10 +776,10 @@ def _report(summary, per_file_auc, tests, timing, cfg, is_skab, bootstrap=None, 
             rows = summary[protocol]
             for a, b in BOOTSTRAP_PAIRS:
                 g = boot[f"{a}_vs_{b}"]
-                cells = []
-                for key in ("roc_auc", "f1_at_distilled_far"):
-                    lo, hi = g[key]["ci95"]
-                    cells.append(f"{rows[a][key] - rows[b][key]:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+                cells = [
+                    _fmt_gain(rows[a][key] - rows[b][key], g[key]["ci95"])
+                    for key in ("roc_auc", "f1_at_distilled_far")
+                ]
                 lines.append(f"| {a} vs {b} | {cells[0]} | {cells[1]} |")
             lines.append("")
         folders = (by_folder or {}).get(protocol)
@@ -793,15 +800,13 @@ def _report(summary, per_file_auc, tests, timing, cfg, is_skab, bootstrap=None, 
             ]
             for folder, e in folders.items():
                 g, c = e["distilled_vs_student"], e["control_vs_student"]
-
-                def cell(d):
-                    lo, hi = d["ci95"]
-                    return f"{d['gain']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-
+                cells = [
+                    _fmt_gain(d["gain"], d["ci95"])
+                    for d in (g["roc_auc"], g["f1_at_distilled_far"], c["roc_auc"])
+                ]
                 lines.append(
                     f"| {folder} | {e['n_files']} | {e['distilled']['roc_auc']:.3f} "
-                    f"| {cell(g['roc_auc'])} | {cell(g['f1_at_distilled_far'])} "
-                    f"| {cell(c['roc_auc'])} |"
+                    f"| {' | '.join(cells)} |"
                 )
             lines.append("")
         if protocol in per_file_auc:
