@@ -139,26 +139,20 @@ class AutoencoderDetector(BaseDetector):
 
         import torch
 
-        from lupi_ts.neural import resolve_device, seed_scope
+        from lupi_ts.neural import resolve_device, seed_scope, train_module
 
         device = resolve_device(self.device)
         self.scaler_ = StandardScaler().fit(X)
         W = torch.as_tensor(_windows(self.scaler_.transform(X), window), dtype=torch.float32)
         with seed_scope(seed, device) as gen:
             net = self._network(X.shape[1]).to(device)
-            opt = torch.optim.Adam(net.parameters(), lr=float(lr))
-            self.loss_curve_ = []
-            for _ in range(epochs):
-                order = torch.randperm(W.shape[0], generator=gen)
-                total = 0.0
-                for start in range(0, W.shape[0], batch_size):
-                    batch = W[order[start : start + batch_size]].to(device)
-                    opt.zero_grad()
-                    loss = torch.mean((self._reconstruct(net, batch) - batch) ** 2)
-                    loss.backward()
-                    opt.step()
-                    total += float(loss.detach()) * batch.shape[0]
-                self.loss_curve_.append(total / W.shape[0])
+            W = W.to(device)
+            history = train_module(
+                net, lambda idx: torch.mean((self._reconstruct(net, W[idx]) - W[idx]) ** 2),
+                W.shape[0], max_epochs=epochs, batch_size=batch_size, learning_rate=float(lr),
+                generator=gen, device=device,
+            )
+        self.loss_curve_ = history["train_loss"]
         self.network_ = net.to("cpu").eval()
         self._set_threshold(self._score(X))
         return self

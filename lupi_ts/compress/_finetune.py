@@ -153,6 +153,7 @@ def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, tem
         resolve_device,
         seed_scope,
         soft_distillation_loss,
+        train_module,
     )
 
     if task not in TASKS:
@@ -207,22 +208,21 @@ def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, tem
         out = out.reshape(t.shape)
         return regression_distillation_loss(out, t, s.reshape(t.shape), imitation=imitation)
 
+    def keep_pruned():
+        for name, mask in masks.items():
+            net.get_submodule(name).weight.mul_(mask)
+
+    x, target = x.to(dev), target.to(dev)
+    if teacher is not None:
+        teacher = teacher.to(dev)
+
+    def batch_loss(idx):
+        s = teacher[idx] if teacher is not None else None
+        return loss_of(net(x[idx]), target[idx], s)
+
     with seed_scope(seed, dev) as generator:
-        optimizer = torch.optim.Adam(net.parameters(), lr=float(lr),
-                                     weight_decay=float(weight_decay))
-        net.train()
-        batch = min(batch_size, n)
-        for _ in range(epochs):
-            order = torch.randperm(n, generator=generator)
-            for start in range(0, n, batch):
-                idx = order[start:start + batch]
-                s = teacher[idx].to(dev) if teacher is not None else None
-                optimizer.zero_grad(set_to_none=True)
-                loss = loss_of(net(x[idx].to(dev)), target[idx].to(dev), s)
-                loss.backward()
-                optimizer.step()
-                if masks:
-                    with torch.no_grad():
-                        for name, mask in masks.items():
-                            net.get_submodule(name).weight.mul_(mask)
+        train_module(net, batch_loss, n, max_epochs=epochs, batch_size=batch_size,
+                     learning_rate=float(lr), weight_decay=float(weight_decay),
+                     generator=generator, device=dev, after_step=keep_pruned if masks else None,
+                     stage="fine-tune")
     return net.cpu().eval()

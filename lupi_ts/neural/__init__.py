@@ -14,6 +14,8 @@ Estimators (scikit-learn API, ``fit(X, y, *, X_priv=None)``)
     NeuralDistillationClassifier, NeuralDistillationRegressor
 Helpers
     resolve_device, set_seed, seed_scope, make_network, import_torch
+Training
+    train_module (the one mini-batch Adam loop with optional early stopping)
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ _EXPORTS = {
     "resolve_device": "_torch",
     "set_seed": "_torch",
     "seed_scope": "_torch",
+    "train_module": "_training",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -8,7 +8,6 @@ naming ``pip install "lupi-ts[torch]"``.
 from __future__ import annotations
 
 import contextlib
-import copy
 import math
 import numbers
 
@@ -228,51 +227,18 @@ class _NeuralDistillationBase(BaseEstimator):
             dropout = HeteroscedasticDropout(math.prod(self.priv_shape_), width).to(device)
         return {"teacher": teacher, "student": student, "hint": hint, "dropout": dropout}
 
-    def _loop(self, parameters, batch_loss, val_loss, n_train, n_val, params, generator, stage,
-              modules):
-        """Mini-batch Adam over the first ``n_train`` rows; early stopping on the rest."""
-        torch = import_torch()
-        optimizer = torch.optim.Adam(
-            parameters, lr=params["lr"], weight_decay=params["weight_decay"]
+    def _train(self, modules, batch_loss, val_loss, n_train, n_val, params, generator, stage):
+        """The shared loop (:func:`~lupi_ts.neural.train_module`); early stopping on the rest."""
+        from ._training import train_module
+
+        return train_module(
+            modules, batch_loss, n_train,
+            max_epochs=params["hint_epochs"] if stage == "hint" else params["max_epochs"],
+            batch_size=params["batch_size"], learning_rate=params["lr"],
+            weight_decay=params["weight_decay"], generator=generator, device=self._device_,
+            val_loss=val_loss if n_val else None, n_iter_no_change=params["n_iter_no_change"],
+            verbose=params["verbose"], stage=stage,
         )
-        batch = min(params["batch_size"], n_train)
-        history = {"train_loss": [], "val_loss": []}
-        best, best_state, stale = math.inf, None, 0
-        epochs = params["hint_epochs"] if stage == "hint" else params["max_epochs"]
-        for epoch in range(epochs):
-            for m in modules:
-                m.train()
-            order = torch.randperm(n_train, generator=generator).to(self._device_)
-            total = 0.0
-            for start in range(0, n_train, batch):
-                idx = order[start:start + batch]
-                optimizer.zero_grad(set_to_none=True)
-                loss = batch_loss(idx)
-                loss.backward()
-                optimizer.step()
-                # Summed on the device: a float() per batch would synchronise a GPU.
-                total = total + loss.detach() * len(idx)
-            history["train_loss"].append(float(total) / n_train)
-            if n_val:
-                for m in modules:
-                    m.eval()
-                with torch.no_grad():
-                    current = float(val_loss())
-                history["val_loss"].append(current)
-                if current < best:
-                    best, stale = current, 0
-                    best_state = [copy.deepcopy(m.state_dict()) for m in modules]
-                else:
-                    stale += 1
-                if stale >= params["n_iter_no_change"]:
-                    break
-            if params["verbose"]:
-                val = f", val {history['val_loss'][-1]:.4f}" if n_val else ""
-                print(f"[{stage}] epoch {epoch + 1}: train {history['train_loss'][-1]:.4f}{val}")
-        if best_state is not None:  # early stopping restores the best epoch's weights
-            for m, state in zip(modules, best_state):
-                m.load_state_dict(state)
-        return history
 
     def _fit_teacher(self, modules, t, n_val, params, generator):
         teacher = modules["teacher"]
@@ -284,8 +250,8 @@ class _NeuralDistillationBase(BaseEstimator):
         def val_loss():
             return self._task_loss(teacher(t["Xp"][n_train:]), t["y"][n_train:])
 
-        return self._loop(teacher.parameters(), batch_loss, val_loss, n_train, n_val, params,
-                          generator, "teacher", [teacher])
+        return self._train([teacher], batch_loss, val_loss, n_train, n_val, params, generator,
+                           "teacher")
 
     def _fit_hint_stage(self, modules, t, n_val, params, generator):
         from ._losses import hint_loss
@@ -303,9 +269,8 @@ class _NeuralDistillationBase(BaseEstimator):
         def val_loss():
             return hint_loss(student.hidden(t["X"][n_train:]), goal[n_train:], reg)
 
-        parameters = list(student.parameters()) + list(reg.parameters())
-        return self._loop(parameters, batch_loss, val_loss, n_train, n_val, params, generator,
-                          "hint", [student, reg])
+        return self._train([student, reg], batch_loss, val_loss, n_train, n_val, params,
+                           generator, "hint")
 
     def _fit_student(self, modules, t, n_val, params, generator):
         from ._losses import hint_loss, input_gradient_penalty
@@ -346,14 +311,9 @@ class _NeuralDistillationBase(BaseEstimator):
             # Model selection on the hard-label loss: what the deployed student is judged on.
             return self._task_loss(student(t["X"][n_train:]), t["y"][n_train:])
 
-        parameters = list(student.parameters())
-        trained = [student]
-        for extra in (reg, dropout):
-            if extra is not None:
-                parameters += list(extra.parameters())
-                trained.append(extra)
-        return self._loop(parameters, batch_loss, val_loss, n_train, n_val, params, generator,
-                          "student", trained)
+        trained = [m for m in (student, reg, dropout) if m is not None]
+        return self._train(trained, batch_loss, val_loss, n_train, n_val, params, generator,
+                           "student")
 
     # -------------------------------------------------------------- inference
     def _predict_raw(self, X):
