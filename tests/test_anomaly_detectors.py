@@ -53,6 +53,7 @@ def _expected_failed_checks(estimator):
 @parametrize_with_checks(
     [
         PCADetector(),
+        PCADetector(limits="skab"),
         IsolationForestDetector(n_estimators=10, random_state=0),
         DistilledDetector(regressor=Ridge(), windows=(2, 3)),
         AutoencoderDetector(window=2, hidden=2, epochs=1, batch_size=64),
@@ -108,10 +109,60 @@ def test_contamination_sets_the_training_quantile():
     np.testing.assert_array_equal(det.predict(X), det.labels_)
 
 
+def _skab_q_limit_by_hand(Z, m, p=0.999):
+    # written from ../shared/data/README.md (SKAB core/t2.py): eig's unsorted
+    # eigenvalues from position m on summed to s, theta_i = s**i, grid quantile
+    w = np.linalg.eig(np.cov(Z.T))[0]
+    s = sum(w[i] for i in range(m, len(w)))
+    t1, t2, t3 = s, s**2, s**3
+    h0 = 1 - 2 * t1 * t3 / (3 * t2**2)
+    grid = np.linspace(0, 15, 10000)
+    c = grid[stats.norm.cdf(grid) < p][-1]
+    return t1 * (1 + c * h0 * np.sqrt(2 * t2) / t1 + t2 * h0 * (h0 - 1) / t1**2) ** (1 / h0)
+
+
+def test_pca_skab_limits_by_hand():
+    rng = np.random.default_rng(3)
+    # two strong factors and four residual directions (theta_i = s**i differs
+    # from sum(lambda**i) only with more than one residual eigenvalue)
+    X = rng.normal(size=(400, 2)) @ rng.normal(size=(2, 6)) + 0.3 * rng.normal(size=(400, 6))
+    det = PCADetector(limits="skab", smoothing=1).fit(X)
+    assert det.n_components_ < 5
+    Z = (X - X.mean(0)) / X.std(0)
+    m, n = det.n_components_, 400
+    assert det.q_limit_ == pytest.approx(_skab_q_limit_by_hand(Z, m), rel=1e-10)
+    grid = np.linspace(0, 15, 10000)
+    c = grid[stats.f.cdf(grid, m, n - m) < 0.999][-1]
+    assert det.t2_limit_ == pytest.approx(m * (n - 1) * (n + 1) / (n * (n - m)) * c, rel=1e-12)
+    # the textbook limits differ: exact F quantile, sum of lambda**i for Q
+    book = PCADetector(smoothing=1).fit(X)
+    assert book.t2_limit_ > det.t2_limit_
+    assert book.q_limit_ != pytest.approx(det.q_limit_, rel=1e-3)
+    # same statistics either way (T² in component space, Q the residual)
+    np.testing.assert_allclose(det.statistics(X)[0], book.statistics(X)[0], rtol=1e-8)
+    np.testing.assert_allclose(det.statistics(X)[1], book.statistics(X)[1], rtol=1e-6, atol=1e-12)
+
+
+def test_pca_skab_drops_constant_training_columns():
+    rng = np.random.default_rng(4)
+    X = np.column_stack([_correlated(300, rng), np.full(300, 2.0)])
+    test = _correlated(50, rng)
+    moved = np.column_stack([test, np.full(50, 9.0)])
+    still = np.column_stack([test, np.full(50, 2.0)])
+    skab = PCADetector(limits="skab", smoothing=1).fit(X)
+    assert skab.kept_.tolist() == [0, 1, 2, 3]
+    np.testing.assert_array_equal(skab.decision_function(moved), skab.decision_function(still))
+    book = PCADetector(smoothing=1).fit(X)  # keeps it: a change shows in Q
+    assert np.all(book.decision_function(moved) > book.decision_function(still))
+    with pytest.raises(ValueError, match="constant"):
+        PCADetector(limits="skab").fit(np.ones((20, 3)))
+
+
 @pytest.mark.parametrize(
     ("params", "match"),
     [
         ({"statistic": "t3"}, "statistic"),
+        ({"limits": "book"}, "limits"),
         ({"alpha": 0.7}, "alpha"),
         ({"smoothing": 0}, "smoothing"),
         ({"n_components": 1.5}, "n_components"),

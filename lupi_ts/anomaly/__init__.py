@@ -19,6 +19,7 @@ from ._metrics import (
     alarms_to_changepoints,
     nab_score,
     nab_scores,
+    nab_windows,
     outlier_metrics,
     ranking_metrics,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "check_sensors",
     "nab_score",
     "nab_scores",
+    "nab_windows",
     "outlier_metrics",
     "ranking_metrics",
     "sensor_window_features",

@@ -16,6 +16,7 @@ __all__ = [
     "alarms_to_changepoints",
     "nab_score",
     "nab_scores",
+    "nab_windows",
     "outlier_metrics",
     "ranking_metrics",
 ]
@@ -170,27 +171,101 @@ def alarms_to_changepoints(y_pred):
 
 
 def _positions(index, n, name):
-    """Times of the steps as float seconds (or step numbers when index is None)."""
+    """Times of the steps: int64 nanoseconds for datetimes, float otherwise.
+
+    Datetimes stay integer nanoseconds, as pandas keeps them in SKAB's scoring
+    code, so that the reward-grid position ``int(frac * 1000)`` is computed from
+    the same exact differences (a float-seconds detour can move it by one cell).
+    """
     if index is None:
-        return np.arange(n, dtype=float)
+        return np.arange(n, dtype=float), False
     idx = np.asarray(index)
     if len(idx) != n:
         raise ValueError(f"{name} must have one timestamp per step; got {len(idx)} for {n} steps.")
     if np.issubdtype(idx.dtype, np.datetime64):
-        return (idx.astype("datetime64[ns]").astype(np.int64) / 1e9).astype(float)
-    return idx.astype(float)
+        return idx.astype("datetime64[ns]").astype(np.int64), True
+    return idx.astype(float), False
 
 
-def _scaled_reward(frac, a_tp, a_fp):
-    # SKAB/tsad's smooth reward: A_tp at the window start, A_fp at its end
-    # (a tanh over [-pi/2, pi/2] normalised to hit both ends exactly).
-    x = -np.pi / 2 + np.pi * frac
-    half = (a_tp - a_fp) / 2
-    return -half * np.tanh(x) / np.tanh(np.pi / 2) + half + a_fp
+# Points of the reward curve in SKAB/tsad's ``my_scale`` (``detalization``).
+NAB_GRID = 1000
 
 
-def _nab_raw(true_cp, detections, times, window, profile):
-    a_tp, a_fp, a_fn = profile
+def _reward_curve(a_tp, a_fp):
+    """SKAB/tsad's reward curve: A_tp at the window start falling to A_fp at its end.
+
+    Read from a 1,000-point grid, exactly as the benchmark's code does, rather
+    than evaluated at the exact position (the grid is what the published numbers
+    used).
+    """
+    x = np.linspace(-np.pi / 2, np.pi / 2, NAB_GRID)
+    return (a_tp - a_fp) / 2 * -1 * np.tanh(x) / np.tanh(np.pi / 2) + (a_tp - a_fp) / 2 + a_fp
+
+
+def nab_windows(starts, window):
+    """SKAB's scoring windows: ``[t, t + window]`` per changepoint, overlaps cut on the right.
+
+    Where window ``i`` reaches the start of window ``i + 1`` (``end_i >= start_{i+1}``),
+    window ``i + 1`` starts where window ``i`` ends (tsad's ``"cut right window"``),
+    so two close changepoints share no stretch of time. Both ends are included.
+
+    Parameters
+    ----------
+    starts : array-like of shape (n_changepoints,)
+        Times (or step numbers) of the true changepoints, ascending.
+    window : float
+        Window length in the same unit.
+
+    Returns
+    -------
+    ndarray of shape (n_changepoints, 2)
+        Start and end of each window.
+
+    Examples
+    --------
+    >>> nab_windows([0, 3, 10], 5).tolist()
+    [[0, 5], [5, 8], [10, 15]]
+    """
+    starts = np.asarray(starts)
+    bounds = np.stack([starts, starts + window], axis=1) if starts.size else np.zeros((0, 2))
+    for i in range(len(bounds) - 1):
+        if bounds[i, 1] >= bounds[i + 1, 0]:
+            bounds[i + 1, 0] = bounds[i, 1]
+    return bounds
+
+
+def _nab_series(starts, det_pos, window, curves):
+    """Raw NAB scores of one series for each profile curve, SKAB's rules.
+
+    Returns ``(rewards per profile, n_false_positives, n_missed, n_windows)``:
+    each window's first detection earns its curve cell; a window without one
+    is a miss; detections before the first window, strictly between windows
+    or after the last are false positives; later detections inside a window
+    count nothing (SKAB's ``extract_cp_confusion_matrix``).
+    """
+    bounds = nab_windows(starts, window)
+    det_pos = np.sort(det_pos)
+    rewards = np.zeros(len(curves))
+    missed = 0
+    if len(bounds) == 0:
+        return rewards, len(det_pos), 0, 0
+    fp = int(np.sum(det_pos < bounds[0, 0]))
+    for i, (a, b) in enumerate(bounds):
+        hits = det_pos[(det_pos >= a) & (det_pos <= b)]
+        if hits.size == 0:
+            missed += 1
+        else:
+            frac = (hits[0] - a) / (b - a) if b > a else 0.0
+            cell = min(int(frac * NAB_GRID), NAB_GRID - 1)
+            rewards += [curve[cell] for curve in curves]
+        if i + 1 < len(bounds):
+            fp += int(np.sum((det_pos > b) & (det_pos < bounds[i + 1, 0])))
+    fp += int(np.sum(det_pos > bounds[-1, 1]))
+    return rewards, fp, missed, len(bounds)
+
+
+def _nab_raw(true_cp, detections, times, window, profiles):
+    """Summed raw, null and perfect NAB scores over the series, one per profile."""
     cps, dets = _paired(true_cp, detections, "true_changepoints", "detections")
     if times is None:
         times = [None] * len(cps)
@@ -198,35 +273,41 @@ def _nab_raw(true_cp, detections, times, window, profile):
         raise ValueError(
             f"times must hold one index per series; got {len(times)} for {len(cps)} series."
         )
-    score = null = perfect = 0.0
+    curves = [_reward_curve(a_tp, a_fp) for a_tp, a_fp, _ in profiles]
+    a_fp = np.array([p[1] for p in profiles])
+    a_fn = np.array([p[2] for p in profiles])
+    a_tp = np.array([p[0] for p in profiles])
+    score = np.zeros(len(profiles))
+    n_windows = 0
     for cp, det, idx in zip(cps, dets, times):
-        pos = _positions(idx, len(cp), "times")
-        starts = pos[_binary(cp, "true_changepoints")]
-        det_pos = pos[_binary(det, "detections")]
-        in_window = np.zeros(len(det_pos), dtype=bool)
-        for s in starts:
-            hits = (det_pos >= s) & (det_pos <= s + window)
-            in_window |= hits
-            if hits.any():
-                first = det_pos[hits].min()
-                score += _scaled_reward((first - s) / window, a_tp, a_fp)
-            else:
-                score += a_fn
-        score += a_fp * np.count_nonzero(~in_window)
-        null += a_fn * len(starts)
-        perfect += a_tp * len(starts)
-    return score, null, perfect
+        pos, is_ns = _positions(idx, len(cp), "times")
+        width = int(round(window * 1e9)) if is_ns else window
+        rewards, fp, missed, n = _nab_series(
+            pos[_binary(cp, "true_changepoints")],
+            pos[_binary(det, "detections")],
+            width,
+            curves,
+        )
+        score += rewards + a_fp * fp + a_fn * missed
+        n_windows += n
+    return score, a_fn * n_windows, a_tp * n_windows
 
 
 def nab_score(true_changepoints, detections, *, times=None, window=60.0, profile="standard"):
-    """NAB changepoint score as used by SKAB, scaled so null = 0 and perfect = 100.
+    """NAB changepoint score exactly as SKAB's code computes it; null = 0, perfect = 100.
 
-    Each true changepoint opens a scoring window ``[t, t + window]``. The first
-    detection inside a window earns a reward falling smoothly (tanh shape) from
+    Each true changepoint opens a scoring window ``[t, t + window]`` (both ends
+    included); where a window reaches the next changepoint's, the next one
+    starts where it ends (:func:`nab_windows`, SKAB's "cut right window"), so
+    one detection is never the first hit of two windows. The first detection
+    ``d`` inside window ``[a, b]`` earns ``y[min(int((d - a) / (b - a) * 1000),
+    999)]`` of the 1,000-point reward curve that falls (tanh shape) from
     ``A_tp`` at the window start to ``A_fp`` at its end; later detections in the
     same window count nothing; a window without detection costs ``A_fn``; each
-    detection outside all windows costs ``A_fp``. Raw scores are summed over
-    series, then scaled: ``100 * (raw - null) / (perfect - null)``.
+    detection before, between or after the windows costs ``A_fp``. Raw scores
+    are summed over series, then scaled: ``100 * (raw - null) / (perfect -
+    null)`` with null = windows x A_fn and perfect = windows x A_tp. SKAB
+    rounds the result to 2 decimals; this function does not.
 
     Parameters
     ----------
@@ -256,11 +337,11 @@ def nab_score(true_changepoints, detections, *, times=None, window=60.0, profile
     if not np.isfinite(window) or window <= 0:
         raise ValueError(f"window must be a positive number; got {window!r}.")
     score, null, perfect = _nab_raw(
-        true_changepoints, detections, times, window, NAB_PROFILES[profile]
+        true_changepoints, detections, times, window, [NAB_PROFILES[profile]]
     )
-    if perfect == null:
+    if perfect[0] == null[0]:
         return float("nan")
-    return float(100.0 * (score - null) / (perfect - null))
+    return float(100.0 * (score[0] - null[0]) / (perfect[0] - null[0]))
 
 
 def nab_scores(true_changepoints, detections, *, times=None, window=60.0):
