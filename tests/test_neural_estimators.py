@@ -265,9 +265,55 @@ def test_load_refuses_other_versions_classes_and_pickles(tmp_path):
         NeuralDistillationClassifier.load(tmp_path / "v.pt")
     # a file holding arbitrary Python objects is refused, never unpickled
     torch.save({"config": "{}", "payload": _Evil()}, tmp_path / "evil.pt")
-    with pytest.raises(ValueError, match="weights_only"):
+    with pytest.raises(ValueError, match="evil.pt is not a lupi-ts checkpoint") as info:
         NeuralDistillationClassifier.load(tmp_path / "evil.pt")
     assert not _Evil.called
+    _assert_no_unsafe_advice(info.value)
+
+
+def _assert_no_unsafe_advice(exc):
+    # torch's own message advises weights_only=False: unsafe, and no cure for a bad file.
+    text = str(exc)
+    assert "weights_only=False" not in text and "weights_only` set to `False" not in text
+    assert exc.__cause__ is None and (exc.__context__ is None or exc.__suppress_context__)
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (b"not a checkpoint at all" * 20, "text"),
+        (b"", "empty"),
+        (None, "truncated"),
+        ("numpy", "a NumPy file"),
+        ("no-config", "a torch archive of plain tensors"),
+        ("bad-json", "a torch archive with a non-JSON config"),
+    ],
+)
+def test_load_names_a_corrupt_or_foreign_file(tmp_path, content, what):
+    X, y, Xp, _ = _privileged_problem(n=40)
+    path = tmp_path / "broken.pt"
+    if content is None:  # a real checkpoint cut in half, as an interrupted copy leaves it
+        good = tmp_path / "good.pt"
+        _tiny(NeuralDistillationClassifier, max_epochs=1).fit(X, y, X_priv=Xp).save(good)
+        path.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    elif content == "numpy":
+        with path.open("wb") as fh:
+            np.save(fh, np.zeros(3))
+    elif content == "no-config":
+        torch.save({"weight": torch.zeros(3)}, path)
+    elif content == "bad-json":
+        torch.save({"config": "{not json", "state": {}}, path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ValueError, match=r"broken\.pt is not a lupi-ts checkpoint") as info:
+        NeuralDistillationClassifier.load(path)
+    assert "NeuralDistillationClassifier.save" in str(info.value), what
+    _assert_no_unsafe_advice(info.value)
+
+
+def test_load_of_a_missing_file_is_a_file_not_found_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.pt"):
+        NeuralDistillationRegressor.load(tmp_path / "missing.pt")
 
 
 def test_save_refuses_foreign_modules(tmp_path):

@@ -363,8 +363,11 @@ class _NeuralDistillationBase(BaseEstimator):
         Raises
         ------
         ValueError
-            When the file is not a lupi-ts neural estimator, was written for
-            another class, or by an incompatible format version.
+            When the file is not a lupi-ts checkpoint (corrupt, truncated, some
+            other file, or a pickle holding objects: the message names the file),
+            was written for another class, or by an incompatible format version.
+        FileNotFoundError
+            When there is no such file.
         """
         from ._persistence import load_estimator
 

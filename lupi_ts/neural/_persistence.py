@@ -8,6 +8,7 @@ and rebuilds the networks from lupi-ts' own classes by name.
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -119,19 +120,28 @@ def load_estimator(cls, path):
     torch = import_torch()
     try:
         archive = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
+    except OSError:  # missing file, a folder, no permission: the OS message names the path
         raise
-    except Exception as exc:  # not a torch archive, or one holding arbitrary objects
+    except Exception as exc:  # corrupt, truncated, not a torch archive, or holding objects
+        # `from None`: torch's own message advises weights_only=False, which would run
+        # whatever code the file holds, and is no cure for a corrupt file anyway.
         raise ValueError(
-            f"{path} is not a lupi-ts neural estimator file (it cannot be read with "
-            f"weights_only=True): {exc}"
-        ) from exc
-    if not isinstance(archive, dict) or not isinstance(archive.get("config"), str):
-        raise ValueError(f"{path} is not a lupi-ts neural estimator file (no JSON config).")
-    config = json.loads(archive["config"])
+            f"{path} is not a lupi-ts checkpoint: it cannot be read as a torch archive of "
+            f"tensors and a JSON config ({type(exc).__name__}). lupi-ts never unpickles other "
+            f"files; load a file written by {cls.__name__}.save."
+        ) from None
+    config = None
+    if isinstance(archive, dict) and isinstance(archive.get("config"), str):
+        with contextlib.suppress(ValueError):  # not JSON: refused just below
+            config = json.loads(archive["config"])
+    if not isinstance(config, dict) or not isinstance(archive.get("state"), dict):
+        raise ValueError(
+            f"{path} is not a lupi-ts checkpoint: it is a torch archive but holds no lupi-ts "
+            f"JSON config and state dicts; load a file written by {cls.__name__}.save."
+        )
     if config.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a lupi-ts neural estimator file (format "
-                         f"{config.get('format')!r}).")
+        raise ValueError(f"{path} is not a lupi-ts checkpoint (format "
+                         f"{config.get('format')!r}, expected {FORMAT!r}).")
     if config.get("format_version") != FORMAT_VERSION:
         raise ValueError(
             f"{path} was written in format version {config.get('format_version')!r} (lupi-ts "
