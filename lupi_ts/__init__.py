@@ -6,7 +6,14 @@ the deployable inputs learns from the hard labels and the teacher's soft labels
 (generalized distillation, Lopez-Paz et al. 2016).
 """
 
-from ._distill import distillation_targets, logits_from_proba, mix_targets, soft_labels
+from ._distill import (
+    BaseDistiller,
+    DistillationWarning,
+    distillation_targets,
+    logits_from_proba,
+    mix_targets,
+    soft_labels,
+)
 from ._splitting import BlockedTimeSeriesSplit, split_blocks
 from ._tasks import PAPER_TASKS, get_task, make_task_windows
 from ._windows import PrivilegedWindows, make_privileged_windows
@@ -22,7 +29,9 @@ from .linear import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BaseDistiller",
     "BlockedTimeSeriesSplit",
+    "DistillationWarning",
     "GeneralizedDistillationClassifier",
     "GeneralizedDistillationRegressor",
     "KnowledgeTransferClassifier",

@@ -166,34 +166,34 @@ def test_prefit_teacher_is_used_as_is():
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
-def test_precomputed_soft_labels(n_classes):
+def test_precomputed_teacher_outputs(n_classes):
     X, X_priv, y = _lupi_data(n_classes, seed=6)
     est = GDC(imitation=0.4, temperature=3.0).fit(X, y, X_priv=X_priv)
-    proba = _sigmoid(est.teacher_.decision_function(X_priv) / 3.0)
-    if n_classes > 2:
-        proba = _softmax(est.teacher_.decision_function(X_priv) / 3.0)
-    pre = GDC(imitation=0.4, temperature=3.0).fit(X, y, soft_labels=proba)
+    z = est.teacher_.decision_function(X_priv)
+    # Precomputed outputs are logits: the temperature applies to them as to a teacher's.
+    pre = GDC(imitation=0.4, temperature=3.0).fit(X, y, teacher_outputs=z)
     assert pre.teacher_ is None
     assert pre.n_priv_features_in_ is None
     assert_allclose(_student_params(pre), _student_params(est), atol=1e-10)
-    if n_classes == 2:  # two probability columns work too
-        two = GDC(imitation=0.4).fit(X, y, soft_labels=np.column_stack([1 - proba, proba]))
-        assert_allclose(_student_params(two), _student_params(est), atol=1e-10)
-    with pytest.raises(ValueError, match="soft_labels or X_priv"):
-        GDC().fit(X, y, X_priv=X_priv, soft_labels=proba)
-    with pytest.raises(ValueError, match="soft_labels"):
-        GDC().fit(X, y, soft_labels=proba[:-1])
-    with pytest.raises(ValueError, match=r"soft_labels must hold probabilities in \[0, 1\]"):
-        GDC().fit(X, y, soft_labels=2 * proba - 0.5)
+    if n_classes == 2:  # a column vector works too
+        col = GDC(imitation=0.4, temperature=3.0).fit(X, y, teacher_outputs=z[:, None])
+        assert_allclose(_student_params(col), _student_params(est), atol=1e-10)
+    with pytest.raises(ValueError, match="teacher_outputs or X_priv"):
+        GDC().fit(X, y, X_priv=X_priv, teacher_outputs=z)
+    with pytest.raises(ValueError, match="teacher_outputs"):
+        GDC().fit(X, y, teacher_outputs=z[:-1])
+    bad = z.copy()
+    bad[0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        GDC().fit(X, y, teacher_outputs=bad)
 
 
-def test_bad_soft_label_rows():
+def test_bad_teacher_output_shapes():
     X, _, y = _lupi_data(3, seed=7)
-    bad = np.full((X.shape[0], 3), 0.5)
-    with pytest.raises(ValueError, match="each row of soft_labels must sum to 1"):
-        GDC().fit(X, y, soft_labels=bad)
-    with pytest.raises(ValueError, match="soft_labels for 3 classes"):
-        GDC().fit(X, y, soft_labels=np.full(X.shape[0], 0.5))
+    with pytest.raises(ValueError, match=r"teacher_outputs \(logits\) for 3 classes"):
+        GDC().fit(X, y, teacher_outputs=np.zeros(X.shape[0]))
+    with pytest.raises(ValueError, match=r"teacher_outputs \(logits\) for 3 classes"):
+        GDC().fit(X, y, teacher_outputs=np.zeros((X.shape[0], 2)))
 
 
 @pytest.mark.parametrize(
@@ -337,7 +337,11 @@ def test_regressor_grid_search_with_routing():
         ({"temperature": np.nan}, "temperature"),
         ({"teacher_inputs": "x"}, "teacher_inputs"),
         ({"prefit_teacher": "no"}, "prefit_teacher"),
-        ({"teacher": Ridge()}, "teacher Ridge has neither decision_function nor predict_proba"),
+        ({"teacher": Ridge()}, "teacher Ridge is a regressor: pass teacher_target"),
+        ({"teacher": KNeighborsClassifier().fit}, "teacher"),
+        ({"teacher_inputs": "last"}, "n_step_features"),
+        ({"objective": "kl"}, "objective"),
+        ({"objective": "hinton", "student": Ridge()}, "soft_targets"),
     ],
 )
 def test_classifier_bad_parameters(kwargs, match):
@@ -402,7 +406,7 @@ def test_regressor_options():
     both = GDR(teacher_inputs="both", imitation=0.6).fit(X, y, X_priv=X_priv)
     assert both.teacher_.n_features_in_ == 6
     t = both.teacher_.predict(np.hstack([X, X_priv]))
-    pre = GDR(imitation=0.6).fit(X, y, teacher_predictions=t)
+    pre = GDR(imitation=0.6).fit(X, y, teacher_outputs=t)
     assert pre.teacher_ is None
     assert_allclose(pre.predict(X), both.predict(X), atol=1e-10)
     prefit = GDR(both.teacher_, prefit_teacher=True, teacher_inputs="both", imitation=0.6)
@@ -430,10 +434,10 @@ def test_regressor_bad_inputs():
     Xp[0, 0] = np.inf
     with pytest.raises(ValueError, match="X_priv"):
         GDR().fit(X, y, X_priv=Xp)
-    with pytest.raises(ValueError, match="teacher_predictions or X_priv"):
-        GDR().fit(X, y, X_priv=X_priv, teacher_predictions=y)
-    with pytest.raises(ValueError, match="teacher predictions must have the shape of y"):
-        GDR().fit(X, y, teacher_predictions=y[:-1])
+    with pytest.raises(ValueError, match="teacher_outputs or X_priv"):
+        GDR().fit(X, y, X_priv=X_priv, teacher_outputs=y)
+    with pytest.raises(ValueError, match="teacher outputs must have the shape of y"):
+        GDR().fit(X, y, teacher_outputs=y[:-1])
     with pytest.raises(TypeError):
         GDR(temperature=2.0)
 
@@ -443,3 +447,90 @@ def test_clone_keeps_unfitted_params():
     c = clone(est)
     assert c.get_params()["teacher__C"] == 3.0
     assert c.imitation == 0.2 and c.temperature == 5.0
+
+
+# ---------------------------------------------- vocabulary of the core (issue #13)
+
+
+def test_hinton_objective_fits_the_student_with_soft_targets():
+    X, X_priv, y = _lupi_data(3, seed=21)
+    est = GDC(
+        LogisticRegression(C=0.5),
+        SoftLabelLogisticRegression(**TIGHT),
+        imitation=0.6,
+        temperature=4.0,
+        objective="hinton",
+    ).fit(X, y, X_priv=X_priv)
+    z = LogisticRegression(C=0.5).fit(X_priv, y).decision_function(X_priv)
+    ref = SoftLabelLogisticRegression(**TIGHT).fit(
+        X, np.eye(3)[y], soft_targets=_softmax(z / 4.0), imitation=0.6, temperature=4.0
+    )
+    assert_allclose(_student_params(est), _params(ref), atol=1e-10)
+    # The two objectives differ at T != 1 ...
+    gen = GDC(LogisticRegression(C=0.5), SoftLabelLogisticRegression(**TIGHT), imitation=0.6,
+              temperature=4.0).fit(X, y, X_priv=X_priv)
+    assert np.abs(_student_params(gen) - _student_params(est)).max() > 1e-3
+    # ... and coincide at T = 1.
+    kw = {"imitation": 0.6, "temperature": 1.0}
+    h1 = GDC(student=SoftLabelLogisticRegression(**TIGHT), objective="hinton", **kw)
+    g1 = GDC(student=SoftLabelLogisticRegression(**TIGHT), **kw)
+    assert_allclose(
+        _student_params(h1.fit(X, y, X_priv=X_priv)),
+        _student_params(g1.fit(X, y, X_priv=X_priv)),
+        atol=1e-7,
+    )
+
+
+def test_teacher_inputs_last_and_deployable():
+    X, X_priv, y = _lupi_data(2, d=4, seed=22)
+    last = GDC(teacher_inputs="last", n_step_features=2, imitation=1.0).fit(X, y, X_priv=X_priv)
+    ref = LogisticRegression().fit(np.hstack([X_priv, X[:, -2:]]), y)
+    assert last.n_priv_features_in_ == X_priv.shape[1]
+    assert_allclose(last.teacher_.coef_, ref.coef_)
+    dep = GDC(teacher_inputs="deployable").fit(X, y, X_priv=X_priv)
+    assert dep.teacher_.n_features_in_ == X.shape[1]
+    assert dep.n_priv_features_in_ is None
+    assert_allclose(dep.teacher_.coef_, LogisticRegression().fit(X, y).coef_)
+    with pytest.raises(ValueError, match="needs X_priv"):
+        GDC(teacher_inputs="last", n_step_features=2).fit(X, y)
+    with pytest.raises(ValueError, match="exceeds the number of columns"):
+        GDC(teacher_inputs="last", n_step_features=9).fit(X, y, X_priv=X_priv)
+
+
+def test_regressor_teacher_of_a_classifier_fits_teacher_target():
+    rng = np.random.default_rng(23)
+    X_priv = rng.normal(size=(120, 2))
+    change = X_priv @ np.array([1.0, -0.5]) + 0.3 * rng.normal(size=120)
+    y = (change >= 0).astype(int)
+    X = X_priv + rng.normal(size=(120, 2))
+    est = GDC(Ridge(alpha=2.0), SoftLabelLogisticRegression(**TIGHT), imitation=0.7,
+              temperature=2.0).fit(X, y, X_priv=X_priv, teacher_target=change)
+    t = Ridge(alpha=2.0).fit(X_priv, change).predict(X_priv)
+    assert est.teacher_scale_ == pytest.approx(change.std())
+    targets = 0.3 * y + 0.7 * _sigmoid(t / change.std() / 2.0)
+    ref = SoftLabelLogisticRegression(**TIGHT).fit(X, targets)
+    assert_allclose(_student_params(est), _params(ref), atol=1e-10)
+    with pytest.raises(ValueError, match="teacher_target must have one entry per row"):
+        GDC(Ridge()).fit(X, y, X_priv=X_priv, teacher_target=change[:-1])
+
+
+def test_saturated_teacher_warns():
+    from lupi_ts import DistillationWarning
+
+    X, X_priv, y = _lupi_data(2, seed=24)
+    with pytest.warns(DistillationWarning, match="CrossFittedTeacher"):
+        est = GDC(DecisionTreeClassifier(random_state=0)).fit(X, y, X_priv=X_priv)
+    assert est.teacher_saturation_ == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DistillationWarning)
+        soft = GDC(LogisticRegression(C=0.1)).fit(X, y, X_priv=X_priv)
+    assert 0.0 <= soft.teacher_saturation_ < 0.95
+    # A regressor teacher that interpolates y: the mixed targets are y.
+    Xr, Xr_priv, yr = _reg_data(seed=5)
+    exact = Xr_priv @ np.arange(1.0, Xr_priv.shape[1] + 1)
+    with pytest.warns(DistillationWarning, match="interpolates y"):
+        reg = GDR(LinearRegression()).fit(Xr, exact, X_priv=Xr_priv)
+    assert reg.teacher_saturation_ == pytest.approx(1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DistillationWarning)
+        GDR(Ridge()).fit(Xr, yr, X_priv=Xr_priv)

@@ -332,3 +332,93 @@ def test_probability_matrix_rows(raw):
     # Scaling a row away from sum 1 must be rejected.
     with pytest.raises(ValueError, match="must sum to 1"):
         check_probabilities(P * 0.5, P.shape[0])
+
+
+# ------------------------------------------------------- Hinton's objective
+
+
+def _hinton_reference(X, y_onehot, S_soft, lam, T, *, C, sw=None):
+    """Independent reference: Hinton's objective minimised directly with scipy.
+
+    ``sum_i sw_i [(1-λ) CE(y_i, softmax(f_i)) + λ T² CE(s_i, softmax(f_i / T))] / sum(sw)
+    + ||W||² / (2 C sum(sw))`` in the full K-logit form (one logit for K = 2).
+    """
+    n, d = X.shape
+    K = y_onehot.shape[1]
+    rows = 1 if K == 2 else K
+    sw = np.ones(n) if sw is None else sw
+    S = sw.sum()
+
+    def f(t):
+        W = t[: rows * d].reshape(rows, d)
+        b = t[rows * d :]
+        Z = X @ W.T + b
+        if K == 2:
+            Z = np.column_stack([np.zeros(n), Z[:, 0]])
+        hard = -np.sum(sw[:, None] * y_onehot * log_softmax(Z, axis=1))
+        soft = -np.sum(sw[:, None] * S_soft * log_softmax(Z / T, axis=1))
+        return ((1 - lam) * hard + lam * T**2 * soft) / S + 0.5 * np.sum(W * W) / (C * S)
+
+    res = minimize(f, np.zeros(rows * (d + 1)), method="BFGS", options={"gtol": 1e-10})
+    t = res.x
+    return t[: rows * d].reshape(rows, d), t[rows * d :]
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize(("lam", "T"), [(0.5, 3.0), (0.8, 1.0), (0.3, 0.5)])
+def test_hinton_objective_matches_direct_minimisation(n_classes, lam, T):
+    X, y, P = _data(n_classes, seed=11)
+    sw = np.random.default_rng(3).uniform(0.5, 1.5, size=X.shape[0])
+    soft = P[:, 1] if n_classes == 2 else P
+    ours = SoftLabelLogisticRegression(C=2.0, **TIGHT).fit(
+        X, y, sample_weight=sw, soft_targets=soft, imitation=lam, temperature=T
+    )
+    W, b = _hinton_reference(X, np.eye(n_classes)[y], P, lam, T, C=2.0, sw=sw)
+    assert _params_diff(ours, W, b) < 1e-5
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_hinton_gradient_is_exact(n_classes):
+    from scipy.optimize import check_grad
+
+    from lupi_ts.linear._soft_logistic import (
+        _binary_hinton_loss_grad,
+        _multinomial_hinton_loss_grad,
+    )
+
+    X, y, P = _data(n_classes, n=40, d=3, seed=12)
+    rng = np.random.default_rng(0)
+    Y = np.eye(n_classes)[y]
+    Wh, Ws = 0.4 * Y, 0.6 * 9.0 * P
+    if n_classes == 2:
+        fun = _binary_hinton_loss_grad
+        args = (X, Wh[:, 1], Wh.sum(1), Ws[:, 1], Ws.sum(1), 3.0, 40.0, 0.1, True)
+        p0 = rng.normal(size=4)
+    else:
+        fun = _multinomial_hinton_loss_grad
+        args = (X, Wh, Wh.sum(1), Ws, Ws.sum(1), 3.0, 40.0, 0.1, True)
+        p0 = rng.normal(size=n_classes * 4)
+    err = check_grad(lambda p: fun(p, *args)[0], lambda p: fun(p, *args)[1], p0)
+    assert err < 1e-6 * max(1.0, np.linalg.norm(fun(p0, *args)[1]))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_hinton_at_temperature_one_is_the_mixed_target_fit(n_classes):
+    X, y, P = _data(n_classes, seed=13)
+    soft = P[:, 1] if n_classes == 2 else P
+    h = SoftLabelLogisticRegression(**TIGHT).fit(X, y, soft_targets=soft, imitation=0.3)
+    mixed = 0.7 * np.eye(n_classes)[y] + 0.3 * P
+    g = SoftLabelLogisticRegression(**TIGHT).fit(X, mixed[:, 1] if n_classes == 2 else mixed)
+    assert _params_diff(h, g.coef_, g.intercept_) < 1e-7
+
+
+def test_hinton_bad_inputs():
+    X, y, P = _data(3, seed=14)
+    with pytest.raises(ValueError, match="class_weight must be None with soft_targets"):
+        SoftLabelLogisticRegression(class_weight="balanced").fit(X, y, soft_targets=P)
+    with pytest.raises(ValueError, match="soft_targets must have 3 columns"):
+        SoftLabelLogisticRegression().fit(X, y, soft_targets=P[:, 1])
+    with pytest.raises(ValueError, match="temperature"):
+        SoftLabelLogisticRegression().fit(X, y, soft_targets=P, temperature=0.0)
+    with pytest.raises(ValueError, match="imitation"):
+        SoftLabelLogisticRegression().fit(X, y, soft_targets=P, imitation=1.5)

@@ -30,6 +30,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from .._distill import check_imitation, check_temperature
 from .._validation import check_probabilities
 
 __all__ = ["SoftLabelLogisticRegression"]
@@ -132,6 +133,62 @@ def _multinomial_loss_grad(params, X, Wt, r, S, alpha, fit_intercept):
     lse = logsumexp(Z, axis=1)
     loss = (r @ lse - np.einsum("ik,ik->", Wt, Z)) / S
     GZ = (r[:, None] * np.exp(Z - lse[:, None]) - Wt) / S
+    grad = np.empty_like(p)
+    grad[:, :d] = GZ.T @ X
+    if fit_intercept:
+        grad[:, d] = GZ.sum(axis=0)
+    if alpha:
+        loss += 0.5 * alpha * np.einsum("kj,kj->", W, W)
+        grad[:, :d] += alpha * W
+    return loss, grad.ravel()
+
+
+def _binary_hinton_loss_grad(params, X, a, r, b, q, T, S, alpha, fit_intercept):
+    """Hinton's binary objective and its gradient.
+
+    ``sum(r*softplus(z) - a*z + q*softplus(z/T) - b*z/T) / S``: ``a``/``r`` are
+    the hard part's class-1 and row weights (times 1 - λ), ``b``/``q`` the soft
+    part's (times λ T²). At T = 1 it is the generalized objective on the mixed
+    targets.
+    """
+    d = X.shape[1]
+    w = params[:d]
+    z = X @ w
+    if fit_intercept:
+        z += params[d]
+    zt = z / T
+    loss = (r @ np.logaddexp(0.0, z) - a @ z + q @ np.logaddexp(0.0, zt) - b @ zt) / S
+    gz = (r * expit(z) - a + (q * expit(zt) - b) / T) / S
+    grad = np.empty_like(params)
+    grad[:d] = X.T @ gz
+    if fit_intercept:
+        grad[d] = gz.sum()
+    if alpha:
+        loss += 0.5 * alpha * (w @ w)
+        grad[:d] += alpha * w
+    return loss, grad
+
+
+def _multinomial_hinton_loss_grad(params, X, Wh, rh, Ws, rs, T, S, alpha, fit_intercept):
+    """Hinton's multinomial objective (hard part at T = 1, soft part at T) and gradient."""
+    n, d = X.shape
+    K = Wh.shape[1]
+    p = params.reshape(K, d + int(fit_intercept))
+    W = p[:, :d]
+    Z = X @ W.T
+    if fit_intercept:
+        Z += p[:, d]
+    Zt = Z / T
+    lse = logsumexp(Z, axis=1)
+    lse_t = logsumexp(Zt, axis=1)
+    loss = (
+        rh @ lse - np.einsum("ik,ik->", Wh, Z) + rs @ lse_t - np.einsum("ik,ik->", Ws, Zt)
+    ) / S
+    GZ = (
+        rh[:, None] * np.exp(Z - lse[:, None])
+        - Wh
+        + (rs[:, None] * np.exp(Zt - lse_t[:, None]) - Ws) / T
+    ) / S
     grad = np.empty_like(p)
     grad[:, :d] = GZ.T @ X
     if fit_intercept:
@@ -305,7 +362,7 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
             )
         return counts.sum() / (classes.shape[0] * counts)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, soft_targets=None, imitation=0.5, temperature=1.0):
         """Fit the model to hard labels or soft targets.
 
         Parameters
@@ -317,6 +374,17 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
             class docstring for how they are told apart).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample.
+        soft_targets : array-like of shape (n_samples,) or (n_samples, n_classes), default=None
+            A teacher's soft labels ``σ(z / T)`` for Hinton's objective (probabilities
+            of class 1, or probability rows in ``classes_`` order). When given, the
+            loss per row is ``(1 - imitation) CE(y, σ(f)) + imitation T² CE(s,
+            σ(f / T))`` for the model's logits ``f`` (``y`` as read above), with the
+            same penalty and scaling; ``class_weight`` must then be None. At T = 1
+            it is the fit to ``(1 - imitation) y + imitation s``.
+        imitation : float, default=0.5
+            λ in [0, 1]; used only with ``soft_targets``.
+        temperature : float, default=1.0
+            T > 0; used only with ``soft_targets``.
 
         Returns
         -------
@@ -328,6 +396,11 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         n, d = X.shape
         classes, P, is_soft = encode_targets(y, n)
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        Q = None
+        if soft_targets is not None:
+            Q, imitation, temperature = self._hinton_parts(
+                soft_targets, classes, n, imitation, temperature
+            )
         cw = self._class_weights(classes, P, sw, is_soft)
         if cw is not None:
             P = P * cw  # per-row, per-class weight before the sample weight
@@ -342,7 +415,21 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         alpha, beta = (1.0 - r) * pen, r * pen
         K = classes.shape[0]
         fi = bool(self.fit_intercept)
-        if K == 2:
+        if Q is not None:
+            # Hinton: hard part weighted by 1 - λ, soft part (at T) by λ T²; S = sum(sw).
+            hard_w = (1.0 - imitation) * Wt
+            soft_w = (imitation * temperature**2) * (Q * sw[:, None])
+            parts = (hard_w, hard_w.sum(axis=1), soft_w, soft_w.sum(axis=1))
+            if K == 2:
+                fun = _binary_hinton_loss_grad
+                args = (Xf, parts[0][:, 1], parts[1], parts[2][:, 1], parts[3], temperature)
+                n_rows = 1
+            else:
+                fun = _multinomial_hinton_loss_grad
+                args = (Xf, *parts, temperature)
+                n_rows = K
+            args = (*args, S, alpha, fi)
+        elif K == 2:
             fun = _binary_loss_grad
             args = (Xf, Wt[:, 1], rsum, S, alpha, fi)
             n_rows = 1
@@ -357,6 +444,26 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.intercept_ = params[:, d].copy() if fi else np.zeros(n_rows)
         self.n_iter_ = np.array([n_iter], dtype=np.int32)
         return self
+
+    def _hinton_parts(self, soft_targets, classes, n, imitation, temperature):
+        """Validate Hinton's soft targets and weights: (Q, imitation, temperature)."""
+        if self.class_weight is not None:
+            raise ValueError(
+                "class_weight must be None with soft_targets (Hinton's objective); got "
+                f"{self.class_weight!r}."
+            )
+        imitation = check_imitation(imitation)
+        temperature = check_temperature(temperature)
+        Q = check_probabilities(soft_targets, n, name="soft_targets")
+        K = classes.shape[0]
+        if Q.ndim == 1:
+            Q = np.column_stack([1.0 - Q, Q])
+        if Q.shape[1] != K:
+            raise ValueError(
+                f"soft_targets must have {K} columns (one per class of y) or, for two "
+                f"classes, be 1-D; got shape {Q.shape}."
+            )
+        return Q, imitation, temperature
 
     def predict_proba(self, X):
         """Probability of each class.
