@@ -25,6 +25,7 @@ from .linear import (
     SVMPlusClassifier,
     fit_logistic_grid,
 )
+from .lupts import LuPTSClassifier, LuPTSRegressor
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,8 @@ __all__ = [
     "GeneralizedDistillationClassifier",
     "GeneralizedDistillationRegressor",
     "KnowledgeTransferClassifier",
+    "LuPTSClassifier",
+    "LuPTSRegressor",
     "PAPER_TASKS",
     "PrivilegedWindows",
     "SVMPlusClassifier",

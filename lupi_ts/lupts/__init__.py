@@ -1,0 +1,11 @@
+"""Learning using privileged time series (LuPTS) and its generalisations.
+
+The privileged inputs are a *trajectory*: the steps observed between the
+deployable input and the outcome. LuPTS learns the dynamics along it and
+composes them into a predictor that needs the first step only.
+"""
+
+from ._linear import LuPTSClassifier, LuPTSRegressor
+from ._trajectory import check_trajectory
+
+__all__ = ["LuPTSClassifier", "LuPTSRegressor", "check_trajectory"]

@@ -1,0 +1,522 @@
+"""LuPTS: learning using privileged time series (Karlsson et al., AISTATS 2022).
+
+The privileged inputs are a trajectory ``x_1, ..., x_s`` observed between the
+deployable input ``x_0 = X`` and the outcome ``y``. LuPTS fits one regression per
+transition ``x_{j-1} -> x_j`` and a last-step model ``x_s -> y`` on the observed
+steps, then composes them into a predictor on ``X`` alone. Every piece is linear,
+so the composition is one linear model: ``coef_`` and ``intercept_`` are the
+product of the transition matrices and the last step's coefficients.
+
+For linear-Gaussian (Markov) systems the composed estimator is never worse and
+often much better than OLS of ``y`` on ``X`` at small ``n``: each transition is a
+regression with ``n`` rows and a low-noise target, instead of one regression
+through the whole horizon's noise. It can lose when the Markov assumption fails
+(information in ``x_0`` that skips the trajectory), which is why
+:class:`lupi_ts.PrivilegedModelSelector` validates it against the plain model.
+
+Closed form: each step is a least-squares solve on its Gram matrix (Cholesky),
+with the rank-revealing SVD solve of :class:`sklearn.linear_model.LinearRegression`
+as fallback for ill-conditioned or rank-deficient steps (one-hot columns that
+sum to one, for instance), so the fallback gives the same minimum-norm solution.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.linalg
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.linear_model import Lasso, LogisticRegression
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import softmax
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._trajectory import check_trajectory
+
+__all__ = ["LuPTSClassifier", "LuPTSRegressor"]
+
+# A Gram matrix whose reciprocal condition number is below this is solved by SVD
+# (lstsq) instead of Cholesky: normal equations lose about eps / rcond of relative
+# accuracy, so this keeps them within ~1e-9 of the SVD solution.
+_RCOND_CHOLESKY = 1e-7
+# Relative singular-value cut-off of the SVD fallback: LinearRegression's default
+# ``tol``, so rank-deficient steps give exactly its minimum-norm solution.
+_LSTSQ_COND = 1e-6
+
+
+def _least_squares(Z, T, *, fit_intercept, regularization, alpha):
+    """Coefficients ``W`` (p, q) and intercept ``b`` (q,) of ``T ~ Z W + b``.
+
+    ``regularization`` None is ordinary least squares, "ridge" adds
+    ``alpha * ||W||^2`` (as :class:`~sklearn.linear_model.Ridge`), "lasso" uses
+    :class:`~sklearn.linear_model.Lasso` (coordinate descent; not closed form).
+    """
+    p, q = Z.shape[1], T.shape[1]
+    if regularization == "lasso":
+        model = Lasso(alpha=alpha, fit_intercept=fit_intercept).fit(Z, T)
+        W = np.asarray(model.coef_, dtype=np.float64).reshape(q, p).T
+        b = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64), (q,)).copy()
+        return W, b
+    if fit_intercept:
+        z_mean, t_mean = Z.mean(axis=0), T.mean(axis=0)
+        Zc, Tc = Z - z_mean, T - t_mean
+    else:
+        Zc, Tc = Z, T
+    G = Zc.T @ Zc
+    R = Zc.T @ Tc
+    W = None
+    if regularization == "ridge" and alpha > 0:
+        G.flat[:: p + 1] += alpha
+    try:
+        c, low = scipy.linalg.cho_factor(G, lower=True, check_finite=False)
+        rcond = scipy.linalg.lapack.dpocon(c, np.abs(G).sum(axis=0).max(), uplo="L")[0]
+        if rcond > _RCOND_CHOLESKY:
+            W = scipy.linalg.cho_solve((c, low), R, check_finite=False)
+    except scipy.linalg.LinAlgError:
+        pass
+    if W is None:
+        if regularization == "ridge" and alpha > 0:
+            W = scipy.linalg.lstsq(G, R, cond=None, check_finite=False)[0]
+        else:
+            W = scipy.linalg.lstsq(Zc, Tc, cond=_LSTSQ_COND, check_finite=False)[0]
+    b = t_mean - z_mean @ W if fit_intercept else np.zeros(q)
+    return W, b
+
+
+def _as_2d(y):
+    return y[:, None] if y.ndim == 1 else y
+
+
+_COMMON_CONSTRAINTS = {
+    "n_steps": [Interval(Integral, 1, None, closed="left"), None],
+    "stationary": ["boolean"],
+    "carry_inputs": ["boolean"],
+    "regularization": [StrOptions({"ridge", "lasso"}), None],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "transition_intercept": ["boolean"],
+    "fit_intercept": ["boolean"],
+}
+
+
+class _LuPTSBase(BaseEstimator):
+    """Shared fitting of the transitions and their composition."""
+
+    def _check_trajectory(self, X, X_priv):
+        if X_priv is None:
+            return None
+        traj = check_trajectory(X_priv, X.shape[0], self.n_steps)
+        if self.stationary and traj.shape[2] != X.shape[1]:
+            raise ValueError(
+                "stationary=True shares one transition matrix across all steps, x_0 = X "
+                f"included, so X must have as many features as each privileged step; got "
+                f"X with {X.shape[1]} and X_priv steps with {traj.shape[2]} features. Use "
+                "stationary=False, or pass the step of X that matches the trajectory."
+            )
+        return traj
+
+    def _fit_transitions(self, X, traj):
+        """Fit the transitions; set the composed maps ``X -> x_j`` (affine in X)."""
+        p = X.shape[1]
+        kw = {
+            "fit_intercept": self.transition_intercept,
+            "regularization": self.regularization,
+            "alpha": self.alpha,
+        }
+        self.n_steps_ = 0 if traj is None else traj.shape[1]
+        self.n_priv_features_in_ = None if traj is None else traj.shape[2]
+        self.transitions_ = []
+        steps = [X] + ([] if traj is None else [traj[:, j] for j in range(traj.shape[1])])
+        s = len(steps) - 1
+        if s and self.stationary:
+            if self.carry_inputs:
+                design = np.vstack([np.hstack([X, z]) for z in steps[:-1]])
+            else:
+                design = np.vstack(steps[:-1])
+            W, b = _least_squares(design, np.vstack(steps[1:]), **kw)
+            shared = (W[:p], W[p:], b) if self.carry_inputs else (None, W, b)
+            self.transitions_ = [shared] * s
+        else:
+            for j in range(1, s + 1):
+                if self.carry_inputs and j > 1:
+                    W, b = _least_squares(np.hstack([X, steps[j - 1]]), steps[j], **kw)
+                    self.transitions_.append((W[:p], W[p:], b))
+                elif self.carry_inputs:  # x_0 = X: the design already is X
+                    W, b = _least_squares(X, steps[1], **kw)
+                    self.transitions_.append((W, np.zeros((p, W.shape[1])), b))
+                else:
+                    W, b = _least_squares(steps[j - 1], steps[j], **kw)
+                    self.transitions_.append((None, W, b))
+        # Compose: x_j ~ X M_j + m_j with M_0 = I, m_0 = 0.
+        M, m = np.eye(p), np.zeros(p)
+        self._maps = []
+        for A, B, b in self.transitions_:
+            M, m = M @ B + (0.0 if A is None else A), m @ B + b
+            self._maps.append((M, m))
+        return steps[-1]
+
+    def _last_design(self, X, last):
+        if self.carry_inputs and self.n_steps_:
+            return np.hstack([X, last])
+        return last
+
+    def _compose(self, beta, c):
+        """coef (p, K) and intercept (K,) of the composed predictor."""
+        if not self._maps:
+            return beta, c
+        M, m = self._maps[-1]
+        if self.carry_inputs:
+            p = M.shape[0]
+            return beta[:p] + M @ beta[p:], m @ beta[p:] + c
+        return M @ beta, m @ beta + c
+
+    def predict_trajectory(self, X):
+        """The privileged steps that the fitted transitions predict from X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_steps_, n_priv_features_in_)
+            Empty along axis 1 when the model was fitted without ``X_priv``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        if not self._maps:
+            return np.empty((X.shape[0], 0, 0))
+        return np.stack([X @ M + m for M, m in self._maps], axis=1)
+
+
+class LuPTSRegressor(RegressorMixin, _LuPTSBase):
+    """LuPTS regressor: learn the privileged dynamics, predict from the first step.
+
+    Fits a linear map for each transition of the privileged trajectory
+    ``x_0 = X -> x_1 -> ... -> x_s`` and a last-step regression ``x_s -> y``,
+    all on the observed training steps, and composes them into one linear
+    predictor ``y ~ X coef_ + intercept_`` (Karlsson et al., AISTATS 2022). With no
+    ``X_priv`` it is ordinary least squares on ``X``.
+
+    Parameters
+    ----------
+    n_steps : int, default=None
+        Number of privileged steps when ``X_priv`` is passed flattened (2-D,
+        step-major). Not needed for a 3-D ``X_priv``.
+    stationary : bool, default=False
+        Share one transition matrix across all steps (Stat-LuPTS; needs ``X`` to
+        have the features of one privileged step). Otherwise each transition has
+        its own.
+    carry_inputs : bool, default=False
+        Give every transition and the last step ``X`` as extra inputs, so that an
+        outcome that depends on ``x_0`` directly (for instance a change
+        ``x_{t+k} - x_t``) is still reachable. The paper's estimator is
+        ``carry_inputs=False``.
+    regularization : {"ridge", "lasso"} or None, default=None
+        Penalty of every step (transitions and last step), with strength ``alpha``.
+        None: ordinary least squares.
+    alpha : float, default=1.0
+        Penalty strength; ignored when ``regularization`` is None.
+    transition_intercept : bool, default=False
+        Fit an intercept in each transition (the paper: no).
+    fit_intercept : bool, default=True
+        Fit an intercept in the last step (the paper: yes).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features_in_,) or (n_targets, n_features_in_)
+        The composed linear predictor on ``X``.
+    intercept_ : float or ndarray of shape (n_targets,)
+    transitions_ : list of tuple
+        ``(A, B, b)`` per transition: ``x_j ~ X A + x_{j-1} B + b`` (``A`` is
+        None unless ``carry_inputs``). A stationary model repeats one tuple.
+    final_coef_ : ndarray of shape (n_last, n_targets)
+        Coefficients of the last step (on ``[X, x_s]`` with ``carry_inputs``).
+    final_intercept_ : ndarray of shape (n_targets,)
+    n_steps_ : int
+        Number of privileged steps seen in fit (0 without ``X_priv``).
+    n_priv_features_in_ : int or None
+        Features per privileged step.
+    n_features_in_ : int
+
+    See Also
+    --------
+    LuPTSClassifier : the same with a logistic last step.
+    lupi_ts.make_privileged_windows : ``privileged="all"`` lays out the trajectory.
+
+    References
+    ----------
+    R. Karlsson, M. Willbo, Z. Hussain, R. G. Krishnan, D. Sontag and F. D.
+    Johansson. Using time-series privileged information for provably efficient
+    learning of prediction models. AISTATS 2022.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> A, beta = 0.9 * np.eye(3), np.array([1.0, -1.0, 0.5])
+    >>> x = [rng.normal(size=(60, 3))]
+    >>> for _ in range(4):
+    ...     x.append(x[-1] @ A + 0.5 * rng.normal(size=(60, 3)))
+    >>> y = x[-1] @ beta + 0.1 * rng.normal(size=60)
+    >>> X, X_priv = x[0], np.stack(x[1:], axis=1)      # (60, 3) and (60, 4, 3)
+    >>> model = LuPTSRegressor().fit(X, y, X_priv=X_priv)
+    >>> model.n_steps_, model.coef_.shape
+    (4, (3,))
+    >>> bool(np.allclose(model.predict(X), X @ model.coef_ + model.intercept_))
+    True
+    """
+
+    _parameter_constraints: dict = dict(_COMMON_CONSTRAINTS)
+
+    def __init__(
+        self,
+        n_steps=None,
+        *,
+        stationary=False,
+        carry_inputs=False,
+        regularization=None,
+        alpha=1.0,
+        transition_intercept=False,
+        fit_intercept=True,
+    ):
+        self.n_steps = n_steps
+        self.stationary = stationary
+        self.carry_inputs = carry_inputs
+        self.regularization = regularization
+        self.alpha = alpha
+        self.transition_intercept = transition_intercept
+        self.fit_intercept = fit_intercept
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, X_priv=None):
+        """Fit the transitions and the last step; compose them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The deployable inputs ``x_0``.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        X_priv : array-like of shape (n_samples, n_steps, n_priv_features) or \
+                (n_samples, n_steps * n_priv_features), default=None
+            The privileged trajectory ``x_1..x_s`` in time order (2-D: step-major,
+            with ``n_steps`` set). None: ordinary least squares on ``X``.
+
+        Returns
+        -------
+        self : LuPTSRegressor
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=True)
+        traj = self._check_trajectory(X, X_priv)
+        last = self._fit_transitions(X, traj)
+        beta, c = _least_squares(
+            self._last_design(X, last),
+            _as_2d(y),
+            fit_intercept=self.fit_intercept,
+            regularization=self.regularization,
+            alpha=self.alpha,
+        )
+        self.final_coef_, self.final_intercept_ = beta, c
+        coef, intercept = self._compose(beta, c)
+        if y.ndim == 1:
+            self.coef_, self.intercept_ = coef[:, 0], float(intercept[0])
+        else:
+            self.coef_, self.intercept_ = coef.T, intercept
+        return self
+
+    def predict(self, X):
+        """Predict from the deployable inputs only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return X @ self.coef_.T + self.intercept_
+
+
+class LuPTSClassifier(ClassifierMixin, _LuPTSBase):
+    """LuPTS classifier: linear privileged dynamics and a logistic last step.
+
+    As :class:`LuPTSRegressor`, but the last step ``x_s -> y`` is a
+    :class:`~sklearn.linear_model.LogisticRegression`; the composed predictor is
+    a logistic model on ``X`` (binary or multinomial). For the direction task
+    ``y = 1[x_t <= x_{t+k}]`` set ``carry_inputs=True``: the label depends on
+    ``x_t`` itself, which a last step on ``x_{t+k-1}`` alone cannot see.
+
+    Parameters
+    ----------
+    n_steps : int, default=None
+        Number of privileged steps of a flattened (2-D) ``X_priv``.
+    stationary : bool, default=False
+        One shared transition matrix (needs ``X`` to have the features of a step).
+    carry_inputs : bool, default=False
+        ``X`` as extra input of every transition and of the last step.
+    regularization : {"ridge", "lasso"} or None, default=None
+        Penalty of the transitions, strength ``alpha``.
+    alpha : float, default=1.0
+        Transition penalty; ignored when ``regularization`` is None.
+    transition_intercept : bool, default=False
+        Intercept in each transition.
+    fit_intercept : bool, default=True
+        Intercept of the logistic last step.
+    C : float, default=1.0
+        Inverse L2 strength of the logistic last step (as in LogisticRegression).
+    class_weight : dict, "balanced" or None, default=None
+        Of the logistic last step.
+    max_iter : int, default=100
+        Iterations of the logistic last step (lbfgs).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features_in_) or (n_classes, n_features_in_)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    final_estimator_ : LogisticRegression
+        The last step, fitted on the observed ``x_s`` (or ``[X, x_s]``).
+    n_iter_ : ndarray of shape (1,)
+        Iterations of the logistic last step.
+    transitions_, n_steps_, n_priv_features_in_, n_features_in_
+        As in :class:`LuPTSRegressor`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x0 = rng.normal(size=(80, 2))
+    >>> x1 = x0 @ np.array([[0.9, 0.2], [0.0, 0.8]]) + 0.3 * rng.normal(size=(80, 2))
+    >>> y = (x1[:, 0] > 0).astype(int)
+    >>> clf = LuPTSClassifier().fit(x0, y, X_priv=x1[:, None, :])
+    >>> clf.predict_proba(x0).shape, float(clf.score(x0, y)) > 0.7
+    ((80, 2), True)
+    """
+
+    _parameter_constraints: dict = {
+        **_COMMON_CONSTRAINTS,
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_steps=None,
+        *,
+        stationary=False,
+        carry_inputs=False,
+        regularization=None,
+        alpha=1.0,
+        transition_intercept=False,
+        fit_intercept=True,
+        C=1.0,
+        class_weight=None,
+        max_iter=100,
+    ):
+        self.n_steps = n_steps
+        self.stationary = stationary
+        self.carry_inputs = carry_inputs
+        self.regularization = regularization
+        self.alpha = alpha
+        self.transition_intercept = transition_intercept
+        self.fit_intercept = fit_intercept
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, X_priv=None):
+        """Fit the transitions and the logistic last step; compose them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The deployable inputs ``x_0``.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        X_priv : array-like of shape (n_samples, n_steps, n_priv_features) or \
+                (n_samples, n_steps * n_priv_features), default=None
+            The privileged trajectory in time order. None: logistic regression on X.
+
+        Returns
+        -------
+        self : LuPTSClassifier
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        traj = self._check_trajectory(X, X_priv)
+        last = self._fit_transitions(X, traj)
+        final = LogisticRegression(
+            C=self.C,
+            fit_intercept=self.fit_intercept,
+            class_weight=self.class_weight,
+            max_iter=self.max_iter,
+        ).fit(self._last_design(X, last), y)
+        self.final_estimator_ = final
+        self.n_iter_ = final.n_iter_
+        self.classes_ = final.classes_
+        coef, intercept = self._compose(final.coef_.T, np.atleast_1d(final.intercept_))
+        self.coef_, self.intercept_ = coef.T, np.asarray(intercept, dtype=np.float64)
+        return self
+
+    def decision_function(self, X):
+        """Logits of the composed logistic model (from X only).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) for two classes, else (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p1 = 1.0 / (1.0 + np.exp(-scores))
+            return np.column_stack([1.0 - p1, p1])
+        return softmax(scores)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        scores = self.decision_function(X)
+        idx = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[idx]

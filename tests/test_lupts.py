@@ -1,0 +1,235 @@
+"""Tests for ``lupi_ts.lupts``: the linear LuPTS estimators.
+
+The reference is a port of the authors' estimator (tests/_lupts_reference.py); ours
+must give the same predictions to 1e-8 on identical data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _lupts_reference import LUPTS, Baseline, LogisticLUPTS, LogisticStatLUPTS, StatLUPTS
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from lupi_ts.lupts import LuPTSClassifier, LuPTSRegressor, check_trajectory
+
+
+def linear_gaussian(n, T=6, d=5, *, seed=0, noise=1.0, stationary=False, sample_seed=None):
+    """x_{t+1} = x_t A_t + noise; y = x_T beta + noise. Returns the (n, T, d) trajectory.
+
+    ``seed`` draws the system; ``sample_seed`` (default: ``seed``) the samples.
+    """
+    rng = np.random.default_rng(seed)
+    mats = [np.eye(d) + rng.normal(0, 0.2, (d, d)) for _ in range(T - 1)]
+    if stationary:
+        mats = [mats[0]] * (T - 1)
+    beta = rng.normal(0, 0.2, d)
+    if sample_seed is not None:
+        rng = np.random.default_rng([seed, sample_seed])
+    x = np.empty((n, T, d))
+    x[:, 0] = rng.normal(0, np.sqrt(5.0), (n, d))
+    for t in range(1, T):
+        x[:, t] = x[:, t - 1] @ mats[t - 1] + rng.normal(0, noise, (n, d))
+    y = x[:, -1] @ beta + rng.normal(0, 1.0, n)
+    return x, y
+
+
+def fivecities_like(n, T=4, *, seed=0):
+    """Continuous columns plus two one-hot blocks (each sums to 1): rank-deficient steps."""
+    rng = np.random.default_rng(seed)
+    cont = rng.normal(size=(n, T, 5)).cumsum(axis=1)
+    season = np.eye(4)[rng.integers(0, 4, size=(n, 1)).repeat(T, axis=1)]
+    wind = np.eye(3)[rng.integers(0, 3, size=(n, T))]
+    x = np.concatenate([season, cont, wind], axis=2)
+    y = cont[:, -1, 0] + 0.5 * rng.normal(size=n)
+    return x, y
+
+
+@parametrize_with_checks(
+    [LuPTSRegressor(), LuPTSClassifier(), LuPTSRegressor(regularization="ridge")]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# ------------------------------------------------------------------ the authors' estimator
+@pytest.mark.parametrize("n", [30, 100, 500])
+def test_equals_reference_nonstationary(n):
+    x, y = linear_gaussian(n, seed=n)
+    x_test, _ = linear_gaussian(200, seed=n + 1)
+    ref = LUPTS().fit(x, y)
+    ours = LuPTSRegressor().fit(x[:, 0], y, X_priv=x[:, 1:])
+    np.testing.assert_allclose(ours.predict(x_test[:, 0]), ref.predict(x_test), rtol=0, atol=1e-8)
+
+
+def test_equals_reference_stationary():
+    x, y = linear_gaussian(80, stationary=True, seed=3)
+    x_test, _ = linear_gaussian(100, stationary=True, seed=4)
+    ref = StatLUPTS().fit(x, y)
+    ours = LuPTSRegressor(stationary=True).fit(x[:, 0], y, X_priv=x[:, 1:])
+    np.testing.assert_allclose(ours.predict(x_test[:, 0]), ref.predict(x_test), rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("stationary", [False, True])
+def test_equals_reference_rank_deficient(stationary):
+    # One-hot blocks make every step's Gram matrix singular: the SVD fallback must
+    # give LinearRegression's minimum-norm solution, hence the same predictions.
+    x, y = fivecities_like(150, seed=1)
+    x_test, _ = fivecities_like(100, seed=2)
+    ref = (StatLUPTS() if stationary else LUPTS()).fit(x, y)
+    ours = LuPTSRegressor(stationary=stationary).fit(x[:, 0], y, X_priv=x[:, 1:])
+    np.testing.assert_allclose(ours.predict(x_test[:, 0]), ref.predict(x_test), rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("reg, model_args", [("ridge", {"alpha": 2.0}), ("lasso", {"alpha": 0.05})])
+def test_equals_reference_regularized(reg, model_args):
+    x, y = linear_gaussian(60, seed=5)
+    ref = LUPTS(args={"reg": reg}, model_args=model_args).fit(x, y)
+    ours = LuPTSRegressor(regularization=reg, alpha=model_args["alpha"])
+    ours.fit(x[:, 0], y, X_priv=x[:, 1:])
+    np.testing.assert_allclose(ours.predict(x[:, 0]), ref.predict(x), rtol=0, atol=1e-8)
+
+
+def test_equals_reference_transition_intercept():
+    x, y = linear_gaussian(70, seed=6)
+    x = x + 3.0
+    ref = LUPTS(args={"intercept": True}).fit(x, y)
+    ours = LuPTSRegressor(transition_intercept=True).fit(x[:, 0], y, X_priv=x[:, 1:])
+    np.testing.assert_allclose(ours.predict(x[:, 0]), ref.predict(x), rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("stationary", [False, True])
+def test_classifier_equals_reference(stationary):
+    x, y = linear_gaussian(120, seed=7, stationary=stationary)
+    label = (y > np.median(y)).astype(int)
+    ref_cls = LogisticStatLUPTS if stationary else LogisticLUPTS
+    ref = ref_cls().fit(x, label)
+    ours = LuPTSClassifier(stationary=stationary).fit(x[:, 0], label, X_priv=x[:, 1:])
+    np.testing.assert_allclose(ours.predict_proba(x[:, 0]), ref.predict_proba(x), atol=1e-8)
+
+
+def test_without_privileged_is_ols_and_baseline():
+    x, y = linear_gaussian(50, seed=8)
+    ours = LuPTSRegressor().fit(x[:, 0], y)
+    assert ours.n_steps_ == 0
+    np.testing.assert_allclose(
+        ours.predict(x[:, 0]), Baseline().fit(x, y).predict(x), rtol=0, atol=1e-8
+    )
+    clf = LuPTSClassifier().fit(x[:, 0], y > 0)
+    ref = LogisticRegression().fit(x[:, 0], y > 0)
+    np.testing.assert_allclose(clf.predict_proba(x[:, 0]), ref.predict_proba(x[:, 0]), atol=1e-8)
+
+
+# ------------------------------------------------------------------ behaviour
+def test_beats_ols_at_small_n_on_markov_system():
+    # The paper's claim on linear-Gaussian systems: lower test error than OLS at small n.
+    errs = []
+    for seed in range(20):
+        x, y = linear_gaussian(30, T=8, d=10, seed=seed, sample_seed=0)
+        x_test, y_test = linear_gaussian(2000, T=8, d=10, seed=seed, sample_seed=1)
+        ols = LinearRegression().fit(x[:, 0], y)
+        lu = LuPTSRegressor().fit(x[:, 0], y, X_priv=x[:, 1:])
+        errs.append(
+            (
+                np.mean((ols.predict(x_test[:, 0]) - y_test) ** 2),
+                np.mean((lu.predict(x_test[:, 0]) - y_test) ** 2),
+            )
+        )
+    errs = np.array(errs)
+    assert (errs[:, 1] < errs[:, 0]).mean() >= 0.8
+
+
+def test_flattened_trajectory_equals_3d():
+    x, y = linear_gaussian(40, seed=9)
+    flat = x[:, 1:].reshape(40, -1)
+    a = LuPTSRegressor().fit(x[:, 0], y, X_priv=x[:, 1:])
+    b = LuPTSRegressor(n_steps=x.shape[1] - 1).fit(x[:, 0], y, X_priv=flat)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_composed_coef_and_trajectory():
+    x, y = linear_gaussian(60, seed=10)
+    m = LuPTSRegressor(transition_intercept=True).fit(x[:, 0], y, X_priv=x[:, 1:])
+    # Rolling the transitions forward by hand gives predict_trajectory and predict.
+    z = x[:, 0]
+    for j, (A, B, b) in enumerate(m.transitions_):
+        assert A is None
+        z = z @ B + b
+        np.testing.assert_allclose(m.predict_trajectory(x[:, 0])[:, j], z, atol=1e-10)
+    pred = z @ m.final_coef_[:, 0] + m.final_intercept_[0]
+    np.testing.assert_allclose(m.predict(x[:, 0]), pred, atol=1e-10)
+
+
+def test_carry_inputs_reaches_the_direction_label():
+    # y = 1[x_t <= x_{t+k}] on a mean-reverting series needs x_t itself: a last step
+    # on x_{t+k-1} alone composes into the wrong sign; carrying X fixes it.
+    rng = np.random.default_rng(0)
+    n, k = 800, 5
+    w = np.empty((n, k + 1))
+    w[:, 0] = rng.normal(0, 1.5, n)
+    for j in range(k):
+        w[:, j + 1] = 0.7 * w[:, j] + rng.normal(size=n)
+    X, X_priv = w[:, :1], w[:, 1:k, None]
+    y = (w[:, 0] <= w[:, k]).astype(int)
+    tr, te = slice(0, 400), slice(400, None)
+    plain = LuPTSClassifier().fit(X[tr], y[tr], X_priv=X_priv[tr])
+    carried = LuPTSClassifier(carry_inputs=True).fit(X[tr], y[tr], X_priv=X_priv[tr])
+    assert len(carried.transitions_) == k - 1
+    assert carried.score(X[te], y[te]) > plain.score(X[te], y[te]) + 0.2
+    assert carried.coef_[0, 0] < 0 < plain.coef_[0, 0]
+    # The composition is the logistic last step applied to [X, predicted x_{t+k-1}].
+    assert carried.final_estimator_.coef_.shape == (1, 2)
+    np.testing.assert_allclose(
+        carried.decision_function(X),
+        carried.final_estimator_.decision_function(
+            np.hstack([X, carried.predict_trajectory(X)[:, -1]])
+        ),
+        atol=1e-10,
+    )
+
+
+def test_carry_inputs_stationary_runs():
+    x, y = linear_gaussian(50, seed=11, stationary=True)
+    m = LuPTSRegressor(stationary=True, carry_inputs=True).fit(x[:, 0], y, X_priv=x[:, 1:])
+    assert len({id(t) for t in m.transitions_}) == 1
+    assert m.predict(x[:, 0]).shape == (50,)
+
+
+def test_multioutput_and_multiclass():
+    x, y = linear_gaussian(60, seed=12)
+    Y = np.column_stack([y, -y])
+    m = LuPTSRegressor().fit(x[:, 0], Y, X_priv=x[:, 1:])
+    assert m.predict(x[:, 0]).shape == (60, 2)
+    np.testing.assert_allclose(m.predict(x[:, 0])[:, 1], -m.predict(x[:, 0])[:, 0], atol=1e-10)
+    c = LuPTSClassifier().fit(x[:, 0], np.digitize(y, np.quantile(y, [1 / 3, 2 / 3])),
+                              X_priv=x[:, 1:])  # fmt: skip
+    proba = c.predict_proba(x[:, 0])
+    assert proba.shape == (60, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    ref = c.final_estimator_.predict_proba(c.predict_trajectory(x[:, 0])[:, -1])
+    np.testing.assert_allclose(proba, ref, atol=1e-8)
+
+
+# ------------------------------------------------------------------ errors
+def test_errors():
+    x, y = linear_gaussian(20, seed=13)
+    with pytest.raises(ValueError, match="n_steps"):
+        LuPTSRegressor().fit(x[:, 0], y, X_priv=x[:, 1:].reshape(20, -1))
+    with pytest.raises(ValueError, match="does not divide"):
+        LuPTSRegressor(n_steps=5).fit(x[:, 0], y, X_priv=x[:, 1:].reshape(20, -1)[:, :-1])
+    with pytest.raises(ValueError, match="same number of rows"):
+        LuPTSRegressor().fit(x[:, 0], y, X_priv=x[:10, 1:])
+    with pytest.raises(ValueError, match="NaN"):
+        bad = x[:, 1:].copy()
+        bad[0, 0, 0] = np.nan
+        LuPTSRegressor().fit(x[:, 0], y, X_priv=bad)
+    with pytest.raises(ValueError, match="stationary=True"):
+        LuPTSRegressor(stationary=True).fit(x[:, 0, :2], y, X_priv=x[:, 1:])
+    with pytest.raises(ValueError, match="steps"):
+        LuPTSRegressor(n_steps=2).fit(x[:, 0], y, X_priv=x[:, 1:])
+    with pytest.raises(InvalidParameterError):
+        LuPTSRegressor(regularization="l2").fit(x[:, 0], y, X_priv=x[:, 1:])
+    with pytest.raises(ValueError, match="3-D"):
+        check_trajectory(np.zeros((2, 2, 2, 2)), 2)
