@@ -274,3 +274,19 @@ def test_interpolate_short_gaps_properties(values, max_gap):
         else:
             assert np.isnan(out[i:j]).all()
         i = j
+
+
+@pytest.mark.parametrize(
+    "content",
+    [bytes(range(256)) * 8, b"", b"\xff\xfe\x00binary\x00"],
+    ids=["binary", "empty", "utf16-like"],
+)
+def test_binary_or_empty_file_is_a_clear_error(tmp_path, content):
+    # A wrong file passed with verify_checksum=False must name the file and the expected
+    # format, never surface a raw UnicodeDecodeError.
+    bad = tmp_path / "not_a_csv.bin"
+    bad.write_bytes(content)
+    with pytest.raises(ValueError, match="is not the UCI Beijing PM2.5 CSV file") as exc:
+        load_beijing_pm25(path=bad, verify_checksum=False)
+    assert "not_a_csv.bin" in str(exc.value)
+    assert not isinstance(exc.value, UnicodeDecodeError)

@@ -93,7 +93,16 @@ def _interpolate_short_gaps(values: np.ndarray, max_gap: int) -> tuple[np.ndarra
 
 
 def _read_raw(path: Path) -> pd.DataFrame:
-    raw = pd.read_csv(path, na_values=["NA"], keep_default_na=False)
+    try:
+        raw = pd.read_csv(path, na_values=["NA"], keep_default_na=False)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        # A binary, empty or garbled file: say which file and what was expected, rather
+        # than relaying the decoder's byte offsets.
+        raise ValueError(
+            f"{path} is not the UCI Beijing PM2.5 CSV file (expected a UTF-8 text file with "
+            f"the header {','.join(RAW_COLUMNS)}); it could not be read as CSV: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
     if tuple(raw.columns) != RAW_COLUMNS:
         raise ValueError(
             f"{path} does not look like the UCI Beijing PM2.5 file: expected columns "
