@@ -37,51 +37,75 @@ from ._trajectory import check_trajectory
 
 __all__ = ["LuPTSClassifier", "LuPTSRegressor"]
 
-# A Gram matrix whose reciprocal condition number is below this is solved by SVD
-# (lstsq) instead of Cholesky: normal equations lose about eps / rcond of relative
+# A step whose Gram matrix has a condition number above this is solved by SVD
+# (lstsq) instead of the normal equations: those lose about cond * eps of relative
 # accuracy, so this keeps them within ~1e-9 of the SVD solution.
-_RCOND_CHOLESKY = 1e-7
+_MAX_COND_NORMAL = 1e7
 # Relative singular-value cut-off of the SVD fallback: LinearRegression's default
 # ``tol``, so rank-deficient steps give exactly its minimum-norm solution.
 _LSTSQ_COND = 1e-6
 
 
 def _least_squares(Z, T, *, fit_intercept, regularization, alpha):
-    """Coefficients ``W`` (p, q) and intercept ``b`` (q,) of ``T ~ Z W + b``.
+    """Coefficients ``W`` (s, p, q) and intercepts ``b`` (s, q) of ``T_j ~ Z_j W_j + b_j``.
 
+    ``Z`` (s, n, p) and ``T`` (s, n, q) stack ``s`` independent regressions, solved
+    together: one batched Gram product and inverse instead of ``s`` calls (the
+    transitions of a long trajectory cost little more than one regression).
     ``regularization`` None is ordinary least squares, "ridge" adds
     ``alpha * ||W||^2`` (as :class:`~sklearn.linear_model.Ridge`), "lasso" uses
     :class:`~sklearn.linear_model.Lasso` (coordinate descent; not closed form).
     """
-    p, q = Z.shape[1], T.shape[1]
+    s, _, p = Z.shape
+    q = T.shape[2]
     if regularization == "lasso":
-        model = Lasso(alpha=alpha, fit_intercept=fit_intercept).fit(Z, T)
-        W = np.asarray(model.coef_, dtype=np.float64).reshape(q, p).T
-        b = np.broadcast_to(np.asarray(model.intercept_, dtype=np.float64), (q,)).copy()
+        W, b = np.empty((s, p, q)), np.empty((s, q))
+        for j in range(s):
+            model = Lasso(alpha=alpha, fit_intercept=fit_intercept).fit(Z[j], T[j])
+            W[j] = np.asarray(model.coef_, dtype=np.float64).reshape(q, p).T
+            b[j] = model.intercept_
         return W, b
     if fit_intercept:
-        z_mean, t_mean = Z.mean(axis=0), T.mean(axis=0)
-        Zc, Tc = Z - z_mean, T - t_mean
-    else:
-        Zc, Tc = Z, T
-    G = Zc.T @ Zc
-    R = Zc.T @ Tc
-    W = None
-    if regularization == "ridge" and alpha > 0:
-        G.flat[:: p + 1] += alpha
+        z_mean, t_mean = Z.mean(axis=1, keepdims=True), T.mean(axis=1, keepdims=True)
+        Z, T = Z - z_mean, T - t_mean
+    Zt = Z.transpose(0, 2, 1)
+    G = Zt @ Z
+    R = Zt @ T
+    ridge = regularization == "ridge" and alpha > 0
+    if ridge:
+        G[:, np.arange(p), np.arange(p)] += alpha
     try:
-        c, low = scipy.linalg.cho_factor(G, lower=True, check_finite=False)
-        rcond = scipy.linalg.lapack.dpocon(c, np.abs(G).sum(axis=0).max(), uplo="L")[0]
-        if rcond > _RCOND_CHOLESKY:
-            W = scipy.linalg.cho_solve((c, low), R, check_finite=False)
-    except scipy.linalg.LinAlgError:
-        pass
-    if W is None:
-        if regularization == "ridge" and alpha > 0:
-            W = scipy.linalg.lstsq(G, R, cond=None, check_finite=False)[0]
-        else:
-            W = scipy.linalg.lstsq(Zc, Tc, cond=_LSTSQ_COND, check_finite=False)[0]
-    b = t_mean - z_mean @ W if fit_intercept else np.zeros(q)
+        G_inv = np.linalg.inv(G)
+        cond = np.abs(G).sum(axis=1).max(axis=1) * np.abs(G_inv).sum(axis=1).max(axis=1)
+    except np.linalg.LinAlgError:  # an exactly singular step somewhere in the stack
+        G_inv, cond = None, np.full(s, np.inf)
+    ok = np.isfinite(cond) & (cond < _MAX_COND_NORMAL)
+    W = G_inv @ R if ok.all() else np.empty((s, p, q))
+    if not ok.all():
+        if ok.any():
+            W[ok] = G_inv[ok] @ R[ok]
+        bad = np.flatnonzero(~ok)
+        # Exactly rank-deficient steps (one-hot blocks that each sum to one, a column
+        # that is constant in a small sample) have a clean gap between numerically zero
+        # and well-conditioned eigenvalues of the Gram matrix; there the pseudo-inverse
+        # from its eigendecomposition is the minimum-norm solution, as accurate as SVD.
+        lam, V = np.linalg.eigh(G[bad])
+        top = lam[:, -1:]
+        null = lam <= top * _LSTSQ_COND**2
+        clean = ((lam > top * 1e-2 / _MAX_COND_NORMAL) | null).all(axis=1) & (top[:, 0] > 0)
+        for i, j in enumerate(bad):
+            if clean[i]:
+                keep = ~null[i]
+                Vk = V[i][:, keep]
+                W[j] = Vk @ ((Vk.T @ R[j]) / lam[i, keep][:, None])
+            elif ridge:
+                W[j] = scipy.linalg.lstsq(G[j], R[j], cond=None, check_finite=False)[0]
+            else:
+                W[j] = scipy.linalg.lstsq(Z[j], T[j], cond=_LSTSQ_COND, check_finite=False)[0]
+    if fit_intercept:
+        b = (t_mean - z_mean @ W)[:, 0, :]
+    else:
+        b = np.zeros((s, q))
     return W, b
 
 
@@ -127,34 +151,45 @@ class _LuPTSBase(BaseEstimator):
         self.n_steps_ = 0 if traj is None else traj.shape[1]
         self.n_priv_features_in_ = None if traj is None else traj.shape[2]
         self.transitions_ = []
-        steps = [X] + ([] if traj is None else [traj[:, j] for j in range(traj.shape[1])])
-        s = len(steps) - 1
-        if s and self.stationary:
+        if traj is None:
+            self._maps = []
+            return X
+        s, d = traj.shape[1], traj.shape[2]
+        by_step = traj.transpose(1, 0, 2)  # (s, n, d): step j-1 is x_j
+        if self.carry_inputs:
+            # Designs [X, x_{j-1}] for j >= 2; the first transition's design is X alone.
+            later = np.concatenate([np.broadcast_to(X, (s - 1, *X.shape)), by_step[:-1]], axis=2)
+        if self.stationary:
             if self.carry_inputs:
-                design = np.vstack([np.hstack([X, z]) for z in steps[:-1]])
+                design = np.vstack([np.hstack([X, X]), *later])
             else:
-                design = np.vstack(steps[:-1])
-            W, b = _least_squares(design, np.vstack(steps[1:]), **kw)
+                design = np.vstack([X, *by_step[:-1]])
+            W, b = _least_squares(design[None], traj.transpose(1, 0, 2).reshape(1, -1, d), **kw)
+            W, b = W[0], b[0]
             shared = (W[:p], W[p:], b) if self.carry_inputs else (None, W, b)
             self.transitions_ = [shared] * s
+        elif self.carry_inputs:
+            W1, b1 = _least_squares(X[None], by_step[:1], **kw)
+            self.transitions_ = [(W1[0], np.zeros((p, d)), b1[0])]
+            if s > 1:
+                W, b = _least_squares(later, by_step[1:], **kw)
+                self.transitions_ += [(Wj[:p], Wj[p:], bj) for Wj, bj in zip(W, b)]
+        elif p == d:
+            W, b = _least_squares(np.concatenate([X[None], by_step[:-1]]), by_step, **kw)
+            self.transitions_ = [(None, Wj, bj) for Wj, bj in zip(W, b)]
         else:
-            for j in range(1, s + 1):
-                if self.carry_inputs and j > 1:
-                    W, b = _least_squares(np.hstack([X, steps[j - 1]]), steps[j], **kw)
-                    self.transitions_.append((W[:p], W[p:], b))
-                elif self.carry_inputs:  # x_0 = X: the design already is X
-                    W, b = _least_squares(X, steps[1], **kw)
-                    self.transitions_.append((W, np.zeros((p, W.shape[1])), b))
-                else:
-                    W, b = _least_squares(steps[j - 1], steps[j], **kw)
-                    self.transitions_.append((None, W, b))
+            W1, b1 = _least_squares(X[None], by_step[:1], **kw)
+            self.transitions_ = [(None, W1[0], b1[0])]
+            if s > 1:
+                W, b = _least_squares(by_step[:-1], by_step[1:], **kw)
+                self.transitions_ += [(None, Wj, bj) for Wj, bj in zip(W, b)]
         # Compose: x_j ~ X M_j + m_j with M_0 = I, m_0 = 0.
         M, m = np.eye(p), np.zeros(p)
         self._maps = []
         for A, B, b in self.transitions_:
             M, m = M @ B + (0.0 if A is None else A), m @ B + b
             self._maps.append((M, m))
-        return steps[-1]
+        return traj[:, -1]
 
     def _last_design(self, X, last):
         if self.carry_inputs and self.n_steps_:
@@ -316,12 +351,13 @@ class LuPTSRegressor(RegressorMixin, _LuPTSBase):
         traj = self._check_trajectory(X, X_priv)
         last = self._fit_transitions(X, traj)
         beta, c = _least_squares(
-            self._last_design(X, last),
-            _as_2d(y),
+            self._last_design(X, last)[None],
+            _as_2d(y)[None],
             fit_intercept=self.fit_intercept,
             regularization=self.regularization,
             alpha=self.alpha,
         )
+        beta, c = beta[0], c[0]
         self.final_coef_, self.final_intercept_ = beta, c
         coef, intercept = self._compose(beta, c)
         if y.ndim == 1:

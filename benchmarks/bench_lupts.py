@@ -1,0 +1,113 @@
+"""Speed of LuPTSRegressor against LinearRegression, and of the do-no-harm selector.
+
+Run ``python benchmarks/bench_lupts.py`` (``--quick`` for fewer repeats).
+
+LuPTS: fit time of ``LuPTSRegressor`` (trajectory of ``s`` privileged steps, all
+transitions and the last step) over the fit time of scikit-learn's
+``LinearRegression`` of ``y`` on ``X`` on the same data, in the same run. Data: the
+linear-Gaussian systems of Karlsson et al. (d = 25 features, T = 10 steps, the
+paper's synthetic setting), a smaller one (d = 5), and the five-cities shape
+(d = 18 with two one-hot blocks, whose Gram matrices are singular and take the
+SVD fallback). Times are process CPU times with BLAS limited to one thread; each
+cell is the median of repeats, the two fits alternating so that load hits both.
+
+Selector: wall time of ``PrivilegedModelSelector.fit`` on 110 windows (the size of
+the Hayashi PM2.5 training sets) of a Mackey-Glass series with the full trajectory
+privileged, next to one ``LinearRegression`` fit for scale. Prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from sklearn.linear_model import LinearRegression
+from threadpoolctl import threadpool_limits
+
+from lupi_ts.lupts import LuPTSRegressor
+
+
+def system(n, T, d, *, seed=0, onehot=False):
+    rng = np.random.default_rng(seed)
+    x = np.empty((n, T, d))
+    x[:, 0] = rng.normal(0, np.sqrt(5), (n, d))
+    for t in range(1, T):
+        A = np.eye(d) + rng.normal(0, 0.2 / np.sqrt(d), (d, d))
+        x[:, t] = x[:, t - 1] @ A + rng.normal(size=(n, d))
+    if onehot:  # two one-hot blocks (4 and 3 columns), constant along the trajectory
+        x[:, :, :4] = np.eye(4)[rng.integers(0, 4, n)][:, None, :]
+        x[:, :, 4:7] = np.eye(3)[rng.integers(0, 3, (n, T))]
+    y = x[:, -1] @ rng.normal(0, 0.2, d) + rng.normal(size=n)
+    return x, y
+
+
+def cpu(f, number):
+    t0 = time.process_time()
+    for _ in range(number):
+        f()
+    return (time.process_time() - t0) / number
+
+
+def bench_lupts(repeats):
+    rows = []
+    for label, n, T, d, onehot in [
+        ("Karlsson synthetic", 100, 10, 25, False),
+        ("Karlsson synthetic", 1000, 10, 25, False),
+        ("small", 200, 6, 5, False),
+        ("five-cities shape (h=5)", 500, 5, 18, True),
+        ("five-cities shape (h=23)", 500, 23, 18, True),
+    ]:
+        x, y = system(n, T, d, onehot=onehot)
+        X, P = x[:, 0], x[:, 1:]
+        number = max(1, 2000 // n)
+        lr, lu = [], []
+        for _ in range(repeats):
+            lr.append(cpu(lambda: LinearRegression().fit(X, y), number))  # noqa: B023
+            lu.append(cpu(lambda: LuPTSRegressor().fit(X, y, X_priv=P), number))  # noqa: B023
+        a, b = np.median(lr), np.median(lu)
+        rows.append((label, n, T - 1, d, a * 1e3, b * 1e3, b / a))
+    print("| data | n | privileged steps | d | LinearRegression ms | LuPTS ms | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]:.3f} | {r[5]:.3f} | {r[6]:.2f} |")
+
+
+def bench_selector(repeats):
+    try:
+        from lupi_ts import PrivilegedModelSelector
+    except ImportError:
+        print("\n(PrivilegedModelSelector not available: selector benchmark skipped)")
+        return
+    from lupi_ts import make_privileged_windows
+    from lupi_ts.datasets import mackey_glass
+
+    series = mackey_glass(2000, random_state=0)
+    w = make_privileged_windows(series, input_length=4, horizon=8, privileged="all")
+    w = w.subset(np.arange(0, 110 * 3, 3))  # 110 windows
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        sel = PrivilegedModelSelector(task="classification").fit(w.X, w.y, X_priv=w.X_priv)
+        times.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    LinearRegression().fit(w.X, w.y_value)
+    lr = time.perf_counter() - t0
+    print("\n| selector on 110 windows | median wall s | candidates | LinearRegression s |")
+    print("|---|---|---|---|")
+    print(f"| Mackey-Glass, h=8, L=4 | {np.median(times):.3f} | {len(sel.cv_results_['name'])} "
+          f"| {lr:.4f} |")  # fmt: skip
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.quick else 9
+    with threadpool_limits(1):
+        bench_lupts(repeats)
+        bench_selector(repeats)
+
+
+if __name__ == "__main__":
+    main()
