@@ -171,8 +171,8 @@ def _is_user_error(exc: BaseException) -> bool:
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, ImportError) and getattr(exc, "name", None) in _EXTRAS:
-        name = exc.name
+    name = exc.name if isinstance(exc, ImportError) else None
+    if name is not None and name in _EXTRAS:
         text = f"{text} ({name} is an optional extra: pip install 'lupi-ts[{_EXTRAS[name]}]')"
     return text
 

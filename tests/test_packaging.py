@@ -92,3 +92,13 @@ def test_license_and_typing_marker_exist():
     text = (REPO_ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("BSD 3-Clause License")
     assert (REPO_ROOT / "lupi_ts" / "py.typed").is_file()
+
+
+@pytest.mark.slow
+def test_mypy_passes():
+    # The type hints of the public API are checked with the configuration in pyproject.toml.
+    pytest.importorskip("mypy", reason="mypy is in the dev extra")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

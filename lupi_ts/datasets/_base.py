@@ -40,7 +40,7 @@ class ChecksumError(OSError):
     """A data file's sha256 digest differs from the pinned one (corrupted or altered)."""
 
 
-def get_data_home(data_home=None) -> Path:
+def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
     """Return the folder where downloaded data sets are cached, creating it if needed.
 
     Parameters
@@ -73,7 +73,7 @@ def get_data_home(data_home=None) -> Path:
     return path
 
 
-def clear_data_home(data_home=None) -> None:
+def clear_data_home(data_home: str | os.PathLike[str] | None = None) -> None:
     """Delete all the content of the data home cache.
 
     Parameters
@@ -97,7 +97,7 @@ def clear_data_home(data_home=None) -> None:
     shutil.rmtree(get_data_home(data_home))
 
 
-def file_sha256(path) -> str:
+def file_sha256(path: str | os.PathLike[str]) -> str:
     """Return the hex sha256 digest of a file, read in chunks.
 
     Examples
@@ -117,7 +117,7 @@ def file_sha256(path) -> str:
     return digest.hexdigest()
 
 
-def verify_sha256(path, expected: str, *, hint: str = "") -> Path:
+def verify_sha256(path: str | os.PathLike[str], expected: str, *, hint: str = "") -> Path:
     """Check a file's sha256 digest against ``expected``; raise :class:`ChecksumError` if not.
 
     A successful check is remembered for the process (keyed on the resolved path, size
@@ -167,7 +167,7 @@ def verify_sha256(path, expected: str, *, hint: str = "") -> Path:
     return path
 
 
-def read_sha256sums(path) -> dict[str, str]:
+def read_sha256sums(path: str | os.PathLike[str]) -> dict[str, str]:
     """Parse a ``sha256sum``-style file into ``{relative name: digest}``.
 
     Examples
@@ -192,15 +192,26 @@ def read_sha256sums(path) -> dict[str, str]:
     return sums
 
 
-def check_retry_parameters(n_retries, delay) -> None:
+def check_retry_parameters(n_retries: object, delay: object) -> None:
     """Raise ValueError unless ``n_retries`` is an int >= 0 and ``delay`` a number >= 0."""
-    if not isinstance(n_retries, numbers.Integral) or isinstance(n_retries, bool) or n_retries < 0:
+    if (
+        not isinstance(n_retries, numbers.Integral)
+        or isinstance(n_retries, bool)
+        or int(n_retries) < 0
+    ):
         raise ValueError(f"n_retries must be a non-negative integer, got {n_retries!r}")
-    if not isinstance(delay, numbers.Real) or isinstance(delay, bool) or not delay >= 0:
+    if not isinstance(delay, numbers.Real) or isinstance(delay, bool) or not float(delay) >= 0:
         raise ValueError(f"delay must be a non-negative number of seconds, got {delay!r}")
 
 
-def fetch_file(url: str, dest, *, sha256: str, n_retries: int = 3, delay: float = 1.0) -> Path:
+def fetch_file(
+    url: str,
+    dest: str | os.PathLike[str],
+    *,
+    sha256: str,
+    n_retries: int = 3,
+    delay: float = 1.0,
+) -> Path:
     """Download ``url`` to ``dest``, verifying its sha256 before it appears at ``dest``.
 
     The data is streamed to a temporary file in ``dest``'s folder and renamed atomically
@@ -244,7 +255,7 @@ def fetch_file(url: str, dest, *, sha256: str, n_retries: int = 3, delay: float 
         try:
             digest = hashlib.sha256()
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:
-                for chunk in iter(lambda resp=resp: resp.read(_CHUNK), b""):
+                while chunk := resp.read(_CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
             got = digest.hexdigest()

@@ -58,13 +58,16 @@ APEC and winter heating. Proceedings of the Royal Society A 471, 20150257.
 """
 
 
+def _data_folder() -> Path:
+    return Path(str(resources.files(__package__).joinpath("data")))
+
+
 def _bundled_path() -> Path:
-    return Path(str(resources.files(__package__).joinpath("data", FILENAME)))
+    return _data_folder() / FILENAME
 
 
 def _pinned_sha256() -> str:
-    sums = read_sha256sums(resources.files(__package__).joinpath("data", "SHA256SUMS"))
-    return sums[FILENAME]
+    return read_sha256sums(_data_folder() / "SHA256SUMS")[FILENAME]
 
 
 def _interpolate_short_gaps(values: np.ndarray, max_gap: int) -> tuple[np.ndarray, int]:
@@ -127,12 +130,12 @@ def _read_raw(path: Path) -> pd.DataFrame:
 
 def load_beijing_pm25(
     *,
-    path=None,
-    missing="interpolate",
-    max_gap=DEFAULT_MAX_GAP,
-    as_frame=True,
-    verify_checksum=True,
-):
+    path: str | os.PathLike[str] | None = None,
+    missing: str = "interpolate",
+    max_gap: int = DEFAULT_MAX_GAP,
+    as_frame: bool = True,
+    verify_checksum: bool = True,
+) -> pd.DataFrame | Bunch:
     """Load the hourly Beijing PM2.5 data set (bundled, UCI, CC BY 4.0).
 
     The raw UCI file ships with lupi-ts; its sha256 is verified on load (once per
