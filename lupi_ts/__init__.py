@@ -16,6 +16,14 @@ from ._distill import (
 )
 from ._splitting import BlockedTimeSeriesSplit, split_blocks
 from ._tasks import PAPER_TASKS, get_task, make_task_windows
+from ._teachers import (
+    ARTeacher,
+    CrossFittedTeacher,
+    RidgeGridResult,
+    RidgeTeacher,
+    cross_fitted_outputs,
+    fit_ridge_grid,
+)
 from ._windows import PrivilegedWindows, make_privileged_windows
 from .linear import (
     GeneralizedDistillationClassifier,
@@ -30,8 +38,10 @@ from .lupts import LuPTSClassifier, LuPTSRegressor
 __version__ = "0.1.0"
 
 __all__ = [
+    "ARTeacher",
     "BaseDistiller",
     "BlockedTimeSeriesSplit",
+    "CrossFittedTeacher",
     "DistillationWarning",
     "GeneralizedDistillationClassifier",
     "GeneralizedDistillationRegressor",
@@ -40,10 +50,14 @@ __all__ = [
     "LuPTSRegressor",
     "PAPER_TASKS",
     "PrivilegedWindows",
+    "RidgeGridResult",
+    "RidgeTeacher",
     "SVMPlusClassifier",
     "SoftLabelLogisticRegression",
+    "cross_fitted_outputs",
     "distillation_targets",
     "fit_logistic_grid",
+    "fit_ridge_grid",
     "get_task",
     "logits_from_proba",
     "make_privileged_windows",
