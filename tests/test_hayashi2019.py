@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import json
 import math
+import stat
 
 import numpy as np
 import pytest
 from lupi_ts.experiments import hayashi2019 as H
-from scipy import stats
+from lupi_ts.experiments.hayashi2019 import config as HC
+from lupi_ts.experiments.hayashi2019 import data as HD
+from lupi_ts.experiments.hayashi2019 import extra as HX
+from lupi_ts.experiments.hayashi2019 import models as HM
+from lupi_ts.experiments.hayashi2019 import repeat as HR
+from lupi_ts.experiments.hayashi2019 import runner as HRun
 
 from lupi_ts import get_task
 
@@ -34,53 +40,28 @@ def finished_run(tmp_path_factory):
     return out, summary
 
 
-# ----------------------------------------------------------------- statistics helpers
+# ------------------------------------------------------------------- selection
+
+# mean_ci and paired_comparison are lupi_ts.stats' (tests/test_stats.py).
 
 
-def test_mean_ci_matches_t_interval_by_hand():
-    x = np.array([0.8, 0.9, 0.85, 0.95, 0.7])
-    half = stats.t.ppf(0.975, df=4) * x.std(ddof=1) / math.sqrt(5)
-    out = H.mean_ci(x)
-    assert out["mean"] == pytest.approx(0.84)
-    assert out["ci95"] == pytest.approx([0.84 - half, 0.84 + half])
+def test_summary_uses_the_statistics_module(finished_run):
+    from lupi_ts.stats import mean_ci, paired_comparison
 
-
-def test_mean_ci_degenerate_cases():
-    assert H.mean_ci([0.5]) == {"mean": 0.5, "ci95": [0.5, 0.5]}
-    assert H.mean_ci([0.5, 0.5, 0.5]) == {"mean": 0.5, "ci95": [0.5, 0.5]}
-    with pytest.raises(ValueError, match="values"):
-        H.mean_ci([])
-    with pytest.raises(ValueError, match="values"):
-        H.mean_ci([0.1, np.nan])
-
-
-def test_paired_comparison_counts_and_t_test():
-    a = np.array([0.90, 0.80, 0.75, 0.90, 0.60])
-    b = np.array([0.85, 0.80, 0.70, 0.95, 0.50])
-    out = H.paired_comparison(a, b)
-    assert (out["wins"], out["ties"], out["losses"]) == (3, 1, 1)
-    assert out["mean"] == pytest.approx(np.mean(a - b))
-    assert out["p_value"] == pytest.approx(stats.ttest_rel(a, b).pvalue)
-    d = (a - b)[a != b]
-    assert out["p_value_wilcoxon"] == pytest.approx(stats.wilcoxon(d).pvalue)
-    assert "paired t-test" in out["test"]
-
-
-def test_paired_comparison_degenerate_cases():
-    same = H.paired_comparison([0.5, 0.6], [0.5, 0.6])
-    assert same["p_value"] == 1.0 and same["ties"] == 2 and same["mean"] == 0.0
-    shifted = H.paired_comparison([0.6, 0.7, 0.8], [0.5, 0.6, 0.7])
-    assert shifted["p_value"] == 0.0 and shifted["wins"] == 3
-    with pytest.raises(ValueError, match="same"):
-        H.paired_comparison([0.1, 0.2], [0.1])
+    out, summary = finished_run
+    reps = [json.loads(p.read_text()) for p in sorted((out / "repeats" / "pm25-a").glob("*.json"))]
+    base = [r["baseline_test_accuracy"] for r in reps]
+    stud = [r["student_test_accuracy"] for r in reps]
+    assert summary["pm25-a"]["baseline"] == mean_ci(base)
+    assert summary["pm25-a"]["delta"] == paired_comparison(stud, base)
 
 
 def test_select_prefers_accuracy_then_log_loss_then_order():
     acc = np.array([0.8, 0.9, 0.9, 0.9])
     ll = np.array([0.1, 0.5, 0.4, 0.4])
-    assert H._select(acc, ll, "accuracy") == 2  # best accuracy, lower loss, first of a tie
-    assert H._select(acc, ll, "log_loss") == 0
-    assert H._select(acc, ll, "accuracy", candidates=[True, True, False, False]) == 1
+    assert HM.select(acc, ll, "accuracy") == 2  # best accuracy, lower loss, first of a tie
+    assert HM.select(acc, ll, "log_loss") == 0
+    assert HM.select(acc, ll, "accuracy", candidates=[True, True, False, False]) == 1
 
 
 def test_config_hash_ignores_run_size_but_not_protocol():
@@ -128,7 +109,7 @@ def test_student_selection_is_consistent_with_stored_scores(finished_run):
     out, _ = finished_run
     rep = json.loads((out / "repeats" / "pm25-a" / "r0001.json").read_text())
     s = rep["student"]
-    best = H._select(s["select_accuracy"], s["select_log_loss"], "accuracy")
+    best = HM.select(s["select_accuracy"], s["select_log_loss"], "accuracy")
     assert rep["chosen"]["student"] == best
     assert rep["student_test_accuracy"] == s["test_accuracy"][best]
     # The student's validation score is at least the baseline's (λ = 0 is in its grid).
@@ -144,13 +125,13 @@ def test_resume_recomputes_only_missing_repeats(finished_run, tmp_path, monkeypa
     before = (copy / "summary.json").read_bytes()
     (copy / "repeats" / "pm25-a" / "r0001.json").unlink()
     calls = []
-    original = H.run_repeat
+    original = HR.run_repeat
 
     def counting(task, repeat, cfg):
         calls.append((task, repeat))
         return original(task, repeat, cfg)
 
-    monkeypatch.setattr(H, "run_repeat", counting)
+    monkeypatch.setattr(HR, "run_repeat", counting)
     H.run_experiment(tiny_config(), copy, progress=False)
     assert calls == [("pm25-a", 1)]
     assert (copy / "summary.json").read_bytes() == before
@@ -203,9 +184,9 @@ def test_cross_fitted_logits_are_out_of_fold():
     y = (rng.uniform(size=100) < 0.5).astype(float)
     cfg = H.load_config()
     regs = [("l2", 100.0)]
-    oof = H._cross_fitted_logits(X, y, regs, cfg)[:, 0]
-    fits = H._fit_grid(X, y, regs, cfg["solver"])
-    in_sample = H._decision(fits, X)[:, 0, 0]
+    oof = HM.cross_fitted_logits(X, y, regs, cfg)[:, 0]
+    fits = HM.fit_grid(X, y, regs, cfg["solver"])
+    in_sample = HM.decision(fits, X)[:, 0, 0]
     assert np.mean((in_sample > 0) == (y > 0.5)) > 0.8
     assert np.mean((oof > 0) == (y > 0.5)) < 0.7
 
@@ -236,16 +217,28 @@ def test_cli_options_map_to_the_configuration():
     assert cfg["protocol"]["selection"] == "blocked-cv"
 
 
-def test_docstring_examples_of_the_experiment_module():
+def test_docstring_examples_of_the_experiment_modules():
     # experiments/ is outside the doctest collection path of setup.cfg.
     import doctest
 
-    result = doctest.testmod(H, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    attempted = 0
+    for module in (H, HC, HD, HM, HR, HRun, HX):
+        result = doctest.testmod(
+            module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+        )
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted > 0
+
+
+def test_result_files_are_readable_by_others(finished_run):
+    out, _ = finished_run
+    for path in [*out.glob("*.*"), *out.glob("repeats/*/*.json")]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
 def test_extra_model_rows_on_the_same_placements(finished_run, tmp_path, monkeypatch):
-    monkeypatch.setitem(H.EXTRA_MODELS, "svmplus", ("SVMPlusClassifier", [{"C": 1.0}]))
+    monkeypatch.setitem(H.EXTRA_MODELS, "svmplus", (H.EXTRA_MODELS["svmplus"][0], [{"C": 1.0}]))
     cfg = tiny_config()
     cfg["run"].update(tasks=["pm25-a"], repeats=2)
     cfg["models"] = {"extra": ["svmplus"]}
@@ -278,11 +271,11 @@ def test_models_option():
 
 def test_mlp_rows_baseline_and_distilled(finished_run, tmp_path, monkeypatch):
     pytest.importorskip("torch")  # the neural row needs the optional torch extra
-    tiny = {**H._MLP, "max_epochs": 2, "teacher": {"name": "mlp", "hidden": [4]},
+    tiny = {**HX.MLP_SETTINGS, "max_epochs": 2, "teacher": {"name": "mlp", "hidden": [4]},
             "student": {"name": "mlp", "hidden": [4]}}  # fmt: skip
     grid = [{**tiny, "imitation": 0.0, "temperature": 1.0},
             {**tiny, "imitation": 0.5, "temperature": 5.0}]  # fmt: skip
-    monkeypatch.setitem(H.EXTRA_MODELS, "mlp", ("neural.NeuralDistillationClassifier", grid))
+    monkeypatch.setitem(H.EXTRA_MODELS, "mlp", (H.EXTRA_MODELS["mlp"][0], grid))
     cfg = tiny_config()
     cfg["run"].update(tasks=["pm25-a"], repeats=2)
     cfg["models"] = {"extra": ["mlp"]}
@@ -348,7 +341,7 @@ def test_ridge_grid_matches_the_normal_equations():
     X = rng.normal(size=(40, 6))
     target = X @ rng.normal(size=6) + 3.0 + rng.normal(size=40)
     regs = [("none", math.inf), ("l2", 0.5), ("l2", 10.0)]
-    coef, intercept = H._ridge_grid(X, target, regs)
+    coef, intercept = HM.ridge_grid(X, target, regs)
     Xc, tc = X - X.mean(axis=0), target - target.mean()
     for j, (pen, C) in enumerate(regs):
         alpha = 0.0 if pen == "none" else 1.0 / C
@@ -361,11 +354,11 @@ def test_ridge_grid_matches_the_normal_equations():
 
 def test_teacher_inputs_last_appends_the_last_input_step():
     cfg = H.load_config()
-    arrays = H._task_arrays("pm25-a", *H._data_key(cfg, "pm25-a"))
+    arrays = HD.task_arrays("pm25-a", *HD.data_key(cfg, "pm25-a"))
     rows = np.arange(5, 15)
     nf = arrays["n_features"]
     assert arrays["X"].shape[1] == get_task("pm25-a").input_length * nf
-    Xt = H._teacher_inputs(arrays, "BAO", rows, "last")
+    Xt = HM.teacher_design(arrays, "BAO", rows, "last")
     assert np.array_equal(Xt[:, : arrays["X_priv"]["BAO"].shape[1]], arrays["X_priv"]["BAO"][rows])
     assert np.array_equal(Xt[:, -nf:], arrays["X"][rows, -nf:])
     # The label is the sign of the change a regression teacher predicts.
@@ -380,8 +373,8 @@ def test_cross_fitted_ridge_predictions_are_out_of_fold():
     cfg = H.load_config()
     cfg["protocol"]["teacher_inputs"] = "last"
     rows = np.arange(n)
-    oof = H._cross_fitted_predictions(arrays, cfg, "BAO", rows, ("none", math.inf))
-    in_sample = H._fit_teacher(arrays, cfg | {"protocol": {**cfg["protocol"],
+    oof = HM.cross_fitted_predictions(arrays, cfg, "BAO", rows, ("none", math.inf))
+    in_sample = HM.fit_teacher(arrays, cfg | {"protocol": {**cfg["protocol"],
                                "teacher_model": "regression"}}, "BAO", rows,
                                [("none", math.inf)])(rows)[:, 0]  # fmt: skip
     # 41 inputs on 100 noise rows: in-sample fits follow the noise, out-of-fold ones do not.
@@ -424,7 +417,7 @@ def test_regression_teacher_option(finished_run, tmp_path):
 def _baseline_by_accuracy_ok(rep):
     # The accuracy-rule baseline recomputed from stored scores is the one the
     # accuracy run chose.
-    return H._baseline_by_accuracy(rep) == rep["baseline_test_accuracy"]
+    return HRun.baseline_by_accuracy(rep) == rep["baseline_test_accuracy"]
 
 
 def test_teacher_model_default_keeps_the_hash_and_bad_values_are_refused(tmp_path):
@@ -471,19 +464,19 @@ def test_ar_teacher_option(finished_run, tmp_path):
     new = np.reshape(rep["student"]["select_log_loss"], (-1, rep["n_targets"]))
     old = np.reshape(plain["student"]["select_log_loss"], (-1, plain["n_targets"]))
     assert np.allclose(new[:, : plain["n_targets"]], old, rtol=1e-6)
-    specs = H._target_specs(cfg)
+    specs = HC.target_specs(cfg)
     assert [s[0] for s in specs[plain["n_targets"]:]] == ["AR"] * extra
     # Its logits are the forecast change in units of the training change's sd, a
     # linear function of the window's last lags (the student can represent them).
     from lupi_ts import split_blocks
 
-    arrays = H._task_arrays("pm25-a", *H._data_key(cfg, "pm25-a"))
+    arrays = HD.task_arrays("pm25-a", *HD.data_key(cfg, "pm25-a"))
     task = get_task("pm25-a")
     train, _, test = split_blocks(
         arrays["windows"], task.sizes,
-        random_state=np.random.default_rng(H._repeat_seed(3, "pm25-a", 0)),
+        random_state=np.random.default_rng(HD.repeat_seed(3, "pm25-a", 0)),
     )  # fmt: skip
-    z, record = H._ar_teacher(arrays, task, train, test, cfg)
+    z, record = HM.ar_teacher(arrays, task, train, test, cfg)
     assert record["test_accuracy"] == rep["teachers"]["AR"]["test_accuracy"]
     lags = np.column_stack([arrays["series"][arrays["t"][train] - j] for j in range(3)])
     design = np.column_stack([lags, np.ones(train.size)])
