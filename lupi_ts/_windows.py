@@ -4,6 +4,10 @@ A window ends at step ``t`` (the last input step). The student sees the
 ``input_length`` steps ``t - L + 1 .. t``; the teacher additionally sees
 privileged steps ``t + o`` for a few positive offsets ``o``; the label compares
 the target at ``t`` with the target at ``t + k`` (``k`` = ``horizon``).
+
+Panels (many sequences: patients, sensors, cities) are cut sequence by sequence, so
+that no window spans two of them: pass a list of series, or one series with
+``groups``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from ._validation import check_int
 
 __all__ = ["PrivilegedWindows", "make_privileged_windows", "privileged_offsets"]
 
-PRIVILEGED_KINDS = ("AI", "M", "BAO")
+PRIVILEGED_KINDS = ("AI", "M", "BAO", "ALL")
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -64,14 +68,20 @@ class PrivilegedWindows:
     horizon : int
         ``k``.
     privileged : str
-        ``"AI"``, ``"M"``, ``"BAO"`` or ``"custom"`` for an explicit offset list.
+        ``"AI"``, ``"M"``, ``"BAO"``, ``"ALL"`` or ``"custom"`` for an explicit
+        offset list.
     n_dropped : int
-        Number of candidate windows dropped because they touch a NaN.
+        Number of candidate windows dropped because they touch a NaN or (for a
+        panel) would span two sequences.
     drop_reasons : dict
         Dropped windows with a NaN in their ``"input"`` steps, ``"privileged"``
-        steps or ``"label"`` (``x_t`` or ``x_{t+k}`` of the target). A window can
-        count under several reasons, so the counts may sum to more than
-        ``n_dropped``.
+        steps or ``"label"`` (``x_t`` or ``x_{t+k}`` of the target), and
+        ``"boundary"``: windows that would span two sequences of a panel (not
+        examined further). A window can count under several NaN reasons, so the
+        counts may sum to more than ``n_dropped``.
+    group : ndarray of shape (n_windows,)
+        The sequence each window comes from: its position in a list ``data``, its
+        ``groups`` label, or 0 for a single series.
     """
 
     X: np.ndarray
@@ -91,8 +101,13 @@ class PrivilegedWindows:
     privileged: str
     n_dropped: int = 0
     drop_reasons: dict = dataclasses.field(default_factory=dict)
+    group: np.ndarray = None
 
-    _ROW_FIELDS = ("X", "X_priv", "y", "y_value", "target_last", "t", "times")
+    _ROW_FIELDS = ("X", "X_priv", "y", "y_value", "target_last", "t", "times", "group")
+
+    def __post_init__(self):
+        if self.group is None:  # a single series: every window in sequence 0
+            object.__setattr__(self, "group", np.zeros(self.t.shape[0], dtype=np.int64))
 
     @property
     def input_length(self):
@@ -113,6 +128,16 @@ class PrivilegedWindows:
     def n_features(self):
         """Number of features per step."""
         return len(self.columns)
+
+    @property
+    def X_priv_steps(self):
+        """``X_priv`` as a trajectory of shape (n_windows, n_privileged_steps, n_features).
+
+        The layout that :class:`lupi_ts.LuPTSRegressor` reads: step ``j`` is
+        ``t + privileged_offsets[j]``. With ``privileged="ALL"`` these are all the
+        steps strictly between the last input and the output.
+        """
+        return self.X_priv.reshape(len(self), len(self.privileged_offsets), self.n_features)
 
     def __len__(self):
         return int(self.t.shape[0])
@@ -158,8 +183,10 @@ def privileged_offsets(privileged, privileged_length, horizon):
 
     Parameters
     ----------
-    privileged : {"AI", "M", "BAO"} or sequence of int
-        ``"AI"`` (after input): ``t+1 .. t+m``. ``"M"`` (middle): the ``m``
+    privileged : {"AI", "M", "BAO", "ALL"} or sequence of int
+        ``"ALL"``: every step strictly between input and output, ``t+1 .. t+k-1``
+        (the trajectory of LuPTS; ``m`` is ignored). ``"AI"`` (after input):
+        ``t+1 .. t+m``. ``"M"`` (middle): the ``m``
         consecutive steps whose centre is nearest to ``t + k/2`` (ties towards
         the later steps; for ``m = 2``: ``t + k//2``, ``t + k//2 + 1``).
         ``"BAO"`` (before and after output): the ``m/2`` steps just before
@@ -192,6 +219,8 @@ def privileged_offsets(privileged, privileged_length, horizon):
     ('M', (7, 8))
     >>> privileged_offsets([3, 1], 2, 8)
     ('custom', (1, 3))
+    >>> privileged_offsets("all", 2, 4)
+    ('ALL', (1, 2, 3))
     """
     k = check_int(horizon, "horizon")
     if isinstance(privileged, str):
@@ -201,6 +230,13 @@ def privileged_offsets(privileged, privileged_length, horizon):
                 f"privileged must be one of {PRIVILEGED_KINDS} or a sequence of positive int "
                 f"offsets; got {privileged!r}."
             )
+        if name == "ALL":
+            if k < 2:
+                raise ValueError(
+                    f"privileged='ALL' takes the steps strictly between t and t+{k}; "
+                    "horizon must be >= 2 for there to be one."
+                )
+            return name, tuple(range(1, k))
         m = check_int(privileged_length, "privileged_length")
         if name == "AI":
             offsets = list(range(1, m + 1))
@@ -339,8 +375,78 @@ def _offset_label(o):
     return "t" if o == 0 else f"t{o:+d}"
 
 
+def _is_sequence_list(data):
+    """A list/tuple of series (pandas objects or numpy arrays), not one nested array."""
+    return (
+        isinstance(data, (list, tuple))
+        and len(data) > 0
+        and all(isinstance(part, (pd.Series, pd.DataFrame, np.ndarray)) for part in data)
+    )
+
+
+def _as_outcome(outcome, n_steps, index=None):
+    """The outcome series as float64 of length n_steps (NaN allowed), and its name."""
+    name = "outcome"
+    if isinstance(outcome, pd.Series):
+        if outcome.name is not None:
+            name = str(outcome.name)
+        if index is not None and not outcome.index.equals(index):
+            raise ValueError(
+                "outcome is a Series whose index differs from data's; align them first "
+                "(e.g. outcome.reindex(data.index))."
+            )
+    try:
+        values = np.asarray(outcome, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"outcome must be a numeric 1-D array; got {exc}") from exc
+    if values.ndim != 1 or values.shape[0] != n_steps:
+        raise ValueError(
+            f"outcome must be 1-D with one value per step of data ({n_steps}); got shape "
+            f"{values.shape}."
+        )
+    if np.isinf(values).any():
+        raise ValueError("outcome contains infinite values; replace them (e.g. by NaN) first.")
+    return values, name
+
+
+def _stack_sequences(data, target, outcome):
+    """Concatenate a list of series: (values, columns, target_idx, times, groups, outcome)."""
+    tables = [_as_table(part, target) for part in data]
+    columns = tables[0][1]
+    for i, (_, cols, _, _) in enumerate(tables):
+        if cols != columns:
+            raise ValueError(
+                f"every sequence of data must have the same columns; sequence 0 has "
+                f"{list(columns)}, sequence {i} has {list(cols)}."
+            )
+    values = np.concatenate([tab[0] for tab in tables])
+    lengths = [tab[0].shape[0] for tab in tables]
+    groups = np.repeat(np.arange(len(tables), dtype=np.int64), lengths)
+    if all(tab[3] is not None for tab in tables):
+        times = np.concatenate([tab[3].to_numpy() for tab in tables])
+    else:  # positions within each sequence
+        times = np.concatenate([np.arange(n, dtype=np.int64) for n in lengths])
+    if outcome is not None:
+        if not isinstance(outcome, (list, tuple)) or len(outcome) != len(tables):
+            raise ValueError(
+                f"with a list of {len(tables)} sequences as data, outcome must be a list of "
+                "as many 1-D arrays (one per sequence)."
+            )
+        parts = [_as_outcome(o, n) for o, n in zip(outcome, lengths)]
+        outcome = (np.concatenate([p[0] for p in parts]), parts[0][1])
+    return values, columns, tables[0][2], times, groups, outcome
+
+
 def make_privileged_windows(
-    data, *, input_length, horizon, privileged="BAO", privileged_length=2, target=None
+    data,
+    *,
+    input_length,
+    horizon,
+    privileged="BAO",
+    privileged_length=2,
+    target=None,
+    groups=None,
+    outcome=None,
 ):
     """Cut a series into student inputs, privileged (teacher) steps and labels.
 
@@ -351,33 +457,57 @@ def make_privileged_windows(
 
     Parameters
     ----------
-    data : array-like of shape (n_steps,) or (n_steps, n_features), Series or DataFrame
+    data : array-like of shape (n_steps,) or (n_steps, n_features), Series, DataFrame, \
+            or list of those
         The series, in time order. Windows touching a NaN are dropped (counted in
-        ``n_dropped``); infinite values are an error.
+        ``n_dropped``); infinite values are an error. A list (or tuple) of numpy
+        arrays or pandas objects is a panel of separate sequences with the same
+        columns: windows are cut within each sequence, never across two.
     input_length : int
         ``L``, the number of input steps of the student.
     horizon : int
         ``k``, how far ahead the label looks.
-    privileged : {"AI", "M", "BAO"} or sequence of int, default="BAO"
+    privileged : {"AI", "M", "BAO", "ALL"} or sequence of int, default="BAO"
         Which future steps the teacher sees (see :func:`privileged_offsets`):
         ``"AI"`` after input ``t+1..t+m``; ``"M"`` the ``m`` steps centred on
         ``t + k/2``; ``"BAO"`` the ``m/2`` steps just before and just after
-        ``t + k`` (``m`` even); or explicit offsets relative to ``t``.
+        ``t + k`` (``m`` even); ``"ALL"`` every step ``t+1..t+k-1`` (the
+        trajectory that LuPTS learns from; see ``X_priv_steps``); or explicit
+        offsets relative to ``t`` (a subset of the trajectory, e.g.
+        ``range(2, k, 2)``).
     privileged_length : int, default=2
-        ``m``, the number of privileged steps; ignored for explicit offsets.
+        ``m``, the number of privileged steps; ignored for ``"ALL"`` and explicit
+        offsets.
     target : str or int, optional
         Column defining the label: a column name for a DataFrame, a column
-        index for a 2-D array. Default: the first column.
+        index for a 2-D array. Default: the first column. Must be None when
+        ``outcome`` is given.
+    groups : array-like of shape (n_steps,), optional
+        Sequence label of each step of a single ``data`` (a panel stored end to
+        end): a window is kept only if every step it spans, ``t - L + 1`` to
+        ``t + lookahead``, has one label (one run of equal labels). Separating
+        sequences by NaN rows is not enough: a window that reads no step of the
+        separator (explicit offsets skip steps) would span both sequences.
+    outcome : array-like of shape (n_steps,), or list of those, optional
+        An outcome that is not a feature of ``data`` (it never enters ``X`` or
+        ``X_priv``): labels, ``y_value`` and ``target_last`` come from it instead
+        of the target column. NaN at ``t`` or ``t + k`` drops the window. For a
+        list ``data``, a list with one array per sequence.
 
     Returns
     -------
     PrivilegedWindows
+        ``t`` counts steps of the concatenated sequences for a list ``data``
+        (so that purged splits keep working); ``times`` holds each sequence's own
+        index labels (positions within the sequence for arrays); ``group`` tells
+        the sequence.
 
     Raises
     ------
     ValueError
         Non-positive lengths or horizon, unknown ``privileged`` or ``target``,
-        non-numeric data, or a series too short for a single window.
+        non-numeric data, sequences with different columns, ``groups`` or
+        ``outcome`` of the wrong length, or a series too short for a single window.
 
     Examples
     --------
@@ -389,11 +519,46 @@ def make_privileged_windows(
     (array([0., 1., 2., 3.]), array([10., 12.]), 11.0, 3)
     >>> w.feature_names, w.priv_feature_names
     (('x[t-3]', 'x[t-2]', 'x[t-1]', 'x[t]'), ('x[t+7]', 'x[t+9]'))
+
+    A panel of two sequences and the full trajectory between input and output:
+
+    >>> panel = [np.arange(6.0), 100 + np.arange(7.0)]
+    >>> w = make_privileged_windows(panel, input_length=1, horizon=3, privileged="ALL")
+    >>> w.group, w.X_priv_steps.shape, w.drop_reasons["boundary"]
+    (array([0, 0, 0, 1, 1, 1, 1]), (7, 2, 1), 3)
     """
     L = check_int(input_length, "input_length")
     k = check_int(horizon, "horizon")
     name, priv = privileged_offsets(privileged, privileged_length, k)
-    values, columns, target_idx, index = _as_table(data, target)
+    if outcome is not None and target is not None:
+        raise ValueError(
+            "Pass either target (a column of data that defines the label) or outcome (a "
+            "separate series), not both."
+        )
+    if _is_sequence_list(data):
+        if groups is not None:
+            raise ValueError(
+                "data is a list of sequences, which already defines the groups; pass "
+                "groups=None (or one concatenated series with groups)."
+            )
+        values, columns, target_idx, times_all, group_of_step, outcome = _stack_sequences(
+            data, target, outcome
+        )
+        index = None
+    else:
+        values, columns, target_idx, index = _as_table(data, target)
+        times_all = None
+        if groups is not None:
+            group_of_step = np.asarray(groups)
+            if group_of_step.ndim != 1 or group_of_step.shape[0] != values.shape[0]:
+                raise ValueError(
+                    f"groups must be 1-D with one label per step of data ({values.shape[0]}); "
+                    f"got shape {group_of_step.shape}."
+                )
+        else:
+            group_of_step = None
+        if outcome is not None:
+            outcome = _as_outcome(outcome, values.shape[0], index)
     n_steps, d = values.shape
     lookback, lookahead = L - 1, max(k, max(priv))
     n_candidates = n_steps - lookback - lookahead
@@ -405,11 +570,28 @@ def make_privileged_windows(
         )
 
     t_all = np.arange(lookback, lookback + n_candidates, dtype=np.int64)
+    n_boundary = 0
+    if group_of_step is not None:
+        # Runs of equal labels: a window must start and end in the same run.
+        run = np.concatenate(([0], np.cumsum(group_of_step[1:] != group_of_step[:-1])))
+        inside = run[t_all - lookback] == run[t_all + lookahead]
+        n_boundary = int((~inside).sum())
+        t_all = t_all[inside]
+        if t_all.size == 0:
+            raise ValueError(
+                f"no sequence of data is long enough for one window: input_length={L}, "
+                f"horizon={k} and privileged offsets {priv} need {lookback + lookahead + 1} "
+                "consecutive steps of one sequence."
+            )
     in_off = np.arange(-lookback, 1, dtype=np.int64)
     priv_off = np.asarray(priv, dtype=np.int64)
     nan = np.isnan(values)
     nan_rows = nan.any(axis=1)
-    tgt_nan = nan[:, target_idx]
+    if outcome is None:
+        label_values, label_name = values[:, target_idx], columns[target_idx]
+    else:
+        label_values, label_name = outcome
+    tgt_nan = np.isnan(label_values)
     bad_input = nan_rows[t_all[:, None] + in_off].any(axis=1)
     bad_priv = nan_rows[t_all[:, None] + priv_off].any(axis=1)
     bad_label = tgt_nan[t_all] | tgt_nan[t_all + k]
@@ -417,16 +599,19 @@ def make_privileged_windows(
     t = t_all[~bad]
     if t.size == 0:
         raise ValueError(
-            f"every one of the {n_candidates} candidate windows of data touches a NaN; no "
+            f"every one of the {t_all.size} candidate windows of data touches a NaN; no "
             "window is left (fill or interpolate the missing values first)."
         )
 
     X = values[t[:, None] + in_off].reshape(t.size, L * d)
     X_priv = values[t[:, None] + priv_off].reshape(t.size, len(priv) * d)
-    target_last = values[t, target_idx].copy()
-    y_value = values[t + k, target_idx].copy()
+    target_last = label_values[t].copy()
+    y_value = label_values[t + k].copy()
     y = (target_last <= y_value).astype(np.int64)
-    times = t.copy() if index is None else index[t].to_numpy()
+    if times_all is not None:
+        times = times_all[t]
+    else:
+        times = t.copy() if index is None else index[t].to_numpy()
 
     return PrivilegedWindows(
         X=X,
@@ -439,15 +624,17 @@ def make_privileged_windows(
         feature_names=tuple(f"{c}[{_offset_label(o)}]" for o in in_off for c in columns),
         priv_feature_names=tuple(f"{c}[{_offset_label(o)}]" for o in priv for c in columns),
         columns=columns,
-        target=columns[target_idx],
+        target=label_name,
         input_offsets=tuple(int(o) for o in in_off),
         privileged_offsets=priv,
         horizon=k,
         privileged=name,
-        n_dropped=int(bad.sum()),
+        n_dropped=int(bad.sum()) + n_boundary,
         drop_reasons={
             "input": int(bad_input.sum()),
             "privileged": int(bad_priv.sum()),
             "label": int(bad_label.sum()),
+            "boundary": n_boundary,
         },
+        group=None if group_of_step is None else group_of_step[t],
     )

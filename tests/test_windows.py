@@ -112,7 +112,7 @@ def test_labels_and_nan_drops_match_brute_force(values, L, k, kind, second):
     n_candidates = x.size - (L - 1) - lookahead
     assume(n_candidates >= 1)
     row_nan = np.isnan(data if data.ndim == 1 else data).reshape(x.size, -1).any(axis=1)
-    kept, reasons = [], {"input": 0, "privileged": 0, "label": 0}
+    kept, reasons = [], {"input": 0, "privileged": 0, "label": 0, "boundary": 0}
     for t in range(L - 1, L - 1 + n_candidates):
         bad_in = any(row_nan[t - j] for j in range(L))
         bad_pr = any(row_nan[t + o] for o in offsets)
@@ -244,3 +244,146 @@ def test_bad_parameters(kwargs, match):
 def test_bad_data(data, kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_privileged_windows(data, input_length=2, horizon=3, **kwargs)
+
+
+# ---------------------------------------------------------------- panels, outcome, ALL
+def _panel(lengths, d=2, seed=0):
+    """Sequences whose value encodes (sequence, step): 10_000 * g + 100 * column + step."""
+    return [
+        10_000.0 * g + 100.0 * np.arange(d)[None, :] + np.arange(n)[:, None]
+        for g, n in enumerate(lengths)
+    ]
+
+
+def test_nan_separators_leak_across_sequences_but_a_list_does_not():
+    # Five sequences of exactly one window each (span L - 1 + lookahead + 1 = 7 steps).
+    seqs = _panel([7] * 5, d=1)
+    kw = dict(input_length=2, horizon=4, privileged=[1, 5])
+    sep = np.full((1, 1), np.nan)
+    glued = np.vstack([part for s in seqs for part in (s, sep)][:-1])
+    leaky = make_privileged_windows(glued, **kw)
+    # Windows that read no step of the NaN separator survive and mix two sequences.
+    assert len(leaky) > 5
+    mixed = (leaky.X // 10_000).min(axis=1) != (leaky.X_priv // 10_000).max(axis=1)
+    assert mixed.any()
+
+    w = make_privileged_windows(seqs, **kw)
+    assert len(w) == 5 and w.drop_reasons["boundary"] == 4 * 6
+    np.testing.assert_array_equal(w.group, np.arange(5))
+    np.testing.assert_array_equal(w.times, np.ones(5))  # position of t within its sequence
+    g = np.repeat(np.arange(5), 7)
+    wg = make_privileged_windows(np.vstack(seqs), groups=g, **kw)
+    assert len(wg) == 5 and wg.drop_reasons["boundary"] == 4 * 6
+    for name in ("X", "X_priv", "y", "y_value", "t", "group"):
+        np.testing.assert_array_equal(getattr(wg, name), getattr(w, name))
+
+
+@given(
+    lengths=st.lists(st.integers(1, 25), min_size=1, max_size=5),
+    L=st.integers(1, 3),
+    k=st.integers(2, 5),
+    kind=st.sampled_from(["AI", "BAO", "ALL", [1, 3], [2, 7]]),
+    shuffle_labels=st.booleans(),
+)
+@SETTINGS
+def test_panel_equals_windows_of_each_sequence(lengths, L, k, kind, shuffle_labels):
+    assume(not (isinstance(kind, list) and k in kind))
+    seqs = _panel(lengths)
+    m = 1 if kind == "AI" else 2
+    kw = dict(input_length=L, horizon=k, privileged=kind, privileged_length=m)
+    _, offsets = privileged_offsets(kind, m, k)
+    span = L - 1 + max(k, max(offsets)) + 1
+    if sum(lengths) < span:
+        with pytest.raises(ValueError, match="too short"):
+            make_privileged_windows(seqs, **kw)
+        return
+    if max(lengths) < span:
+        with pytest.raises(ValueError, match="long enough"):
+            make_privileged_windows(seqs, **kw)
+        return
+    w = make_privileged_windows(seqs, **kw)
+    parts = [(g, make_privileged_windows(s, **kw)) for g, s in enumerate(seqs) if len(s) >= span]
+    for name in ("X", "X_priv", "y", "y_value", "target_last"):
+        np.testing.assert_array_equal(
+            getattr(w, name), np.concatenate([getattr(p, name) for _, p in parts])
+        )
+    np.testing.assert_array_equal(w.group, np.concatenate([np.full(len(p), g) for g, p in parts]))
+    np.testing.assert_array_equal(w.times, np.concatenate([p.t for _, p in parts]))
+    # No window mixes sequences; t counts steps of the concatenation (strictly increasing).
+    assert (w.group[:, None] == (w.X // 10_000)).all()
+    assert ((w.X_priv // 10_000) == w.group[:, None]).all()
+    assert np.all(np.diff(w.t) > 0)
+    n_candidates = sum(lengths) - span + 1
+    assert len(w) + w.drop_reasons["boundary"] == n_candidates
+    # The same panel, concatenated, with group labels (any labels: runs define sequences).
+    labels = np.arange(len(seqs))[::-1] * 7 if shuffle_labels else np.arange(len(seqs))
+    wg = make_privileged_windows(np.vstack(seqs), groups=np.repeat(labels, lengths), **kw)
+    np.testing.assert_array_equal(wg.X_priv, w.X_priv)
+    np.testing.assert_array_equal(wg.group, labels[w.group])
+
+
+def test_groups_are_runs_of_equal_labels():
+    # Label 0 again after label 1 is a new sequence: no window joins the two 0-runs.
+    values = np.arange(12.0)
+    g = np.array([0] * 4 + [1] * 4 + [0] * 4)
+    w = make_privileged_windows(values, input_length=1, horizon=2, privileged="AI",
+                                privileged_length=1, groups=g)  # fmt: skip
+    np.testing.assert_array_equal(w.t, [0, 1, 4, 5, 8, 9])
+    np.testing.assert_array_equal(w.group, [0, 0, 1, 1, 0, 0])
+
+
+def test_outcome_is_not_a_feature():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3))
+    out = rng.normal(size=40)
+    out[10] = np.nan
+    w = make_privileged_windows(x, input_length=2, horizon=3, privileged="ALL", outcome=out)
+    assert w.X.shape[1] == 2 * 3 and w.X_priv_steps.shape[1:] == (2, 3)
+    assert w.target == "outcome"
+    np.testing.assert_array_equal(w.y_value, out[w.t + 3])
+    np.testing.assert_array_equal(w.target_last, out[w.t])
+    np.testing.assert_array_equal(w.y, (out[w.t] <= out[w.t + 3]).astype(int))
+    assert not np.isin(w.t, [10, 7]).any() and w.drop_reasons["label"] == 2
+    # Not a column: the features hold x only.
+    np.testing.assert_array_equal(w.X[:, -3:], x[w.t])
+    s = pd.Series(out, name="pm", index=pd.RangeIndex(40))
+    assert make_privileged_windows(pd.DataFrame(x), input_length=1, horizon=2,
+                                   outcome=s, privileged="ALL").target == "pm"  # fmt: skip
+    with pytest.raises(ValueError, match="not both"):
+        make_privileged_windows(x, input_length=2, horizon=3, outcome=out, target=1)
+    with pytest.raises(ValueError, match="one value per step"):
+        make_privileged_windows(x, input_length=2, horizon=3, outcome=out[:-1])
+    with pytest.raises(ValueError, match="index"):
+        make_privileged_windows(pd.DataFrame(x), input_length=2, horizon=3,
+                                outcome=pd.Series(out, index=np.arange(40) + 1))  # fmt: skip
+    # Panels take one outcome per sequence.
+    wp = make_privileged_windows([x[:20], x[20:]], input_length=1, horizon=2,
+                                 outcome=[out[:20], out[20:]], privileged="ALL")  # fmt: skip
+    np.testing.assert_array_equal(wp.y_value, out[wp.t + 2])
+    with pytest.raises(ValueError, match="list of"):
+        make_privileged_windows([x[:20], x[20:]], input_length=1, horizon=2, outcome=out)
+
+
+def test_all_steps_trajectory_layout():
+    values = np.column_stack([np.arange(30.0), 100 + np.arange(30.0)])
+    w = make_privileged_windows(values, input_length=1, horizon=5, privileged="all")
+    assert w.privileged == "ALL" and w.privileged_offsets == (1, 2, 3, 4)
+    steps = w.X_priv_steps
+    assert steps.shape == (len(w), 4, 2)
+    for j in range(4):
+        np.testing.assert_array_equal(steps[:, j, 0], w.t + j + 1)
+        np.testing.assert_array_equal(steps[:, j, 1], 100 + w.t + j + 1)
+    with pytest.raises(ValueError, match="horizon must be >= 2"):
+        make_privileged_windows(values, input_length=1, horizon=1, privileged="ALL")
+
+
+def test_panel_errors():
+    with pytest.raises(ValueError, match="same columns"):
+        make_privileged_windows([np.ones((9, 2)), np.ones((9, 3))], input_length=1, horizon=2)
+    with pytest.raises(ValueError, match="already defines"):
+        make_privileged_windows([np.ones(9), np.ones(9)], input_length=1, horizon=2,
+                                groups=np.zeros(18))  # fmt: skip
+    with pytest.raises(ValueError, match="one label per step"):
+        make_privileged_windows(np.ones(9), input_length=1, horizon=2, groups=np.zeros(8))
+    s = make_privileged_windows([np.arange(9.0), np.arange(9.0)], input_length=1, horizon=2)
+    np.testing.assert_array_equal(s.subset([0, -1]).group, [0, 1])
