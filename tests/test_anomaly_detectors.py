@@ -10,7 +10,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
-from lupi_ts._distill import distillation_targets, teacher_logits
+from lupi_ts._distill import DistillationWarning, distillation_targets, teacher_logits
 from lupi_ts.anomaly import (
     AutoencoderDetector,
     DistilledDetector,
@@ -258,61 +258,132 @@ def _synthetic(n_series=6, seed=0):
     return X, P, y, groups
 
 
-def test_distilled_student_reproduces_its_teacher_targets():
+def _leading(groups, n_ref):
+    """Mask of the first n_ref rows of each series."""
+    out = np.zeros(len(groups), dtype=bool)
+    for g in np.unique(groups):
+        out[np.flatnonzero(groups == g)[:n_ref]] = True
+    return out
+
+
+def test_teacher_is_fitted_once_on_the_reference_rows():
     X, P, _, groups = _synthetic(3)
-    det = DistilledDetector(regressor=LinearRegression(), n_reference=400).fit(
-        X, X_priv=P, groups=groups
+    ref = _leading(groups, 400)
+    det = DistilledDetector(regressor=LinearRegression(), cv=3).fit(
+        X, X_priv=P, groups=groups, reference=ref
     )
-    # targets are the per-series teachers' scores on [X, X_priv]
-    for g, teacher in enumerate(det.teachers_):
+    full = np.hstack([X, P])
+    expected = PCADetector().fit(full[ref])
+    np.testing.assert_allclose(det.teacher_.t2_limit_, expected.t2_limit_)
+    for g in range(3):
         rows = groups == g
-        expected = PCADetector().fit(np.hstack([X, P])[rows][:400])
         np.testing.assert_allclose(
-            det.teacher_scores_[rows], expected.decision_function(np.hstack([X, P])[rows])
+            det.teacher_scores_[rows], expected.decision_function(full[rows])
         )
-        assert teacher.n_features_in_ == X.shape[1] + P.shape[1]
+    assert det.teacher_.n_features_in_ == X.shape[1] + P.shape[1]
+    np.testing.assert_array_equal(det.teacher_alarms_, det.teacher_scores_ > 0.0)
+    # the plain detector: the same family on the deployable reference rows
+    assert det.plain_.n_features_in_ == X.shape[1]
+    np.testing.assert_allclose(det.plain_.t2_limit_, PCADetector().fit(X[ref]).t2_limit_)
+    # standardisation from the reference rows, fixed at scoring time
+    np.testing.assert_allclose(det.location_, X[ref].mean(axis=0))
     # the control's teacher sees the deployable sensors only
-    ctrl = DistilledDetector(
-        regressor=LinearRegression(), n_reference=400, teacher_inputs="deployable"
-    ).fit(X, X_priv=P, groups=groups)
-    assert ctrl.teachers_[0].n_features_in_ == X.shape[1]
-    # default rule: flag the share of training rows that the teachers flag
-    rate = np.mean(det.teacher_scores_ > 0.0)
-    assert det.teacher_alarm_rate_ == pytest.approx(rate)
-    assert det.labels_.mean() == pytest.approx(rate, abs=2 / len(X))
-    limit = DistilledDetector(
-        regressor=LinearRegression(), n_reference=400, threshold_rule="teacher_limit"
-    ).fit(X, X_priv=P, groups=groups)
-    assert limit.threshold_ == 0.0  # the PCA teachers' control limit
-    with pytest.raises(ValueError, match="threshold_rule"):
-        DistilledDetector(threshold_rule="max").fit(X, X_priv=P)
+    ctrl = DistilledDetector(regressor=LinearRegression(), cv=3, teacher_inputs="deployable")
+    ctrl.fit(X, X_priv=P, groups=groups, reference=ref)
+    assert ctrl.teacher_.n_features_in_ == X.shape[1]
+    # the default reference: the first n_reference rows of each series
+    lead = DistilledDetector(regressor=LinearRegression(), cv=3, n_reference=400)
+    lead.fit(X, X_priv=P, groups=groups)
+    np.testing.assert_allclose(lead.teacher_.t2_limit_, expected.t2_limit_)
+
+
+def test_normal_training_rows_only_warn_and_keep_the_plain_detector():
+    X, P, _, groups = _synthetic(3)
+    normal = _leading(groups, 400)
+    with pytest.warns(DistillationWarning, match="no alarm"):
+        det = DistilledDetector(regressor=LinearRegression(), cv=3).fit(
+            X[normal], X_priv=P[normal], groups=groups[normal]
+        )
+    assert det.selected_ == "plain"
+    assert "no teacher alarm" in det.selection_["reason"]
+    np.testing.assert_array_equal(
+        det.decision_function(X[:700]), det.plain_.decision_function(X[:700])
+    )
+
+
+def test_forced_selection_and_candidates():
+    X, P, _, groups = _synthetic(3)
+    ref = _leading(groups, 400)
+    det = DistilledDetector(regressor=Ridge(), cv=3, selection="student").fit(
+        X, X_priv=P, groups=groups, reference=ref
+    )
+    assert det.selected_ == "student" and "forced" in det.selection_["reason"]
+    cand = det.score_candidates(X, groups=groups)
+    np.testing.assert_allclose(det.decision_function(X, groups=groups), cand["student"])
+    (ms, ss), (mp, sp) = det.calibration_["student"], det.calibration_["plain"]
+    np.testing.assert_allclose(
+        cand["combined"], np.maximum((cand["student"] - ms) / ss, (cand["plain"] - mp) / sp)
+    )
+    # the threshold flags `contamination` of the out-of-fold reference rows
+    oof = det.oof_scores_["student"]
+    assert np.mean(oof[ref] > det.threshold_) == pytest.approx(0.01, abs=0.003)
+    np.testing.assert_array_equal(det.decision_scores_, oof)
 
 
 def test_groups_keep_series_apart_and_results_are_deterministic():
     X, P, _, groups = _synthetic(3)
+    ref = _leading(groups, 400)
     # a smooth student: rolling sums differ by ~1e-14 between a series scored
     # alone and within a batch, which tree thresholds could amplify
-    det = DistilledDetector(regressor=Ridge(), n_reference=400).fit(X, X_priv=P, groups=groups)
+    det = DistilledDetector(regressor=Ridge(), cv=3, selection="student").fit(
+        X, X_priv=P, groups=groups, reference=ref
+    )
     whole = det.decision_function(X, groups=groups)
     parts = np.concatenate([det.decision_function(X[groups == g]) for g in range(3)])
     np.testing.assert_allclose(whole, parts, rtol=1e-9, atol=1e-9)
     # without groups the windows run across series boundaries: different scores
     assert not np.allclose(det.decision_function(X), whole)
+
     def boosted():
         return DistilledDetector(
             regressor=HistGradientBoostingRegressor(max_iter=30, random_state=0),
             n_reference=400,
             absolute_features=True,
+            cv=3,
         ).fit(X, X_priv=P, groups=groups)
 
     first, again = boosted(), boosted()
+    assert first.selected_ == again.selected_
     np.testing.assert_array_equal(
         again.decision_function(X, groups=groups), first.decision_function(X, groups=groups)
     )
     with pytest.raises(ValueError, match="contiguous"):
         det.decision_function(X[:6], groups=[0, 1, 0, 1, 0, 1])
-    with pytest.raises(ValueError, match="teacher_inputs"):
-        DistilledDetector(teacher_inputs="some").fit(X, X_priv=P)
+
+
+@pytest.mark.parametrize(
+    ("params", "fit", "match"),
+    [
+        ({"teacher_inputs": "all"}, {}, "teacher_inputs"),
+        ({"selection": "best"}, {}, "selection"),
+        ({"cv": 1}, {}, "cv"),
+        ({"margin": 1.5}, {}, "margin"),
+        ({"contamination": None}, {}, "contamination"),
+        ({}, {"reference": np.ones(5, dtype=bool)}, "reference"),
+        ({"cv": 3}, {"reference": "first"}, "reference"),
+    ],
+)
+def test_distilled_bad_parameters(params, fit, match):
+    X, P, _, groups = _synthetic(3)
+    with pytest.raises(ValueError, match=match):
+        DistilledDetector(regressor=Ridge(), **params).fit(X, X_priv=P, groups=groups, **fit)
+
+
+def test_every_fold_needs_reference_rows():
+    X, P, _, groups = _synthetic(3)
+    ref = groups == 0  # only the first series is normal: its fold has all of them
+    with pytest.raises(ValueError, match="reference rows"):
+        DistilledDetector(regressor=Ridge(), cv=3).fit(X, X_priv=P, groups=groups, reference=ref)
 
 
 def _weak_signal_runs(n_series, seed):
@@ -333,22 +404,96 @@ def _weak_signal_runs(n_series, seed):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_privileged_teacher_helps_on_new_series(seed):
-    # train on 6 runs, score 2 unseen runs: the distilled student ranks the
-    # anomalous rows better than the control, which imitates a teacher that
-    # sees only the noisy deployable sensors
+    # train on 6 runs, score 2 unseen runs: the distilled detector ranks the
+    # anomalous rows better than the plain detector and the control, which
+    # imitates a teacher that sees only the noisy deployable sensors
     X, P, y, groups = _weak_signal_runs(8, seed)
     train, test = groups < 6, groups >= 6
     keep = np.tile(np.arange(700) >= 400, 2)
-    auc = {}
-    for inputs in ("all", "deployable"):
+    auc, dets = {}, {}
+    for inputs in ("both", "deployable"):
         det = DistilledDetector(
             regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
             n_reference=400,
             teacher_inputs=inputs,
+            cv=3,
         ).fit(X[train], X_priv=P[train], groups=groups[train])
         s = det.decision_function(X[test], groups=groups[test])
         auc[inputs] = ranking_metrics(y[test][keep], s[keep])["roc_auc"]
-    assert auc["all"] > auc["deployable"] + 0.03
+        dets[inputs] = det
+    plain = dets["both"].plain_
+    s = np.concatenate([plain.decision_function(X[groups == g]) for g in (6, 7)])
+    auc["plain"] = ranking_metrics(y[test][keep], s[keep])["roc_auc"]
+    # the out-of-fold evidence chose a distilled candidate, and rightly so
+    assert dets["both"].selected_ in ("student", "combined")
+    ev = dets["both"].selection_
+    assert ev[dets["both"].selected_]["detection"] >= ev["plain"]["detection"] + 0.02
+    assert auc["both"] > auc["plain"] + 0.03
+    assert auc["both"] > auc["deployable"] + 0.03
+
+
+def test_privileged_noise_does_no_harm():
+    # the anomaly is plain to see on the deployable sensors; the privileged
+    # sensor is noise: the evidence keeps the plain detector (or a candidate
+    # detecting as much) and the deployed scores rank as well as the plain ones
+    rng = np.random.default_rng(7)
+    X, P, y = [], [], []
+    for _ in range(8):
+        a = np.zeros(700)
+        start = rng.integers(420, 550)
+        a[start : start + 120] = 1.0
+        z = rng.normal(size=(700, 1))
+        X.append(np.hstack([z, z + 0.1 * rng.normal(size=(700, 1))]) + 4.0 * a[:, None] * [1, -1])
+        P.append(rng.normal(size=(700, 1)))
+        y.append(a.astype(int))
+    X, P, y = np.vstack(X), np.vstack(P), np.concatenate(y)
+    groups = np.repeat(np.arange(8), 700)
+    train, test = groups < 6, groups >= 6
+    det = DistilledDetector(
+        regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
+        n_reference=400,
+        cv=3,
+    ).fit(X[train], X_priv=P[train], groups=groups[train])
+    keep = np.tile(np.arange(700) >= 400, 2)
+    s = det.decision_function(X[test], groups=groups[test])
+    p = np.concatenate([det.plain_.decision_function(X[groups == g]) for g in (6, 7)])
+    got = ranking_metrics(y[test][keep], s[keep])["roc_auc"]
+    assert got >= ranking_metrics(y[test][keep], p[keep])["roc_auc"] - 0.01
+
+
+def _causal_detector():
+    if "causal" not in _CAUSAL:
+        X, P, _, groups = _synthetic(3)
+        _CAUSAL["causal"] = DistilledDetector(
+            regressor=Ridge(), windows=(3, 30), smoothing=7, cv=3, selection="combined"
+        ).fit(X, X_priv=P, groups=groups, reference=_leading(groups, 400))
+    return _CAUSAL["causal"]
+
+
+_CAUSAL = {}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cut=st.integers(5, 150),
+    shift=st.floats(-50.0, 50.0).filter(lambda v: abs(v) > 0.1),
+    seed=st.integers(0, 1000),
+)
+def test_no_scored_row_influences_earlier_scores_or_its_standardisation(cut, shift, seed):
+    # standardisation, calibration and thresholds come from training data:
+    # changing the rows after `cut` of a scored series leaves every score up to
+    # `cut` unchanged, for each candidate, and the threshold is fixed
+    det = _causal_detector()
+    X = np.random.default_rng(seed).normal(size=(200, det.n_features_in_))
+    changed = X.copy()
+    changed[cut + 1 :] += shift
+    threshold = det.threshold_
+    a, b = det.score_candidates(X), det.score_candidates(changed)
+    for name in ("student", "plain", "combined"):
+        np.testing.assert_array_equal(a[name][: cut + 1], b[name][: cut + 1])
+        assert not np.array_equal(a[name], b[name])
+    np.testing.assert_array_equal(det.decision_function(X)[: cut + 1], a["combined"][: cut + 1])
+    assert det.threshold_ == threshold
 
 
 def test_supervised_student_targets_use_shared_soft_labels():
@@ -356,9 +501,12 @@ def test_supervised_student_targets_use_shared_soft_labels():
     det = SupervisedDistilledDetector(
         regressor=Ridge(), imitation=0.3, temperature=2.0, windows=(3,), random_state=0
     ).fit(X, y, X_priv=P, groups=groups)
+    # standardised on the training rows labelled normal, fixed for every series
+    full = np.hstack([X, P])
+    loc, scale = full[y == 0].mean(axis=0), full[y == 0].std(axis=0)
     feats = np.vstack(
         [
-            sensor_window_features(np.hstack([X, P])[groups == g], windows=(3,))
+            sensor_window_features(full[groups == g], windows=(3,), location=loc, scale=scale)
             for g in range(2)
         ]
     )

@@ -46,34 +46,38 @@ def _runs(n_series, seed, n=500, start=(300, 380)):
     return np.vstack(X), np.vstack(P), np.concatenate(y), np.repeat(np.arange(n_series), n)
 
 
-def _z(a, n_ref):
-    ref = a[:n_ref]
-    return (a - ref.mean(axis=0)) / ref.std(axis=0)
+def _leading(groups, n_ref):
+    out = np.zeros(len(groups), dtype=bool)
+    for g in np.unique(groups):
+        out[np.flatnonzero(groups == g)[:n_ref]] = True
+    return out
 
 
 def test_reconstruct_target_and_score_by_hand():
     X, P, _, groups = _runs(3, 0)
     det = DistilledDetector(
-        regressor=LinearRegression(), target="reconstruct", n_reference=250, windows=(5,)
+        regressor=LinearRegression(), target="reconstruct", n_reference=250, windows=(5,),
+        cv=3, selection="student",
     ).fit(X, X_priv=P, groups=groups)
-    # targets: each series' privileged sensors standardised on its first 250 rows
-    expected = np.vstack([_z(P[groups == g], 250) for g in range(3)])
+    ref = _leading(groups, 250)
+    # targets: the privileged sensors standardised on the reference rows
+    expected = (P - P[ref].mean(axis=0)) / P[ref].std(axis=0)
     np.testing.assert_allclose(det.teacher_scores_, expected)
     assert det.student_.coef_.shape[0] == P.shape[1]  # multi-output, one row per sensor
-    # score of a new series: a PCA teacher fitted on its own first 250 rows of
-    # [X, reconstructed X_priv], minus that teacher's threshold
+    # score of a new series: the one teacher (fitted on the reference rows of
+    # [X, X_priv]) on [X, reconstructed X_priv], minus its threshold
+    teacher = PCADetector().fit(np.hstack([X, P])[ref])
     Xn, _, _, _ = _runs(1, 1)
-    recon = det.student_.predict(sensor_window_features(Xn, windows=(5,), n_reference=250))
+    z = det.student_.predict(sensor_window_features(Xn, windows=(5,), n_reference=250))
+    recon = z * P[ref].std(axis=0) + P[ref].mean(axis=0)
     full = np.hstack([Xn, recon])
-    teacher = PCADetector().fit(full[:250])
     np.testing.assert_allclose(
         det.decision_function(Xn), teacher.decision_function(full) - teacher.threshold_
     )
-    assert det.threshold_ == 0.0
     # the control reconstructs the deployable sensors (nothing privileged reaches it)
     ctrl = DistilledDetector(
         regressor=LinearRegression(), target="reconstruct", teacher_inputs="deployable",
-        n_reference=250, windows=(5,),
+        n_reference=250, windows=(5,), cv=3,
     ).fit(X, X_priv=P, groups=groups)
     assert ctrl.teacher_scores_.shape == X.shape
     with pytest.raises(ValueError, match="needs X_priv"):
@@ -97,7 +101,7 @@ def test_standardize_and_privileged_features_reach_the_regressor():
     X, P, _, groups = _runs(2, 0)
     det = DistilledDetector(
         regressor=_Recorder(), standardize=True, privileged_features=True, windows=(5,),
-        n_reference=250,
+        n_reference=250, cv=2,
     ).fit(X, X_priv=P, groups=groups)
     seen, priv = det.student_.X_, det.student_.X_priv_
     np.testing.assert_allclose(seen.mean(axis=0), 0.0, atol=1e-9)
@@ -106,7 +110,7 @@ def test_standardize_and_privileged_features_reach_the_regressor():
     assert priv.shape == (len(X), 4 * (X.shape[1] + P.shape[1]))
     np.testing.assert_allclose(priv.mean(axis=0), 0.0, atol=1e-9)
     # without the flags the regressor gets raw features and no privileged input
-    plain = DistilledDetector(regressor=_Recorder(), windows=(5,), n_reference=250).fit(
+    plain = DistilledDetector(regressor=_Recorder(), windows=(5,), n_reference=250, cv=2).fit(
         X, X_priv=P, groups=groups
     )
     assert plain.student_.X_priv_ is None and not np.allclose(plain.student_.X_.std(axis=0), 1)
@@ -129,7 +133,7 @@ def test_neural_regressor_student_with_hints_is_seeded():
         )
         return DistilledDetector(
             regressor=reg, standardize=True, privileged_features=True, windows=(5, 20),
-            n_reference=250,
+            n_reference=250, cv=3, selection="student",
         ).fit(X, X_priv=P, groups=groups)
 
     a, b = fitted(), fitted()
@@ -205,5 +209,6 @@ def _long_window_student():
         X, P, _, groups = _runs(2, 0)
         _CACHE["det"] = DistilledDetector(
             regressor=LinearRegression(), windows=(5, 60, 250), smoothing=30, n_reference=250,
+            cv=2, selection="student",
         ).fit(X, X_priv=P, groups=groups)
     return _CACHE["det"]

@@ -22,13 +22,18 @@ def _check_windows(windows):
     return out
 
 
-def sensor_window_features(X, *, windows=(5, 20, 60), n_reference=None, absolute=False):
+def sensor_window_features(
+    X, *, windows=(5, 20, 60), n_reference=None, absolute=False, location=None, scale=None
+):
     """Per-timestamp features from the current and past rows of sensor series.
 
     The sensors are standardised with the mean and standard deviation of the
-    first ``n_reference`` rows (a reference period assumed normal; all rows when
-    None): this makes features of different runs / files comparable, which is
-    what lets a student trained on some files score another. For each sensor
+    first ``n_reference`` rows (a reference period assumed normal), or with a
+    given ``location`` and ``scale`` (e.g. fitted on training data): this makes
+    features of different runs / files comparable, which is what lets a student
+    trained on some files score another. With neither, all rows of ``X`` are
+    the reference: every score then depends on the whole series, later rows
+    included (look-ahead) -- fine for exploring, not for monitoring. For each sensor
     the features are the standardised value ``z``, ``|z|``, and for each window
     ``w`` the causal rolling mean and standard deviation of ``z`` over the last
     ``w`` rows (the first rows use the rows available so far). Nothing looks
@@ -47,6 +52,8 @@ def sensor_window_features(X, *, windows=(5, 20, 60), n_reference=None, absolute
         Rows used for standardisation; must be >= 2 and <= n_timestamps.
     absolute : bool, default=False
         Also return raw values and their rolling mean (2 more columns per sensor).
+    location, scale : array-like of shape (n_sensors,), optional
+        Fixed standardisation (both or neither; not with ``n_reference``).
 
     Returns
     -------
@@ -62,6 +69,20 @@ def sensor_window_features(X, *, windows=(5, 20, 60), n_reference=None, absolute
     windows = _check_windows(windows)
     X = check_sensors(X, ensure_min_samples=2)
     n = X.shape[0]
+    if (location is None) != (scale is None):
+        raise ValueError("location and scale must be given together.")
+    if location is not None:
+        if n_reference is not None:
+            raise ValueError("give n_reference or location/scale, not both.")
+        location = np.asarray(location, dtype=float)
+        scale = np.asarray(scale, dtype=float).copy()
+        if location.shape != (X.shape[1],) or scale.shape != (X.shape[1],):
+            raise ValueError(
+                f"location and scale must have one value per sensor ({X.shape[1]}); "
+                f"got shapes {location.shape} and {scale.shape}."
+            )
+        scale[~(scale > 1e-12)] = 1.0
+        return _window_features((X - location) / scale, X, windows, absolute)
     if n_reference is None:
         n_reference = n
     if isinstance(n_reference, bool) or not isinstance(n_reference, numbers.Integral):
@@ -75,7 +96,10 @@ def sensor_window_features(X, *, windows=(5, 20, 60), n_reference=None, absolute
     scale = ref.std(axis=0)
     # a sensor constant over the reference period keeps unit scale (deviations stay visible)
     scale[scale < 1e-12] = 1.0
-    Z = (X - ref.mean(axis=0)) / scale
+    return _window_features((X - ref.mean(axis=0)) / scale, X, windows, absolute)
+
+
+def _window_features(Z, X, windows, absolute):
     frame = pd.DataFrame(Z)
     parts = [Z, np.abs(Z)]
     for w in windows:

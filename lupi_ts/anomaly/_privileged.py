@@ -1,17 +1,15 @@
 """Students on deployable sensors distilled from teachers that also see privileged sensors.
 
 Unsupervised mode (:class:`DistilledDetector`): a teacher detector (by default
-PCA T² + Q) is fitted on *all* sensors of normal reference rows; its anomaly
-score on every training row becomes the regression target of a student that
-sees only window features of the deployable sensors. At test time the student
-alone scores new rows. ``teacher_inputs="deployable"`` gives the control: the
-same pipeline imitating a teacher that sees the deployable sensors only, which
-isolates what the privileged sensors add from what pooled training adds.
-``target="reconstruct"`` makes the student predict the privileged sensors
-instead, and the teacher's statistic on ``[X, reconstructed X_priv]`` is the
-score; ``standardize`` and ``privileged_features`` let a neural regressor
-(:class:`lupi_ts.neural.NeuralDistillationRegressor`) serve as the student,
-with its own network teacher on all sensors' features and hint losses.
+PCA T² + Q) is fitted once on the training rows assumed normal of *all*
+sensors and scores unlabelled history that contains anomalies; a student
+regressor learns that score from causal window features of the deployable
+sensors. Out-of-fold scores of the student, of the plain deployable detector
+and of their combination decide, from training data only, what is deployed:
+the student only when it reproduces more of the teacher's alarms than the
+plain detector does (do no harm). ``teacher_inputs="deployable"`` gives the
+control: the same pipeline imitating a teacher that sees the deployable sensors
+only, which isolates what the privileged sensors add.
 
 Supervised mode (:class:`SupervisedDistilledDetector`): with labels, a teacher
 classifier on all sensors produces logits, the shared soft-label arithmetic of
@@ -19,11 +17,16 @@ classifier on all sensors produces logits, the shared soft-label arithmetic of
 regressor on deployable features learns the mixture; with ``student="neural"``
 a :class:`lupi_ts.neural.NeuralDistillationClassifier` trains a network teacher
 and distils it into a network student with the neural losses.
+
+Nothing at scoring time is fitted on the rows being scored (no look-ahead):
+standardisation, thresholds and calibration come from training rows or from a
+series' own leading reference rows.
 """
 
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import clone
@@ -32,7 +35,13 @@ from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._distill import check_imitation, check_temperature, distillation_targets, teacher_logits
+from .._distill import (
+    DistillationWarning,
+    check_imitation,
+    check_temperature,
+    distillation_targets,
+    teacher_logits,
+)
 from .._validation import check_int
 from ._base import BaseDetector, check_contamination, rolling_median
 from ._features import _check_windows, sensor_window_features
@@ -40,7 +49,7 @@ from ._pca import PCADetector
 
 __all__ = ["DistilledDetector", "SupervisedDistilledDetector"]
 
-_TEACHER_INPUTS = ("all", "deployable")
+_TEACHER_INPUTS = ("both", "privileged", "deployable")
 
 
 def _check_groups(groups, n):
@@ -75,18 +84,34 @@ def _check_n_reference(n_reference, slices):
 
 
 class _FeatureStudentMixin:
-    """Shared feature computation of the score-regressing students."""
+    """Shared feature computation of the score-regressing students.
 
-    def _features(self, X, slices):
+    Standardisation never looks at the rows being scored: with ``n_reference``
+    each series is standardised on its own first ``n_reference`` rows (a
+    reference period; only rows after it are causal in the strict sense), and
+    without it on a location and scale fitted on training rows
+    (``location_``, ``scale_``), fixed at scoring time.
+    """
+
+    @staticmethod
+    def _standardisation(X):
+        scale = X.std(axis=0)
+        return X.mean(axis=0), np.where(scale > 1e-12, scale, 1.0)
+
+    def _fit_standardisation(self, X):
+        self.location_, self.scale_ = self._standardisation(X)
+
+    def _features(self, X, slices, stats=None):
         parts = []
         for s in slices:
-            n_ref = self.n_reference if self.n_reference is not None else s.stop - s.start
+            if self.n_reference is not None:
+                kwargs = {"n_reference": self.n_reference}
+            else:
+                loc, scale = (self.location_, self.scale_) if stats is None else stats
+                kwargs = {"location": loc, "scale": scale}
             parts.append(
                 sensor_window_features(
-                    X[s],
-                    windows=self.windows,
-                    n_reference=n_ref,
-                    absolute=self.absolute_features,
+                    X[s], windows=self.windows, absolute=self.absolute_features, **kwargs
                 )
             )
         return np.vstack(parts)
@@ -99,15 +124,15 @@ class _FeatureStudentMixin:
         return np.concatenate([rolling_median(raw[s], self.smoothing) for s in slices])
 
     def decision_function(self, X, groups=None):
-        """Student score of each timestamp from the deployable sensors only.
+        """Anomaly score of each timestamp from the deployable sensors only.
 
         Parameters
         ----------
         X : array-like of shape (n_timestamps, n_deployable)
         groups : array-like of shape (n_timestamps,), optional
-            Series ids (contiguous); window features never cross a series
-            boundary and each series is standardised on its own first
-            ``n_reference`` rows.
+            Series ids (contiguous); window features and smoothing never cross
+            a series boundary (and with ``n_reference`` each series is
+            standardised on its own first ``n_reference`` rows).
 
         Returns
         -------
@@ -117,97 +142,186 @@ class _FeatureStudentMixin:
         X = validate_data(self, X, reset=False, dtype=float, ensure_min_samples=2)
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)
+        return self._scores(X, slices)
+
+    def _scores(self, X, slices):
         return self._student_scores(X, slices)
 
     def predict(self, X, groups=None):
-        """0/1 labels, ``1`` where the student score exceeds ``threshold_``."""
+        """0/1 labels, ``1`` where the score exceeds ``threshold_``."""
         return (self.decision_function(X, groups=groups) > self.threshold_).astype(int)
 
 
-class DistilledDetector(_FeatureStudentMixin, BaseDetector):
-    """Unsupervised privileged distillation: a deployable-sensor student imitates a teacher's score.
+_SELECTIONS = ("auto", "student", "plain", "combined")
+_CANDIDATES = ("plain", "combined", "student")  # tie order: the most conservative first
 
-    For each training series (one, or several given by ``groups``) a clone of
-    ``teacher`` is fitted on the first ``n_reference`` rows (all rows when
-    None) of ``[X, X_priv]`` (``teacher_inputs="all"``) or of ``X`` alone
-    (``"deployable"``: the control), and scores every row of that series. The
-    student ``regressor`` learns these scores from
-    :func:`sensor_window_features` of ``X``. No labels are used.
+
+def _fold_ids(slices, cv):
+    """Fold of each row: whole series round-robin, or contiguous blocks of one series."""
+    n = slices[-1].stop
+    fold = np.empty(n, dtype=int)
+    if len(slices) >= 2:
+        k = min(cv, len(slices))
+        for i, s in enumerate(slices):
+            fold[s] = i % k
+        return fold, k
+    for i, block in enumerate(np.array_split(np.arange(n), cv)):
+        fold[block] = i
+    return fold, cv
+
+
+def _detection_at_rate(scores, positives, negatives, rate):
+    """Share of ``positives`` above the (1 - rate) quantile of the ``negatives`` scores."""
+    if not positives.any() or not negatives.any():
+        return float("nan")
+    thr = np.quantile(scores[negatives], 1.0 - rate)
+    return float(np.mean(scores[positives] > thr))
+
+
+def _auc(scores, positives, negatives):
+    from sklearn.metrics import roc_auc_score
+
+    if not positives.any() or not negatives.any():
+        return float("nan")
+    keep = positives | negatives
+    return float(roc_auc_score(positives[keep], scores[keep]))
+
+
+class DistilledDetector(_FeatureStudentMixin, BaseDetector):
+    """Label-free privileged distillation that falls back when it would do harm.
+
+    The main use: training *history that contains anomalies* (unlabelled),
+    plus privileged sensors that are available for the history but not at
+    deployment. Steps of :meth:`fit`:
+
+    1. **Teacher, once.** A clone of ``teacher`` is fitted on the training
+       rows assumed normal (``reference``) of the teacher's inputs
+       (``teacher_inputs``: ``"both"`` = deployable + privileged sensors,
+       ``"privileged"``, or ``"deployable"`` for the control), and scores every
+       training row. Its alarms (score above its own threshold) on the
+       non-reference rows are the anomalies it finds in the history. If it
+       raises none there (e.g. trained on normal rows only), the student
+       could never learn alarm-sized scores: a :class:`lupi_ts.DistillationWarning`
+       says so and ``selection="auto"`` keeps the plain detector.
+    2. **Student.** ``regressor`` learns the teacher's score from causal
+       :func:`sensor_window_features` of the deployable sensors (``target="score"``;
+       ``"reconstruct"`` predicts the privileged sensors and scores the
+       teacher on deployable + reconstructed sensors).
+    3. **Plain detector.** ``plain`` (default: a clone of ``teacher``, same
+       family) is fitted on the reference rows of the deployable sensors: what
+       one would deploy without privileged data.
+    4. **Do no harm, from training data only.** Student and plain detector are
+       cross-fitted over ``cv`` folds of whole series (leave-series-out; one
+       series: contiguous blocks), giving out-of-fold scores of every training
+       row. Each candidate -- ``"plain"``, ``"student"`` and ``"combined"``
+       (the larger of both scores, each scaled so that its median on the
+       reference rows is 0 and its threshold 1) -- gets the threshold that
+       flags ``contamination`` of the out-of-fold reference rows, and its
+       *detection rate of the teacher's alarms* at that threshold is
+       measured out of fold. ``selection="auto"`` keeps the plain detector
+       unless a distilled candidate detects at least ``margin`` more of the
+       teacher's alarms (then ``"combined"`` unless ``"student"`` beats it by
+       ``margin`` too). The decision is ``selected_``, the evidence
+       ``selection_``.
+
+    Nothing at scoring time is fitted on the rows being scored: the
+    standardisation comes from the reference rows (or, with ``n_reference``,
+    each series' own first ``n_reference`` rows), the threshold from
+    out-of-fold training scores, the window features and median smoothing
+    look backwards only.
 
     Parameters
     ----------
     teacher : detector, default=None
-        Any lupi-ts detector; ``None`` means ``PCADetector()`` (T² + Q with
-        control limits, so the teacher's threshold is 0).
+        Any lupi-ts detector; ``None`` means ``PCADetector()`` (T² + Q).
     regressor : regressor, default=None
         ``None`` means ``HistGradientBoostingRegressor(max_iter=200)`` seeded
         with ``random_state``.
-    teacher_inputs : {"all", "deployable"}, default="all"
+    plain : detector, default=None
+        The deployable reference detector; ``None`` means a clone of
+        ``teacher`` (or ``PCADetector()``).
+    teacher_inputs : {"both", "privileged", "deployable"}, default="both"
         What the teacher sees. ``"deployable"`` is the control (no privileged
         information reaches the student).
     windows : sequence of int, default=(5, 20, 60)
         Rolling windows of the student's features.
     absolute_features : bool, default=False
         Add raw sensor levels to the features (see
-        :func:`sensor_window_features`); useful when all series come from one
-        installation.
+        :func:`sensor_window_features`).
     n_reference : int or None, default=None
-        Leading rows of each series taken as normal: teacher training rows and
-        the standardisation period of the features.
+        Only the student's standardisation: ``None`` standardises every
+        series with the mean and standard deviation of the reference rows of
+        the training data (one installation); an integer standardises each
+        series, in training and at scoring time, on its own first
+        ``n_reference`` rows (runs with their own offsets).
     smoothing : int, default=5
         Causal rolling median on the student's scores.
-    contamination : float in (0, 0.5] or None, default=None
-        A float: the ``1 - contamination`` quantile of the student's training
-        scores. None: the rule ``threshold_rule``.
-    threshold_rule : {"teacher_rate", "teacher_limit"}, default="teacher_rate"
-        Used when ``contamination`` is None. ``"teacher_limit"``: the
-        teachers' own threshold (their control limit). A regression student
-        shrinks extreme scores towards the mean, so it rarely reaches that
-        limit; ``"teacher_rate"`` instead flags the same share of training
-        rows as the teachers flag (the student's training-score quantile at
-        the teachers' training alarm rate). Both use training data only.
+    contamination : float in (0, 0.5], default=0.01
+        Share of (out-of-fold) reference rows above the threshold: the
+        false-alarm rate that thresholds are set to.
+    selection : {"auto", "student", "plain", "combined"}, default="auto"
+        ``"auto"``: the do-no-harm rule above; otherwise that candidate.
+    cv : int >= 2, default=5
+        Folds of the cross-fitting.
+    margin : float in [0, 1), default=0.02
+        Gain in out-of-fold detection rate a distilled candidate needs.
     target : {"score", "reconstruct"}, default="score"
-        What the student learns. ``"score"``: the teacher's anomaly score.
-        ``"reconstruct"``: the privileged sensors themselves (standardised
-        per series on its reference rows; one regressor per sensor unless the
-        regressor is multi-output). Then scoring a series fits a clone of
-        ``teacher`` on the first ``n_reference`` rows of ``[X,
-        reconstructed X_priv]`` of *that* series (label-free, deployable
-        sensors only) and returns its score minus its threshold, so the
-        control-limit threshold is 0. ``threshold_rule`` is then unused.
+        What the student learns (see step 2); ``"reconstruct"`` standardises
+        the sensors it predicts on the reference rows.
     standardize : bool, default=False
         Standardise the student's features with their training mean and
         standard deviation (neural regressors need it; trees do not).
     privileged_features : bool, default=False
         Also pass the window features of ``[X, X_priv]`` (standardised when
-        ``standardize``) to the regressor's ``fit`` as ``X_priv``, for
-        regressors that learn from privileged inputs themselves, e.g.
-        :class:`lupi_ts.neural.NeuralDistillationRegressor` (imitation of a
-        network teacher, hint losses).
+        ``standardize``) to the regressor's ``fit`` as ``X_priv``, e.g. for
+        :class:`lupi_ts.neural.NeuralDistillationRegressor`.
     random_state : int or None, default=None
         Seeds the default regressor.
 
     Attributes
     ----------
-    teachers_ : list of fitted teachers (one per training series)
+    teacher_ : fitted teacher detector
+    plain_ : fitted plain detector (deployable sensors, reference rows)
+    student_ : fitted regressor (all training rows)
     teacher_scores_ : ndarray
-        The regression targets (teacher scores of the training rows; the
-        standardised privileged sensors with ``target="reconstruct"``).
+        The student's regression targets (teacher scores of the training rows;
+        the standardised sensors with ``target="reconstruct"``).
+    teacher_alarms_ : ndarray of bool
+        Training rows above the teacher's threshold.
     teacher_alarm_rate_ : float
-        Share of training rows above their teacher's threshold.
-    student_ : fitted regressor
+        Share of non-reference training rows the teacher flags.
+    oof_scores_ : dict of ndarray
+        Out-of-fold scores of ``"student"``, ``"plain"`` and ``"combined"``.
+    selected_ : str
+        The candidate that :meth:`decision_function` scores with.
+    selection_ : dict
+        The evidence: per candidate ``detection`` (out-of-fold detection rate
+        of the teacher's alarms at the calibrated threshold) and ``roc_auc``
+        (teacher's alarms against reference rows), the student's ``agreement``
+        (out-of-fold ROC-AUC of the teacher's alarms among non-reference rows),
+        ``n_teacher_alarms``, ``n_folds``, ``margin``, ``reason``.
+    location_, scale_ : ndarray
+        Standardisation of the deployable sensors (``n_reference=None``).
     decision_scores_, threshold_, labels_
+        Out-of-fold training scores of the selected candidate, its threshold
+        and training labels.
 
     Examples
     --------
     >>> from sklearn.linear_model import Ridge
     >>> from lupi_ts.datasets import make_sensor_anomalies
-    >>> data = make_sensor_anomalies(n_series=1, n_steps=600, random_state=0)
-    >>> frame = data.files[data.names[0]]
-    >>> X, X_priv = frame[data.deployable].to_numpy(), frame[data.privileged].to_numpy()
-    >>> det = DistilledDetector(regressor=Ridge(), n_reference=400).fit(X, X_priv=X_priv)
-    >>> det.decision_function(X).shape
-    (600,)
+    >>> data = make_sensor_anomalies(n_series=4, n_steps=500, random_state=0)
+    >>> frames = [data.files[k] for k in data.names]
+    >>> X = np.vstack([f[data.deployable].to_numpy() for f in frames])
+    >>> X_priv = np.vstack([f[data.privileged].to_numpy() for f in frames])
+    >>> groups = np.repeat(np.arange(4), 500)
+    >>> reference = np.tile(np.arange(500) < 300, 4)  # leading rows assumed normal
+    >>> det = DistilledDetector(regressor=Ridge(), cv=2).fit(
+    ...     X, X_priv=X_priv, groups=groups, reference=reference)
+    >>> det.selected_ in ("plain", "student", "combined")
+    True
+    >>> det.decision_function(X[:500]).shape
+    (500,)
     """
 
     def __init__(
@@ -215,13 +329,16 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         teacher=None,
         regressor=None,
         *,
-        teacher_inputs="all",
+        plain=None,
+        teacher_inputs="both",
         windows=(5, 20, 60),
         absolute_features=False,
         n_reference=None,
         smoothing=5,
-        contamination=None,
-        threshold_rule="teacher_rate",
+        contamination=0.01,
+        selection="auto",
+        cv=5,
+        margin=0.02,
         target="score",
         standardize=False,
         privileged_features=False,
@@ -229,143 +346,305 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     ):
         self.teacher = teacher
         self.regressor = regressor
+        self.plain = plain
         self.teacher_inputs = teacher_inputs
         self.windows = windows
         self.absolute_features = absolute_features
         self.n_reference = n_reference
         self.smoothing = smoothing
         self.contamination = contamination
-        self.threshold_rule = threshold_rule
+        self.selection = selection
+        self.cv = cv
+        self.margin = margin
         self.target = target
         self.standardize = standardize
         self.privileged_features = privileged_features
         self.random_state = random_state
 
-    def _has_control_limit(self):
-        return True
+    # ------------------------------------------------------------- checks
+    def _check_params(self, X_priv):
+        if self.teacher_inputs not in _TEACHER_INPUTS:
+            raise ValueError(
+                f"teacher_inputs must be one of {_TEACHER_INPUTS}; got {self.teacher_inputs!r}."
+            )
+        if self.teacher_inputs == "privileged" and X_priv is None:
+            raise ValueError("teacher_inputs='privileged' needs X_priv.")
+        if self.selection not in _SELECTIONS:
+            raise ValueError(f"selection must be one of {_SELECTIONS}; got {self.selection!r}.")
+        check_int(self.cv, "cv", minimum=2)
+        m = self.margin
+        if isinstance(m, bool) or not isinstance(m, numbers.Real) or not 0.0 <= m < 1.0:
+            raise ValueError(f"margin must be a float in [0, 1); got {m!r}.")
+        self.windows_ = _check_windows(self.windows)
+        check_int(self.smoothing, "smoothing")
+        check_contamination(self.contamination, allow_none=False)
+        if self.target not in ("score", "reconstruct"):
+            raise ValueError(f"target must be 'score' or 'reconstruct'; got {self.target!r}.")
+        for flag in ("standardize", "privileged_features"):
+            if not isinstance(getattr(self, flag), (bool, np.bool_)):
+                raise ValueError(f"{flag} must be True or False; got {getattr(self, flag)!r}.")
+        if self.target == "reconstruct" and X_priv is None and self.teacher_inputs != "deployable":
+            raise ValueError("target='reconstruct' needs X_priv: the sensors to reconstruct.")
+        if self.privileged_features and X_priv is None:
+            raise ValueError("privileged_features=True needs X_priv.")
+
+    @staticmethod
+    def _check_reference(reference, slices, n, n_reference):
+        if reference is None:
+            ref = np.zeros(n, dtype=bool)
+            for s in slices:
+                stop = s.stop if n_reference is None else s.start + n_reference
+                ref[s.start : stop] = True
+            return ref
+        ref = np.asarray(reference)
+        if ref.shape != (n,) or not np.isin(ref, (0, 1, True, False)).all():
+            raise ValueError(
+                f"reference must be a boolean mask with one entry per timestamp ({n}); "
+                f"got shape {ref.shape}."
+            )
+        ref = ref.astype(bool)
+        if ref.sum() < 3:
+            raise ValueError("reference must mark at least 3 rows assumed normal.")
+        return ref
+
+    # ----------------------------------------------------------- pieces
+    def _teacher_view(self, X, X_priv):
+        if self.teacher_inputs == "deployable" or X_priv is None:
+            return X
+        if self.teacher_inputs == "privileged":
+            return X_priv
+        return np.hstack([X, X_priv])
+
+    @staticmethod
+    def _per_series(detector, Z, slices):
+        return np.concatenate([detector.decision_function(Z[s]) for s in slices])
 
     def _scaled(self, features):
         if self.feature_mean_ is None:
             return features
         return (features - self.feature_mean_) / self.feature_scale_
 
-    def _raw_scores(self, features):
-        return self.student_.predict(self._scaled(features))
-
-    def _student_scores(self, X, slices):
+    def _student_raw(self, student, X, features, slices):
+        """Student scores before smoothing (``target="score"``) or teacher scores on
+        reconstructed sensors (``"reconstruct"``, already smoothed by the teacher)."""
+        pred = student.predict(self._scaled(features))
         if self.target == "score":
-            return super()._student_scores(X, slices)
-        recon = self._raw_scores(self._features(X, slices)).reshape(X.shape[0], -1)
-        full = np.hstack([X, recon])
-        out = []
-        for s in slices:
-            n_ref = self.n_reference if self.n_reference is not None else s.stop - s.start
-            t = clone(self.teachers_[0]).fit(full[s][:n_ref])
-            out.append(t.decision_function(full[s]) - t.threshold_)
-        return np.concatenate(out)
+            return np.concatenate([rolling_median(pred[s], self.smoothing) for s in slices])
+        recon = pred.reshape(X.shape[0], -1) * self.recon_scale_ + self.recon_location_
+        view = recon if self.teacher_inputs == "deployable" else np.hstack([X, recon])
+        return self._per_series(self.teacher_, view, slices) - self.teacher_.threshold_
 
-    def _control_limit(self):
-        if self.target == "reconstruct":
-            return 0.0  # scores are relative to each series' own teacher threshold
-        if self.threshold_rule == "teacher_limit":
-            return float(np.mean([t.threshold_ for t in self.teachers_]))
-        if self.teacher_alarm_rate_ == 0.0:
-            return float(np.max(self.decision_scores_))
-        return float(
-            np.quantile(self.decision_scores_, 1.0 - self.teacher_alarm_rate_, method="higher")
-        )
+    def _fit_student(self, regressor, features, targets, priv_features):
+        fit_params = {} if priv_features is None else {"X_priv": priv_features}
+        return clone(regressor).fit(self._scaled(features), targets, **fit_params)
 
-    def fit(self, X, y=None, *, X_priv=None, groups=None):
-        """Fit one teacher per series and the student on all series.
+    # -------------------------------------------------------------- fit
+    def fit(self, X, y=None, *, X_priv=None, groups=None, reference=None):
+        """Fit teacher, student and plain detector; choose what to deploy.
 
         Parameters
         ----------
         X : array-like of shape (n_timestamps, n_deployable)
         y : ignored (no labels are used)
         X_priv : array-like of shape (n_timestamps, n_privileged), optional
-            Required for ``teacher_inputs="all"`` to carry privileged
-            information; when None the teacher sees ``X`` only (the control).
+            Privileged sensors of the training rows; when None the teacher
+            sees ``X`` only (the control).
         groups : array-like of shape (n_timestamps,), optional
-            Contiguous series ids (e.g. one per SKAB file).
+            Contiguous series ids (e.g. one per file); also the cross-fitting
+            units.
+        reference : array-like of bool of shape (n_timestamps,), optional
+            Rows assumed normal: the teacher's and plain detector's training
+            rows, the standardisation rows (``n_reference=None``) and the rows
+            the false-alarm rate is calibrated on. Default: the first
+            ``n_reference`` rows of each series, or all rows when
+            ``n_reference`` is None (training on normal data only: then the
+            teacher rarely alarms and the plain detector is kept).
 
         Returns
         -------
         self
         """
         X, X_priv = self._validate_fit_input(X, X_priv, min_samples=3)
-        if self.teacher_inputs not in _TEACHER_INPUTS:
-            raise ValueError(
-                f"teacher_inputs must be one of {_TEACHER_INPUTS}; got {self.teacher_inputs!r}."
-            )
-        if self.threshold_rule not in ("teacher_rate", "teacher_limit"):
-            raise ValueError(
-                "threshold_rule must be 'teacher_rate' or 'teacher_limit'; "
-                f"got {self.threshold_rule!r}."
-            )
-        self.windows_ = _check_windows(self.windows)
-        check_int(self.smoothing, "smoothing")
-        check_contamination(self.contamination)
+        self._check_params(X_priv)
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)
-        if self.target not in ("score", "reconstruct"):
-            raise ValueError(f"target must be 'score' or 'reconstruct'; got {self.target!r}.")
-        for flag in ("standardize", "privileged_features"):
-            if not isinstance(getattr(self, flag), (bool, np.bool_)):
-                raise ValueError(f"{flag} must be True or False; got {getattr(self, flag)!r}.")
-        if self.target == "reconstruct" and X_priv is None:
-            raise ValueError("target='reconstruct' needs X_priv: the sensors to reconstruct.")
+        ref = self._check_reference(reference, slices, X.shape[0], self.n_reference)
         teacher = PCADetector() if self.teacher is None else self.teacher
+        plain = clone(teacher) if self.plain is None else self.plain
         regressor = (
             HistGradientBoostingRegressor(max_iter=200, random_state=self.random_state)
             if self.regressor is None
             else self.regressor
         )
-        use_priv = self.teacher_inputs == "all" and X_priv is not None
-        full = np.hstack([X, X_priv]) if use_priv else X
-        self.teachers_, targets, alarms = [], [], []
-        for s in slices:
-            n_ref = self.n_reference if self.n_reference is not None else s.stop - s.start
-            t = clone(teacher).fit(full[s][:n_ref])
-            self.teachers_.append(t)
-            targets.append(t.decision_function(full[s]))
-            alarms.append(targets[-1] > t.threshold_)
-        self.teacher_alarm_rate_ = float(np.mean(np.concatenate(alarms)))
-        if self.target == "reconstruct":
-            # the control (teacher_inputs="deployable") has no privileged sensor to
-            # reconstruct; it reconstructs the deployable ones (an autoencoder-like
-            # pipeline with the same student)
-            sensors = X_priv if self.teacher_inputs == "all" else X
-            self.teacher_scores_ = np.vstack([self._reference_z(sensors[s], s) for s in slices])
-            if not get_tags(regressor).target_tags.multi_output:
-                regressor = MultiOutputRegressor(regressor)
-        else:
-            self.teacher_scores_ = np.concatenate(targets)
+
+        # 1. the teacher, once, on the reference rows of its inputs
+        view = self._teacher_view(X, X_priv)
+        self.teacher_ = clone(teacher).fit(view[ref])
+        teacher_scores = self._per_series(self.teacher_, view, slices)
+        self.teacher_alarms_ = teacher_scores > self.teacher_.threshold_
+        history = ~ref
+        alarms = self.teacher_alarms_ & history
+        self.teacher_alarm_rate_ = float(alarms.sum() / max(history.sum(), 1))
+        if not alarms.any():
+            warnings.warn(
+                "the teacher raises no alarm on the non-reference training rows "
+                f"({int(history.sum())} rows): its scores there never reach its own alarm "
+                "level, so a student imitating them cannot learn to alarm. Train on history "
+                "that contains anomalies (mark the rows assumed normal with reference=); "
+                "selection='auto' keeps the plain detector.",
+                DistillationWarning,
+                stacklevel=2,
+            )
+
+        # 2. the student's inputs and targets
+        if self.n_reference is None:
+            self._fit_standardisation(X[ref])
         features = self._features(X, slices)
         self.feature_mean_ = self.feature_scale_ = None
         if self.standardize:
             self.feature_mean_ = features.mean(axis=0)
             scale = features.std(axis=0)
             self.feature_scale_ = np.where(scale > 1e-12, scale, 1.0)
-        fit_params = {}
+        if self.target == "reconstruct":
+            sensors = X if self.teacher_inputs == "deployable" or X_priv is None else X_priv
+            self.recon_location_ = sensors[ref].mean(axis=0)
+            scale = sensors[ref].std(axis=0)
+            self.recon_scale_ = np.where(scale > 1e-12, scale, 1.0)
+            self.teacher_scores_ = (sensors - self.recon_location_) / self.recon_scale_
+            if not get_tags(regressor).target_tags.multi_output:
+                regressor = MultiOutputRegressor(regressor)
+        else:
+            self.teacher_scores_ = teacher_scores
+        priv_features = None
         if self.privileged_features:
-            if X_priv is None:
-                raise ValueError("privileged_features=True needs X_priv.")
-            priv = self._features(np.hstack([X, X_priv]), slices)
-            if self.standardize:
-                scale = priv.std(axis=0)
-                priv = (priv - priv.mean(axis=0)) / np.where(scale > 1e-12, scale, 1.0)
-            fit_params["X_priv"] = priv
-        self.student_ = clone(regressor).fit(
-            self._scaled(features), self.teacher_scores_, **fit_params
-        )
-        self._set_threshold(self._student_scores(X, slices))
+            priv_features = self._features_of(np.hstack([X, X_priv]), slices, ref)
+        self.student_ = self._fit_student(regressor, features, self.teacher_scores_, priv_features)
+        self.plain_ = clone(plain).fit(X[ref])
+
+        # 3. cross-fitted (out-of-fold) scores of student and plain detector
+        fold, self.n_folds_ = _fold_ids(slices, self.cv)
+        oof = {"student": np.empty(X.shape[0]), "plain": np.empty(X.shape[0])}
+        for k in range(self.n_folds_):
+            held = fold == k
+            train = ~held
+            if not (train & ref).any() or (train & ref).sum() < 3:
+                raise ValueError(
+                    f"cross-fitting fold {k} leaves fewer than 3 reference rows for training; "
+                    "every fold needs rows assumed normal: split a long normal series into "
+                    "several groups or lower cv."
+                )
+            held_slices = [s for s in slices if held[s.start]] if len(slices) >= 2 else None
+            student = self._fit_student(
+                regressor,
+                features[train],
+                self.teacher_scores_[train],
+                None if priv_features is None else priv_features[train],
+            )
+            plain_k = clone(plain).fit(X[train & ref])
+            if held_slices is None:  # one series: a contiguous block
+                idx = np.flatnonzero(held)
+                sub = [slice(0, idx.size)]
+                rows = slice(idx[0], idx[-1] + 1)
+                oof["student"][rows] = self._student_raw(student, X[rows], features[rows], sub)
+                oof["plain"][rows] = self._per_series(plain_k, X[rows], sub)
+                continue
+            for s in held_slices:
+                sub = [slice(0, s.stop - s.start)]
+                oof["student"][s] = self._student_raw(student, X[s], features[s], sub)
+                oof["plain"][s] = self._per_series(plain_k, X[s], sub)
+
+        # 4. calibration on the reference rows and the do-no-harm decision
+        self.calibration_ = {}
+        for name in ("student", "plain"):
+            med = float(np.median(oof[name][ref]))
+            thr = float(np.quantile(oof[name][ref], 1.0 - self.contamination))
+            self.calibration_[name] = (med, thr - med if thr - med > 1e-12 else 1.0)
+        oof["combined"] = self._combine(oof["student"], oof["plain"])
+        self.oof_scores_ = oof
+        self._select(oof, ref, alarms, history)
+        self._set_threshold(oof[self.selected_])
         return self
 
-    def _reference_z(self, sensors, s):
-        n_ref = self.n_reference if self.n_reference is not None else s.stop - s.start
-        ref = sensors[:n_ref]
-        scale = ref.std(axis=0)
-        return (sensors - ref.mean(axis=0)) / np.where(scale > 1e-12, scale, 1.0)
+    def _features_of(self, Z, slices, ref):
+        """Window features of other sensors (the privileged inputs of a neural regressor)."""
+        parts = []
+        if self.n_reference is None:
+            loc = Z[ref].mean(axis=0)
+            scale = Z[ref].std(axis=0)
+        for s in slices:
+            kwargs = (
+                {"n_reference": self.n_reference}
+                if self.n_reference is not None
+                else {"location": loc, "scale": scale}
+            )
+            parts.append(sensor_window_features(Z[s], windows=self.windows, **kwargs))
+        priv = np.vstack(parts)
+        if self.standardize:
+            scale = priv.std(axis=0)
+            priv = (priv - priv.mean(axis=0)) / np.where(scale > 1e-12, scale, 1.0)
+        return priv
+
+    def _combine(self, student, plain):
+        (ms, ss), (mp, sp) = self.calibration_["student"], self.calibration_["plain"]
+        return np.maximum((student - ms) / ss, (plain - mp) / sp)
+
+    def _select(self, oof, ref, alarms, history):
+        rate = self.contamination
+        evidence = {
+            name: {
+                "detection": _detection_at_rate(oof[name], alarms, ref, rate),
+                "roc_auc": _auc(oof[name], alarms, ref),
+            }
+            for name in _CANDIDATES
+        }
+        agreement = _auc(oof["student"], alarms, history & ~alarms)
+        self.selection_ = {
+            **evidence,
+            "agreement": agreement,
+            "n_teacher_alarms": int(alarms.sum()),
+            "n_reference": int(ref.sum()),
+            "n_folds": int(self.n_folds_),
+            "margin": float(self.margin),
+        }
+        if self.selection != "auto":
+            self.selected_ = self.selection
+            self.selection_["reason"] = f"selection={self.selection!r} (forced)"
+            return
+        det = {k: v["detection"] for k, v in evidence.items()}
+        if not alarms.any() or not np.isfinite(det["plain"]):
+            self.selected_ = "plain"
+            self.selection_["reason"] = "no teacher alarm in the history: no evidence"
+            return
+        best = "plain"
+        for name in ("combined", "student"):  # each must beat the previous choice by margin
+            if np.isfinite(det[name]) and det[name] >= det[best] + self.margin:
+                best = name
+        self.selected_ = best
+        self.selection_["reason"] = (
+            "out-of-fold detection of the teacher's alarms at "
+            f"{100 * rate:g}% false alarms on reference rows: "
+            + ", ".join(f"{k} {det[k]:.3f}" for k in _CANDIDATES)
+            + f"; a distilled candidate must gain >= {self.margin:g}"
+        )
+
+    # ------------------------------------------------------------ scoring
+    def _scores(self, X, slices):
+        if self.selected_ == "plain":
+            return self._per_series(self.plain_, X, slices)
+        student = self._student_raw(self.student_, X, self._features(X, slices), slices)
+        if self.selected_ == "student":
+            return student
+        return self._combine(student, self._per_series(self.plain_, X, slices))
+
+    def score_candidates(self, X, groups=None):
+        """Scores of all three candidates (``{"student", "plain", "combined"}``) on ``X``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=float, ensure_min_samples=2)
+        slices = _check_groups(groups, X.shape[0])
+        _check_n_reference(self.n_reference, slices)
+        student = self._student_raw(self.student_, X, self._features(X, slices), slices)
+        plain = self._per_series(self.plain_, X, slices)
+        return {"student": student, "plain": plain, "combined": self._combine(student, plain)}
 
 
 class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
@@ -387,8 +666,13 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         ``None`` means ``HistGradientBoostingRegressor(max_iter=200)``.
     imitation : float in [0, 1], default=0.5
     temperature : float > 0, default=1.0
-    windows, absolute_features, n_reference, smoothing, random_state
+    windows, absolute_features, smoothing, random_state
         As in :class:`DistilledDetector`.
+    n_reference : int or None, default=None
+        ``None`` standardises every series with the mean and standard
+        deviation of the training rows labelled normal (fixed at scoring
+        time); an integer standardises each series on its own first
+        ``n_reference`` rows.
     contamination : float in (0, 0.5] or None, default=None
         None: threshold 0.5 on the student's score (a probability-like
         target); a float: a quantile of the training scores.
@@ -510,6 +794,13 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
                 f"neural_params must be a dict or None; got {type(self.neural_params).__name__}."
             )
         full = np.hstack([X, X_priv]) if X_priv is not None else X
+        if self.n_reference is None:
+            # standardise on the training rows labelled normal (fixed at scoring time)
+            normal = y == 0
+            self._fit_standardisation(X[normal])
+            self.full_stats_ = self._standardisation(full[normal])
+        else:
+            self.full_stats_ = None
         if self.student == "neural":
             self._fit_neural(X, y, full, slices, imitation, temperature)
             self._set_threshold(self._student_scores(X, slices))
@@ -526,7 +817,7 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
             if self.regressor is None
             else self.regressor
         )
-        full_features = self._features(full, slices)
+        full_features = self._features(full, slices, self.full_stats_)
         self.teacher_ = clone(teacher).fit(full_features, y)
         logits = teacher_logits(self.teacher_, full_features)
         self.targets_ = distillation_targets(
@@ -550,7 +841,7 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
                 "parameters."
             )
         features = self._features(X, slices)
-        priv_features = self._features(full, slices)
+        priv_features = self._features(full, slices, self.full_stats_)
         # networks need inputs on comparable scales (boosting does not)
         self.scaler_ = StandardScaler().fit(features)
         self.priv_scaler_ = StandardScaler().fit(priv_features)
