@@ -184,3 +184,24 @@ def test_sklearn_compatible(estimator, check):
     # The checks call fit(X, y) without X_priv (classifier on X); the transfer path is
     # covered above. No expected failures.
     check(estimator)
+
+
+def test_precomputed_representation_and_core():
+    from lupi_ts import BaseDistiller
+
+    assert isinstance(KnowledgeTransferClassifier(), BaseDistiller)
+    X, X_priv, y = _ring(80, 11)
+    clf = KnowledgeTransferClassifier(representation="decision").fit(X, y, X_priv=X_priv)
+    phi = clf.teacher_.decision_function(clf.priv_scaler_.transform(X_priv))
+    pre = KnowledgeTransferClassifier(representation="decision").fit(X, y, teacher_outputs=phi)
+    assert pre.teacher_ is None and pre.n_transferred_features_ == 1
+    np.testing.assert_array_equal(pre.predict_proba(X), clf.predict_proba(X))
+    with pytest.raises(ValueError, match="teacher_outputs or X_priv"):
+        KnowledgeTransferClassifier().fit(X, y, X_priv=X_priv, teacher_outputs=phi)
+    with pytest.raises(ValueError, match="one row per row of X"):
+        KnowledgeTransferClassifier().fit(X, y, teacher_outputs=phi[:-1])
+
+
+def test_parameters_after_the_first_are_keyword_only():
+    with pytest.raises(TypeError):
+        KnowledgeTransferClassifier("prototypes", 10)

@@ -18,7 +18,7 @@ Two teacher representations are offered:
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -28,19 +28,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
-from .._distill import teacher_logits
+from .._distill import BaseDistiller, teacher_logits
 from .._validation import check_privileged
 
 __all__ = ["KnowledgeTransferClassifier"]
-
-_REPRESENTATIONS = ("prototypes", "decision")
-_FEATURES = ("both", "transferred")
-_REGRESSOR_KERNELS = ("rbf", "linear")
-
 
 def _classifier_has(attr):
     """``available_if`` check: the (fitted, else configured) final classifier has ``attr``."""
@@ -54,24 +51,15 @@ def _classifier_has(attr):
     return check
 
 
-def _positive_real(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"{name} must be a positive number; got {value!r}.")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value!r}.")
-    return float(value)
-
-
-def _width(value, n_features, name):
+def _width(value, n_features):
     """A kernel width for standardised inputs: "scale" is 1 / n_features (unit variance)."""
-    if isinstance(value, str):
-        if value == "scale":
-            return 1.0 / n_features
-        raise ValueError(f"{name} must be 'scale' or a positive number; got {value!r}.")
-    return _positive_real(value, name)
+    return 1.0 / n_features if value == "scale" else float(value)
 
 
-class KnowledgeTransferClassifier(ClassifierMixin, BaseEstimator):
+_WIDTH = [StrOptions({"scale"}), Interval(Real, 0, np.inf, closed="neither")]
+
+
+class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator):
     """Classifier on features transferred from privileged space (knowledge transfer).
 
     ``fit`` (1) computes a teacher representation ``phi(x*)`` of the privileged inputs
@@ -84,6 +72,12 @@ class KnowledgeTransferClassifier(ClassifierMixin, BaseEstimator):
 
     Without ``X_priv`` nothing can be transferred: ``classifier`` is then fitted on the
     standardised ``X`` alone (whatever ``features`` says).
+
+    The steps are the hooks of :class:`lupi_ts.BaseDistiller`: the teacher design is
+    the standardised ``X_priv``, the teacher's outputs are the representation
+    ``phi(x*)`` (``fit(..., teacher_outputs=phi)`` takes a precomputed one, shape
+    (n_samples, n_transferred_features)), and the "student" is the transfer
+    regression with the final classifier.
 
     Parameters
     ----------
@@ -148,9 +142,24 @@ class KnowledgeTransferClassifier(ClassifierMixin, BaseEstimator):
     (3,)
     """
 
+    _parameter_constraints: dict = {
+        "representation": [StrOptions({"prototypes", "decision"})],
+        "n_prototypes": [Interval(Integral, 1, None, closed="left")],
+        "kernel_gamma_priv": _WIDTH,
+        "teacher": [HasMethods(["fit"]), None],
+        "regressor_alpha": [Interval(Real, 0, np.inf, closed="neither")],
+        "regressor_kernel": [StrOptions({"rbf", "linear"})],
+        "regressor_gamma": _WIDTH,
+        "features": [StrOptions({"both", "transferred"})],
+        "classifier": [HasMethods(["fit"]), None],
+        "cv": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         representation="prototypes",
+        *,
         n_prototypes=10,
         kernel_gamma_priv="scale",
         teacher=None,
@@ -174,48 +183,7 @@ class KnowledgeTransferClassifier(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.random_state = random_state
 
-    def _check_params(self):
-        if self.representation not in _REPRESENTATIONS:
-            raise ValueError(
-                f"representation must be one of {_REPRESENTATIONS}; got {self.representation!r}."
-            )
-        if self.features not in _FEATURES:
-            raise ValueError(f"features must be one of {_FEATURES}; got {self.features!r}.")
-        if self.regressor_kernel not in _REGRESSOR_KERNELS:
-            raise ValueError(
-                f"regressor_kernel must be one of {_REGRESSOR_KERNELS}; "
-                f"got {self.regressor_kernel!r}."
-            )
-        n_proto = self.n_prototypes
-        if isinstance(n_proto, bool) or not isinstance(n_proto, numbers.Integral) or n_proto < 1:
-            raise ValueError(f"n_prototypes must be a positive integer; got {n_proto!r}.")
-        cv = self.cv
-        if isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 1:
-            raise ValueError(f"cv must be a positive integer; got {cv!r}.")
-        _positive_real(self.regressor_alpha, "regressor_alpha")
-
-    def _regressor(self, n_features):
-        return KernelRidge(
-            alpha=float(self.regressor_alpha),
-            kernel=self.regressor_kernel,
-            gamma=_width(self.regressor_gamma, n_features, "regressor_gamma"),
-        )
-
-    def _representation(self, Z, y, random_state):
-        """Teacher representation of standardised privileged inputs ``Z``."""
-        if self.representation == "prototypes":
-            g = _width(self.kernel_gamma_priv, Z.shape[1], "kernel_gamma_priv")
-            k = min(self.n_prototypes, Z.shape[0])
-            km = KMeans(n_clusters=k, n_init=4, random_state=random_state).fit(Z)
-            self.prototypes_ = km.cluster_centers_
-            self._proto_gamma = g
-            return rbf_kernel(Z, self.prototypes_, gamma=g)
-        teacher = LogisticRegression() if self.teacher is None else self.teacher
-        self.teacher_ = clone(teacher).fit(Z, y)
-        z = teacher_logits(self.teacher_, Z)
-        return z[:, None] if z.ndim == 1 else z
-
-    def fit(self, X, y, *, X_priv=None):
+    def fit(self, X, y, *, X_priv=None, teacher_outputs=None):
         """Fit teacher representation, transfer regression and final classifier.
 
         Parameters
@@ -226,12 +194,26 @@ class KnowledgeTransferClassifier(ClassifierMixin, BaseEstimator):
             Class labels.
         X_priv : array-like of shape (n_samples, n_priv_features), default=None
             Privileged inputs (training only); None fits ``classifier`` on ``X`` alone.
+        teacher_outputs : array-like of shape (n_samples, n_transferred_features), default=None
+            A precomputed teacher representation ``phi(x*)`` of the training rows (a
+            1-D array is one feature); no teacher is used and ``X_priv`` must be None.
 
         Returns
         -------
         self : KnowledgeTransferClassifier
         """
-        self._check_params()
+        return super().fit(X, y, X_priv=X_priv, teacher_outputs=teacher_outputs)
+
+    def _regressor(self, n_features):
+        return KernelRidge(
+            alpha=float(self.regressor_alpha),
+            kernel=self.regressor_kernel,
+            gamma=_width(self.regressor_gamma, n_features),
+        )
+
+    # ------------------------------------------------ BaseDistiller hooks
+
+    def _validate_fit_data(self, X, y, sample_weight):
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self.classes_ = np.unique(y)
@@ -240,29 +222,79 @@ class KnowledgeTransferClassifier(ClassifierMixin, BaseEstimator):
                 f"y contains only one class ({self.classes_[0]!r}); "
                 "KnowledgeTransferClassifier needs at least two classes."
             )
-        random_state = check_random_state(self.random_state)
         self.x_scaler_ = StandardScaler().fit(X)
-        Xs = self.x_scaler_.transform(X)
         self.prototypes_ = None
-        self.teacher_ = None
         self.regressor_ = None
         self.priv_scaler_ = None
+        return X, y, y, sample_weight
+
+    def _teacher_design(self, X, X_priv):
+        """Standardised ``X_priv``; None without it (nothing to transfer)."""
         if X_priv is None:
+            self.n_priv_features_in_ = None
+            return None
+        X_priv = check_privileged(X_priv, X.shape[0], dtype=np.float64)
+        self.n_priv_features_in_ = X_priv.shape[1]
+        self.priv_scaler_ = StandardScaler().fit(X_priv)
+        return self.priv_scaler_.transform(X_priv)
+
+    def _fit_teacher(self, Z, target, *, sample_weight=None):
+        """The "decision" teacher fitted on ``Z``; the k-means prototypes for "prototypes"."""
+        if Z is None:
+            return None
+        if self.representation == "prototypes":
+            k = min(self.n_prototypes, Z.shape[0])
+            random_state = check_random_state(self.random_state)
+            km = KMeans(n_clusters=k, n_init=4, random_state=random_state).fit(Z)
+            self.prototypes_ = km.cluster_centers_
+            return None
+        teacher = LogisticRegression() if self.teacher is None else self.teacher
+        return clone(teacher).fit(Z, target)
+
+    def _compute_teacher_outputs(self, teacher, Z, target):
+        """The teacher representation ``phi(x*)`` of standardised ``Z``."""
+        self.teacher_scale_ = 1.0
+        if Z is None:
+            return None
+        if self.representation == "prototypes":
+            g = _width(self.kernel_gamma_priv, Z.shape[1])
+            return rbf_kernel(Z, self.prototypes_, gamma=g)
+        z = teacher_logits(teacher, Z)
+        return z[:, None] if z.ndim == 1 else z
+
+    def _check_teacher_outputs(self, outputs, hard):
+        phi = check_array(outputs, ensure_2d=False, dtype=np.float64, input_name="teacher_outputs")
+        phi = phi[:, None] if phi.ndim == 1 else phi
+        if phi.ndim != 2 or phi.shape[0] != hard.shape[0]:
+            raise ValueError(
+                f"teacher_outputs must have one row per row of X ({hard.shape[0]}); got shape "
+                f"{phi.shape}."
+            )
+        return phi
+
+    def _check_saturation(self, hard, outputs):
+        # The outputs are a representation to regress on, not soft labels: nothing saturates.
+        pass
+
+    def _make_targets(self, hard, outputs):
+        return hard, {"representation": outputs}
+
+    def _fit_student(self, X, targets, *, sample_weight=None, representation=None):
+        """Transfer regression ``x -> phi(x*)`` and the final classifier on its features."""
+        Xs = self.x_scaler_.transform(X)
+        if representation is None:
             self.n_transferred_features_ = 0
             design = Xs
         else:
-            X_priv = check_privileged(X_priv, X.shape[0], dtype=np.float64)
-            self.priv_scaler_ = StandardScaler().fit(X_priv)
-            target = self._representation(self.priv_scaler_.transform(X_priv), y, random_state)
-            self.regressor_ = self._regressor(X.shape[1]).fit(Xs, target)
-            transferred = self._cross_fitted(Xs, target)
-            self.n_transferred_features_ = target.shape[1]
+            self.regressor_ = self._regressor(X.shape[1]).fit(Xs, representation)
+            transferred = self._cross_fitted(Xs, representation)
+            self.n_transferred_features_ = representation.shape[1]
             design = transferred if self.features == "transferred" else np.hstack(
                 [Xs, transferred]
             )
         classifier = LogisticRegression() if self.classifier is None else self.classifier
-        self.classifier_ = clone(classifier).fit(design, y)
-        return self
+        self.classifier_ = clone(classifier).fit(design, targets)
+        return self.classifier_
 
     def _cross_fitted(self, Xs, target):
         """Transferred features of the training rows, each predicted out of fold."""
