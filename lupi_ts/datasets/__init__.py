@@ -2,14 +2,17 @@
 
 from ._base import ChecksumError, clear_data_home, get_data_home
 from ._beijing_pm25 import load_beijing_pm25
+from ._fivecities import FIVECITIES, fetch_fivecities
 from ._mackey_glass import mackey_glass
 from ._skab import SKAB_SENSORS, fetch_skab
 from ._synthetic_sensors import make_sensor_anomalies
 
 __all__ = [
     "ChecksumError",
+    "FIVECITIES",
     "SKAB_SENSORS",
     "clear_data_home",
+    "fetch_fivecities",
     "fetch_skab",
     "get_data_home",
     "load_beijing_pm25",
