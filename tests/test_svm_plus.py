@@ -1,4 +1,4 @@
-"""Tests of SVMPlusClassifier (lupi_ts/linear/_svm_plus.py).
+"""Tests of SVMPlusClassifier (lupi_ts/linear/_svm_plus.py, solver in _svm_plus_solver.py).
 
 The reference solutions are computed here, independently of the estimator: the SVM+ dual
 with scipy's SLSQP on small problems, the linear SVM+ primal with SLSQP, and scikit-learn's
@@ -21,8 +21,8 @@ from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from lupi_ts import SVMPlusClassifier
-from lupi_ts.linear import _svm_plus
-from lupi_ts.linear._svm_plus import _solve_svm_plus_dual
+from lupi_ts.linear import _svm_plus_solver as _solver
+from lupi_ts.linear._svm_plus_solver import _solve_svm_plus_dual
 
 
 def _toy(n, seed, d=2, noise=0.8, label_noise=0.3):
@@ -211,9 +211,9 @@ def test_schur_face_solver_matches_direct_face_solution():
     the same face solutions as a fresh dense solve, over a sequence of changing faces."""
     K, Kp, y = _rbf_problem(50, 20)
     n = y.shape[0]
-    hess = _svm_plus._PackedHessian.from_kernels(K, Kp, y, 0.7)
-    state = _svm_plus._State(hess, y, 1.0, np.zeros(n), np.zeros(n))
-    solver = _svm_plus._SchurFaceSolver(state)
+    hess = _solver._PackedHessian.from_kernels(K, Kp, y, 0.7)
+    state = _solver._State(hess, y, 1.0, np.zeros(n), np.zeros(n))
+    solver = _solver._SchurFaceSolver(state)
     rng = np.random.default_rng(0)
     a_free = rng.random(n) < 0.5
     b_free = rng.random(n) < 0.2
@@ -221,7 +221,7 @@ def test_schur_face_solver_matches_direct_face_solution():
     for step in range(12):
         a_idx, b_idx = np.flatnonzero(a_free), np.flatnonzero(b_free)
         got = solver.solve(a_idx, b_idx)
-        ref = _svm_plus._face_solution(state, a_idx, b_idx)
+        ref = _solver._face_solution(state, a_idx, b_idx)
         for g, r in zip(got[:2], ref[:2]):
             np.testing.assert_allclose(g, r, rtol=1e-7, atol=1e-7 * n)
         np.testing.assert_allclose(got[2], ref[2], rtol=1e-7, atol=1e-7)
@@ -236,10 +236,10 @@ def test_schur_face_solver_matches_direct_face_solution():
 
 def test_newton_phase_converges_on_its_own():
     K, Kp, y = _rbf_problem(24, 21)
-    hess = _svm_plus._PackedHessian.from_kernels(K, Kp, y, 1.0)
-    state = _svm_plus._State(hess, y, 1.0, np.zeros(24), np.zeros(24))
-    a0, b0 = _svm_plus._initial_guess(hess, y, 1.0, 1e-8)
-    alpha, beta, _, solves, ok = _svm_plus._primal_dual_active_set(state, a0, b0, tol=1e-8)
+    hess = _solver._PackedHessian.from_kernels(K, Kp, y, 1.0)
+    state = _solver._State(hess, y, 1.0, np.zeros(24), np.zeros(24))
+    a0, b0 = _solver._initial_guess(hess, y, 1.0, 1e-8)
+    alpha, beta, _, solves, ok = _solver._primal_dual_active_set(state, a0, b0, tol=1e-8)
     assert ok and solves < 30
     assert alpha.min() >= 0 and beta.min() >= 0
     ref_obj = _scipy_dual(K, Kp, y, 1.0, 1.0)[0]
@@ -253,14 +253,14 @@ def test_subsampled_first_guess_gives_the_same_optimum(monkeypatch):
     forced on a small problem (two levels), the optimum is the one from scipy."""
     K, Kp, y = _rbf_problem(32, 22)
     ref_obj, ref_a, _, ref_b = _scipy_dual(K, Kp, y, 1.5, 0.8)
-    guess = _svm_plus._initial_guess
+    guess = _solver._initial_guess
     calls = []
 
     def small_base(*args, base=400):
         calls.append(args[1].shape[0])  # (hess, y, C, tol)
         return guess(*args, base=2)
 
-    monkeypatch.setattr(_svm_plus, "_initial_guess", small_base)
+    monkeypatch.setattr(_solver, "_initial_guess", small_base)
     sol = _solve_svm_plus_dual(K, Kp, y, C=1.5, gamma_priv=0.8, tol=1e-8)
     assert calls[:2] == [32, 8]  # the subsampled level(s) ran
     assert sol["converged"]
@@ -275,9 +275,9 @@ def test_fallback_when_newton_phase_stalls(monkeypatch):
     SMO still reach the same optimum from a feasible point near its last iterate."""
     K, Kp, y = _rbf_problem(40, 23)
     ref = _solve_svm_plus_dual(K, Kp, y, C=1.0, gamma_priv=0.5, tol=1e-8)
-    pdas = _svm_plus._primal_dual_active_set
+    pdas = _solver._primal_dual_active_set
     monkeypatch.setattr(
-        _svm_plus,
+        _solver,
         "_primal_dual_active_set",
         lambda state, a, b, *, tol: pdas(state, a, b, tol=tol, max_iter=1),
     )
@@ -309,7 +309,7 @@ def test_submatrix_gathers_any_block():
     A = rng.normal(size=(150, 150))
     for rows, cols in [(130, 90), (130, 5), (3, 120), (1, 1)]:
         r, c = rng.choice(150, rows, replace=False), rng.choice(150, cols, replace=False)
-        np.testing.assert_array_equal(_svm_plus._submatrix(A, r, c), A[np.ix_(r, c)])
+        np.testing.assert_array_equal(_solver._submatrix(A, r, c), A[np.ix_(r, c)])
 
 
 def _dense_blocks(K, Kp, y, gamma_priv):
@@ -338,12 +338,12 @@ def test_packed_hessian_holds_both_blocks(n, seed, kernels, block_entries):
         X_priv, metric=kp[0], filter_params=True, gamma=kp[1], degree=kp[2], coef0=kp[3]
     )
     G, P = _dense_blocks(K, Kp, y, 0.7)
-    _svm_plus._BLOCK_ENTRIES, saved = block_entries, _svm_plus._BLOCK_ENTRIES
+    _solver._BLOCK_ENTRIES, saved = block_entries, _solver._BLOCK_ENTRIES
     try:
-        from_data = _svm_plus._PackedHessian.from_data(X, X_priv, y, 0.7, k, kp)
-        from_kernels = _svm_plus._PackedHessian.from_kernels(K, Kp, y, 0.7)
+        from_data = _solver._PackedHessian.from_data(X, X_priv, y, 0.7, k, kp)
+        from_kernels = _solver._PackedHessian.from_kernels(K, Kp, y, 0.7)
     finally:
-        _svm_plus._BLOCK_ENTRIES = saved
+        _solver._BLOCK_ENTRIES = saved
     lower = np.tril(np.ones((n, n), dtype=bool))
     v = rng.normal(size=n)
     idx = np.flatnonzero(rng.random(2 * n) < 0.6)
@@ -392,24 +392,24 @@ def test_newton_phase_adds_a_bounded_batch_per_iteration(monkeypatch):
     size) per iteration, and still ends at the optimum."""
     K, Kp, y = _rbf_problem(32, 27)
     n = y.shape[0]
-    hess = _svm_plus._PackedHessian.from_kernels(K, Kp, y, 1.0)
-    state = _svm_plus._State(hess, y, 1.0, np.zeros(n), np.zeros(n))
+    hess = _solver._PackedHessian.from_kernels(K, Kp, y, 1.0)
+    state = _solver._State(hess, y, 1.0, np.zeros(n), np.zeros(n))
     sizes = []
-    solve = _svm_plus._SchurFaceSolver.solve
+    solve = _solver._SchurFaceSolver.solve
 
     def record(self, a_idx, b_idx):
         sizes.append(a_idx.size + b_idx.size)
         return solve(self, a_idx, b_idx)
 
-    monkeypatch.setattr(_svm_plus._SchurFaceSolver, "solve", record)
+    monkeypatch.setattr(_solver._SchurFaceSolver, "solve", record)
     a0 = np.zeros(n, dtype=bool)
     a0[[np.flatnonzero(y > 0)[0], np.flatnonzero(y < 0)[0]]] = True
-    alpha, beta, _, _, ok = _svm_plus._primal_dual_active_set(
+    alpha, beta, _, _, ok = _solver._primal_dual_active_set(
         state, a0, np.zeros(n, dtype=bool), tol=1e-8
     )
     assert ok
     grow = np.diff(sizes)
-    caps = np.maximum(16, (_svm_plus._ADD_FRACTION * np.array(sizes[:-1])).astype(int))
+    caps = np.maximum(16, (_solver._ADD_FRACTION * np.array(sizes[:-1])).astype(int))
     assert np.all(grow <= caps) and np.any(grow == caps)  # the cap was reached and held
     state.alpha[:], state.beta[:] = alpha, beta
     state.refresh()
@@ -419,7 +419,7 @@ def test_newton_phase_adds_a_bounded_batch_per_iteration(monkeypatch):
 
 def test_make_feasible():
     y = np.array([1.0, 1.0, -1.0, -1.0, 1.0])
-    a, b = _svm_plus._make_feasible(
+    a, b = _solver._make_feasible(
         np.array([2.0, -1.0, 0.5, 0.3, 0.0]), np.array([0.0, 1.0, -2.0, 0.0, 0.0]), y, 1.0
     )
     assert a.min() >= 0 and b.min() >= 0
@@ -579,12 +579,12 @@ def test_memory_mapped_buffers_give_the_same_solution(monkeypatch):
     the kernel and the solution are those computed in ordinary numpy buffers."""
     K, Kp, y = _rbf_problem(40, 25)
     ref = _solve_svm_plus_dual(K, Kp, y, C=1.0, gamma_priv=0.5, tol=1e-8)
-    monkeypatch.setattr(_svm_plus, "_MAPPED_BYTES", 0)
-    buf = _svm_plus._empty((3, 4))
+    monkeypatch.setattr(_solver, "_MAPPED_BYTES", 0)
+    buf = _solver._empty((3, 4))
     assert buf.shape == (3, 4) and buf.dtype == np.float64 and buf.flags.writeable
     assert not buf.flags.owndata  # the memory map owns it, not numpy
     sol = _solve_svm_plus_dual(K, Kp, y, C=1.0, gamma_priv=0.5, tol=1e-8)
     np.testing.assert_allclose(sol["alpha"], ref["alpha"], rtol=1e-10, atol=1e-12)
     X = np.random.default_rng(0).normal(size=(7, 3))
     expected = np.exp(-0.3 * ((X[:, None] - X[None]) ** 2).sum(-1))
-    np.testing.assert_allclose(_svm_plus._kernel(X, X, "rbf", 0.3, 3, 0.0), expected, atol=1e-12)
+    np.testing.assert_allclose(_solver._kernel(X, X, "rbf", 0.3, 3, 0.0), expected, atol=1e-12)
