@@ -1,16 +1,28 @@
-"""The Hayashi et al. (2019) variant study: outputs, determinism, resume, the
-cross-check against the main experiment's code path, and option errors."""
+"""The Hayashi et al. (2019) variant study (studies/): outputs, determinism, resume, the
+stored numbers of the code before the split, the cross-check against the main
+experiment's code path, and option errors."""
 
 from __future__ import annotations
 
 import copy
 import json
 import shutil
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from lupi_ts.experiments import harness
 from lupi_ts.experiments import hayashi2019 as H
-from lupi_ts.experiments import hayashi2019_variants as V
+from lupi_ts.experiments.hayashi2019 import data as HD
+from lupi_ts.experiments.hayashi2019 import models as HM
+
+# The development studies live in the repository's studies/ folder (not in the wheel).
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from studies import hayashi2019_teachers as VT  # noqa: E402
+from studies import hayashi2019_variants as V  # noqa: E402
 
 TASK, SEED = "pm25-a", 3
 VARIANTS = [
@@ -70,6 +82,15 @@ def test_outputs_and_structure(finished):
     assert "--variants " + ",".join(VARIANTS) in report
     rows = [line for line in report.splitlines() if line.startswith("| paper + ridge teachers |")]
     assert len(rows) == len(V.RULES)
+
+
+def test_numbers_of_the_code_before_the_split_are_reproduced(finished):
+    # Stored by experiments/hayashi2019_variants.py at commit f95cf97 (before the
+    # study moved to studies/ onto public names) with this file's tiny configuration.
+    _, results = finished
+    ref = json.loads((ROOT / "tests" / "data" / "hayashi2019_variants_reference.json").read_text())
+    assert ref["variants"] == VARIANTS
+    assert results["per_repeat"] == ref["per_repeat"]
 
 
 def test_same_options_same_numbers(finished, tmp_path):
@@ -136,12 +157,12 @@ def test_ridge_and_oracle_teachers():
     from lupi_ts import get_task, split_blocks
 
     cfg = tiny_config()
-    arrays = H._task_arrays(TASK, *H._data_key(cfg, TASK))
+    arrays = HD.task_arrays(TASK, *HD.data_key(cfg, TASK))
     rng = np.random.default_rng(0)
     blocks = split_blocks(arrays["windows"], get_task(TASK).sizes, random_state=rng)
     train = blocks[0]
-    plain, _ = V._ridge_teachers(arrays, ["BAO"], blocks, "last", False)
-    calibrated, _ = V._ridge_teachers(arrays, ["BAO"], blocks, "last", True)
+    plain, _ = VT.ridge_teachers(arrays, ["BAO"], blocks, "last", False)
+    calibrated, _ = VT.ridge_teachers(arrays, ["BAO"], blocks, "last", True)
     # Same ridge fit, another scale: the logits are proportional.
     ratio = calibrated["BAO"][:, 0] / plain["BAO"][:, 0]
     assert np.allclose(ratio, ratio[0]) and ratio[0] > 0
@@ -149,7 +170,7 @@ def test_ridge_and_oracle_teachers():
     # on the training block they correlate with the change itself.
     change = arrays["change"][train]
     assert np.corrcoef(plain["BAO"][:, 0], change)[0, 1] > 0.5
-    inputs = V._ridge_inputs(arrays, "BAO", train, "last")
+    inputs = VT.ridge_inputs(arrays, "BAO", train, "last")
     nf = arrays["n_features"]
     assert inputs.shape == (train.size, arrays["X_priv"]["BAO"].shape[1] + nf)
     assert np.array_equal(inputs[:, -nf:], arrays["X"][train, -nf:])
@@ -159,12 +180,12 @@ def test_hindsight_teacher_stays_outside_the_test_block():
     from lupi_ts import get_task, split_blocks
 
     cfg = tiny_config()
-    arrays = H._task_arrays(TASK, *H._data_key(cfg, TASK))
+    arrays = HD.task_arrays(TASK, *HD.data_key(cfg, TASK))
     blocks = split_blocks(
         arrays["windows"], get_task(TASK).sizes, random_state=np.random.default_rng(1)
     )
     train, val, test = blocks
-    rows = V._hindsight_rows(arrays, test)
+    rows = VT.hindsight_rows(arrays, test)
     w, t = arrays["windows"], arrays["t"]
     # No window of the pool shares a step with a test window...
     first = t[rows] - w.lookback
@@ -176,7 +197,7 @@ def test_hindsight_teacher_stays_outside_the_test_block():
     assert np.array_equal(rows, outside)
     assert np.isin(train, rows).all() and np.isin(val, rows).all()
     assert rows.size > 10 * train.size
-    logits, acc = V._hindsight_teacher(arrays, blocks)
+    logits, acc = VT.hindsight_teacher(arrays, blocks)
     assert logits.shape == (train.size, 1) and np.isfinite(logits).all()
     # Logits are linear in x: a least-squares fit on the standardised inputs is exact.
     X = np.hstack([arrays["X"][train], np.ones((train.size, 1))])
@@ -190,20 +211,20 @@ def test_ar_and_var_teachers_are_linear_in_the_last_inputs():
 
     cfg = tiny_config()
     task = get_task(TASK)
-    arrays = H._task_arrays(TASK, *H._data_key(cfg, TASK))
+    arrays = HD.task_arrays(TASK, *HD.data_key(cfg, TASK))
     blocks = split_blocks(arrays["windows"], task.sizes, random_state=np.random.default_rng(2))
     train, _, test = blocks
-    feats, col = V._feature_matrix(TASK, H._data_key(cfg, TASK)[0])
+    feats, col = VT.feature_matrix(TASK, HD.data_key(cfg, TASK)[0])
     # The feature matrix is the windows' source: its target column is the series.
     assert np.array_equal(feats[:, col], arrays["series"], equal_nan=True)
     last = feats[arrays["t"][train]]  # x's last step, every feature
-    z, acc = V._var_teacher(arrays, cfg, task, blocks)
+    z, acc = VT.var_teacher(arrays, cfg, task, blocks)
     design = np.column_stack([last, np.ones(train.size)])
     coef, *_ = np.linalg.lstsq(design, z[:, 0], rcond=None)
     assert np.allclose(design @ coef, z[:, 0], atol=1e-8)
     assert 0.0 <= acc["var"] <= 1.0
-    z_ar, acc_ar = V._ar_teacher(arrays, cfg, task, blocks)
-    main = H._ar_baseline(arrays, task, train, test, cfg["ar_baseline"]["max_lag"])
+    z_ar, acc_ar = VT.ar_teacher(arrays, cfg, task, blocks)
+    main = HM.ar_baseline(arrays, task, train, test, cfg["ar_baseline"]["max_lag"])
     assert acc_ar["ar"] == main["test_accuracy"]  # the AR baseline's model
     lags = np.column_stack([arrays["series"][arrays["t"][train] - j] for j in range(3)])
     design = np.column_stack([lags, np.ones(train.size)])
@@ -237,7 +258,7 @@ def test_other_protocols_and_configurations_are_refused(finished, tmp_path, caps
         V.run_study(cfg, tmp_path / "x", tasks=[TASK], seeds=[SEED], repeats=1, progress=False)
     cfg = tiny_config()
     cfg["grid"]["temperature"] = [2.0]
-    with pytest.raises(H.ConfigMismatchError, match="different configuration"):
+    with pytest.raises(harness.ConfigMismatchError, match="different configuration"):
         V.run_study(cfg, finished[0], tasks=[TASK], seeds=[SEED], repeats=1, progress=False)
     # The command line reports bad options with exit status 2.
     assert V.main(["--seeds", "1,x", "--out", str(tmp_path / "cli"), "--quiet"]) == 2

@@ -1,12 +1,12 @@
 """Teacher and selection-rule variants of the Hayashi et al. (2019) protocol.
 
-``python -m lupi_ts.experiments.hayashi2019_variants [--tasks pm25-a,pm25-b,mackey-glass]
+``python -m studies.hayashi2019_variants [--tasks pm25-a,pm25-b,mackey-glass]
 [--seeds 1,2] [--repeats 50] [--variants paper,reg_last,...] [--jobs N]
-[--out results/hayashi2019-variants] [--quiet]``, also
-``lupi-ts study hayashi2019-variants [...]`` with the same options.
+[--out results/hayashi2019-variants] [--scheduler ADDRESS|local] [--quiet]``, run
+from the repository root (a development study, not shipped in the wheel).
 
-This study produced the table of the section "A regression teacher" in the
-report of ``lupi-ts reproduce hayashi2019``: every variant below run on the
+This study produced the table of the section "A regression teacher" of
+``docs/findings.md``: every variant below run on the
 development seeds 1 and 2 (50 repeats each) before one of them was chosen and
 confirmed on seed 0. It uses the experiment's own code path
 (:mod:`lupi_ts.experiments.hayashi2019`: the same windows, placements, teacher
@@ -109,17 +109,28 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
-import json
-import math
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from lupi_ts.experiments import harness
+from lupi_ts.experiments.hayashi2019 import config as HC
+from lupi_ts.experiments.hayashi2019 import data as HD
+from lupi_ts.experiments.hayashi2019 import models as HM
 
-from . import hayashi2019 as H
-from ._io import atomic_write_text
+from lupi_ts.stats import paired_comparison
+
+from .hayashi2019_teachers import (
+    RIDGE_ALPHAS,
+    RIDGE_VARIANTS,
+    ar_teacher,
+    evaluate,
+    evaluate_pool,
+    hindsight_teacher,
+    ridge_teachers,
+    var_teacher,
+)
 
 __all__ = [
     "LOW_TEMPERATURES",
@@ -168,20 +179,8 @@ RULES = {
     "log_loss": ("stud_ll1", "base_ll1", "log-loss"),
     "ll_top10": ("stud_ll10", "base_ll10", "log-loss, top-10 average"),
 }
-# Ridge penalties α of ||w||² (0: minimum-norm least squares), chosen on the
-# validation squared error. Passed to hayashi2019's ridge solver as C = 1 / α.
-RIDGE_ALPHAS = (0.0, 0.1, 1.0, 10.0, 100.0, 1000.0)
 # Temperatures of the "lowT" variant (the paper's grid is 1, 2, 5, 10, 20).
 LOW_TEMPERATURES = (0.25, 0.5, 1.0, 2.0, 5.0)
-# Calibrated scale: sigmoid(1.7 u) is close to the normal CDF Φ(u), so
-# 1.7 · prediction / RMSE makes sigmoid(z) ≈ P(change > 0) for Gaussian errors.
-_PROBIT = 1.7
-# Ridge variant -> teacher inputs ("priv": x*, "last": x* + x_t, "both": x* + x).
-_RIDGE = {
-    f"reg_{inputs}{suffix}": (inputs, bool(suffix))
-    for inputs in ("priv", "last", "both")
-    for suffix in ("", "_cal")
-}
 # Protocol values the variants are defined for: the paper's validation protocol.
 _PAPER_PROTOCOL = {
     "selection": "validation",
@@ -212,7 +211,7 @@ def _check_options(cfg, tasks, seeds, repeats, variants):
     tasks = list(tasks)
     cfg["run"]["tasks"] = tasks
     cfg["run"]["repeats"] = 1
-    H._check_config(cfg)  # also names unknown tasks
+    HC.check_config(cfg)  # also names unknown tasks
     for key, value in _PAPER_PROTOCOL.items():
         got = cfg["protocol"].get(key, _PROTOCOL_DEFAULTS.get(key))
         if got != value:
@@ -247,16 +246,15 @@ def study_hash(cfg):
 
     Examples
     --------
-    >>> cfg = H.load_config()
-    >>> other = H.load_config(); other["run"]["seed"] = 7
+    >>> cfg = HC.load_config()
+    >>> other = HC.load_config(); other["run"]["seed"] = 7
     >>> study_hash(cfg) == study_hash(other)
     True
     """
-    relevant = H._hashed_part(_without_seed(cfg))
-    relevant["protocol_version"] = H.PROTOCOL_VERSION
+    relevant = HC.hashed_part(_without_seed(cfg))
+    relevant["protocol_version"] = HC.PROTOCOL_VERSION
     relevant["study"] = {"name": "hayashi2019_variants", "version": STUDY_VERSION}
-    text = json.dumps(relevant, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return harness.config_hash(relevant)
 
 
 def _without_seed(cfg):
@@ -301,8 +299,8 @@ def _run_repeat(task_name, seed, repeat, cfg, variants):
 
     t0 = time.perf_counter()
     task = get_task(task_name)
-    arrays = H._task_arrays(task_name, *H._data_key(cfg, task_name))
-    rng = np.random.default_rng(H._repeat_seed(seed, task_name, repeat))
+    arrays = HD.task_arrays(task_name, *HD.data_key(cfg, task_name))
+    rng = np.random.default_rng(HD.repeat_seed(seed, task_name, repeat))
     # The main experiment's placement (hayashi2019._run_repeat, placement "random").
     train, val, test = split_blocks(arrays["windows"], task.sizes, random_state=rng)
     blocks = (train, val, test)
@@ -313,51 +311,51 @@ def _run_repeat(task_name, seed, repeat, cfg, variants):
 
     paper = None
     if "paper" in variants or "combo" in variants:
-        tp = H._teacher_pass(arrays, cfg, train, {"score": val, "test": test})
+        tp = HM.teacher_pass(arrays, cfg, train, {"score": val, "test": test})
         choice = {}
         for pi in privileged:
-            c, loss = H._scores(tp[pi]["score"], y[val])
-            choice[pi] = H._select(c / val.size, loss / val.size, "accuracy")
+            c, loss = HM.scores(tp[pi]["score"], y[val])
+            choice[pi] = HM.select(c / val.size, loss / val.size, "accuracy")
         paper = (tp, choice)
-        test_correct = {pi: H._scores(tp[pi]["test"], y[test], with_loss=False)[0] for pi in tp}
+        test_correct = {pi: HM.scores(tp[pi]["test"], y[test], with_loss=False)[0] for pi in tp}
         teachers["paper"] = {pi: float(test_correct[pi][choice[pi]] / test.size) for pi in tp}
 
     ridge = {}
 
     def ridge_logits(name):
         if name not in ridge:
-            ridge[name] = _ridge_teachers(arrays, privileged, blocks, *_RIDGE[name])
+            ridge[name] = ridge_teachers(arrays, privileged, blocks, *RIDGE_VARIANTS[name])
         return ridge[name]
 
     ar = []
 
     def ar_logits():
         if not ar:
-            ar.append(_ar_teacher(arrays, cfg, task, blocks))
+            ar.append(ar_teacher(arrays, cfg, task, blocks))
         return ar[0]
 
     zeros = dict.fromkeys(privileged, 0)
 
     def for_every_type(z):
         # one teacher's logits under every privileged type: the paper's grid, other soft labels
-        return _evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
+        return evaluate(arrays, cfg, blocks, dict.fromkeys(privileged, z), zeros)
 
     for variant in variants:
         if variant == "paper":
             tp, choice = paper
-            out[variant] = _evaluate(arrays, cfg, blocks, {pi: tp[pi]["fit"] for pi in tp}, choice)
-        elif variant in _RIDGE:
+            out[variant] = evaluate(arrays, cfg, blocks, {pi: tp[pi]["fit"] for pi in tp}, choice)
+        elif variant in RIDGE_VARIANTS:
             logits, teachers[variant] = ridge_logits(variant)
-            out[variant] = _evaluate(arrays, cfg, blocks, logits, zeros)
+            out[variant] = evaluate(arrays, cfg, blocks, logits, zeros)
         elif variant == "combo":
             tp, choice = paper
             logits = {pi: tp[pi]["fit"][:, [choice[pi]]] for pi in privileged}
             logits.update({"r" + pi: z for pi, z in ridge_logits("reg_last")[0].items()})
-            out[variant] = _evaluate_pool(arrays, cfg, blocks, logits)
+            out[variant] = evaluate_pool(arrays, cfg, blocks, logits)
         elif variant == "lowT":
             grid_cfg = copy.deepcopy(cfg)
             grid_cfg["grid"]["temperature"] = list(LOW_TEMPERATURES)
-            out[variant] = _evaluate(arrays, grid_cfg, blocks, ridge_logits("reg_last")[0], zeros)
+            out[variant] = evaluate(arrays, grid_cfg, blocks, ridge_logits("reg_last")[0], zeros)
         elif variant == "oracle":
             change = arrays["change"][train]
             out[variant] = for_every_type((change / change.std())[:, None])
@@ -367,21 +365,21 @@ def _run_repeat(task_name, seed, repeat, cfg, variants):
         elif variant == "ar_combo":
             z, teachers[variant] = ar_logits()
             logits = {**ridge_logits("reg_last")[0], "AR": z}
-            out[variant] = _evaluate_pool(arrays, cfg, blocks, logits)
+            out[variant] = evaluate_pool(arrays, cfg, blocks, logits)
         elif variant == "ar_ridge":
             z, teachers[variant] = ar_logits()
             reg = ridge_logits("reg_last")[0]
             logits = {pi: (z + reg[pi]) / 2 for pi in privileged}
-            out[variant] = _evaluate(arrays, cfg, blocks, logits, zeros)
+            out[variant] = evaluate(arrays, cfg, blocks, logits, zeros)
         elif variant == "var":
-            z, teachers[variant] = _var_teacher(arrays, cfg, task, blocks)
+            z, teachers[variant] = var_teacher(arrays, cfg, task, blocks)
             out[variant] = for_every_type(z)
         elif variant == "var_combo":
-            z, teachers[variant] = _var_teacher(arrays, cfg, task, blocks)
+            z, teachers[variant] = var_teacher(arrays, cfg, task, blocks)
             logits = {**ridge_logits("reg_last")[0], "AR": ar_logits()[0], "VAR": z}
-            out[variant] = _evaluate_pool(arrays, cfg, blocks, logits)
+            out[variant] = evaluate_pool(arrays, cfg, blocks, logits)
         elif variant == "hindsight":
-            z, teachers[variant] = _hindsight_teacher(arrays, blocks)
+            z, teachers[variant] = hindsight_teacher(arrays, blocks)
             out[variant] = for_every_type(z)
         else:  # pragma: no cover - names are checked by run_study
             raise ValueError(f"unknown variant {variant!r}.")
@@ -398,176 +396,14 @@ def _run_repeat(task_name, seed, repeat, cfg, variants):
     }
 
 
-def _ridge_inputs(arrays, pi, rows, inputs):
-    Xp = arrays["X_priv"][pi][rows]
-    if inputs == "last":
-        return np.hstack([Xp, arrays["X"][rows, -arrays["n_features"] :]])
-    if inputs == "both":  # x* first (hayashi2019's "both" puts x first)
-        return np.hstack([Xp, arrays["X"][rows]])
-    return Xp
-
-
-def _ridge_teachers(arrays, privileged, blocks, inputs, calibrated):
-    """Ridge teachers of the change per privileged type: (logits on train, test accuracy)."""
-    train, val, test = blocks
-    change = arrays["change"]
-    sd = float(change[train].std()) or 1.0
-    regs = [("none", math.inf) if a == 0 else ("l2", 1.0 / a) for a in RIDGE_ALPHAS]
-    logits, accuracy = {}, {}
-    for pi in privileged:
-        X_fit = _ridge_inputs(arrays, pi, train, inputs)
-        scale = H._Standardiser(X_fit)
-        coef, intercept = H._ridge_grid(scale(X_fit), change[train], regs)
-        X_val, X_test = (scale(_ridge_inputs(arrays, pi, rows, inputs)) for rows in (val, test))
-        mse = [
-            np.mean((X_val @ coef[:, j] + intercept[j] - change[val]) ** 2)
-            for j in range(len(regs))
-        ]
-        j = int(np.argmin(mse))
-        unit = np.sqrt(mse[j]) / _PROBIT if calibrated else sd
-        logits[pi] = ((scale(X_fit) @ coef[:, j] + intercept[j]) / unit)[:, None]
-        # The predicted change's sign is the teacher's direction (>= 0: up or equal).
-        predicted_up = X_test @ coef[:, j] + intercept[j] >= 0
-        accuracy[pi] = float(np.mean(predicted_up == (arrays["y"][test] > 0.5)))
-    return logits, accuracy
-
-
-def _ar_teacher(arrays, cfg, task, blocks):
-    """The main experiment's AR teacher: (logits on the training windows, test accuracy)."""
-    train, _, test = blocks
-    logits, record = H._ar_teacher(arrays, task, train, test, cfg)
-    return logits, {"ar": record["test_accuracy"][0]}
-
-
-# Ridge penalties of the VAR teacher (on standardised features, summed squared error).
-VAR_ALPHAS = (1.0, 10.0, 100.0, 1000.0)
-
-
-def _feature_matrix(task_name, data_key):
-    """All features of a task's series, one row per step, and the target's column."""
-    from lupi_ts import get_task
-
-    task = get_task(task_name)
-    data = H._load_task_data(task_name, data_key)
-    if task.columns is None:
-        return data[:, None], 0
-    return data[list(task.columns)].to_numpy(dtype=float), list(task.columns).index(task.target)
-
-
-def _var_teacher(arrays, cfg, task, blocks):
-    """Ridge VAR(1) teacher fitted on the training span: (logits on train, test accuracy)."""
-    train, val, test = blocks
-    feats, col = _feature_matrix(task.name, H._data_key(cfg, task.name)[0])
-    t = arrays["t"]
-    span = feats[t[train[0]] - (task.input_length - 1) : t[train[-1]] + task.horizon + 1]
-    mean, sd = np.nanmean(span, axis=0), np.nanstd(span, axis=0)
-    sd = np.where(sd > 1e-12, sd, 1.0)
-    Z = (span - mean) / sd
-    X_, Y_ = Z[:-1], Z[1:]
-    ok = np.isfinite(X_).all(axis=1) & np.isfinite(Y_).all(axis=1)
-    X_, Y_ = X_[ok], Y_[ok]
-    x_mean, y_mean = X_.mean(axis=0), Y_.mean(axis=0)
-    gram = (X_ - x_mean).T @ (X_ - x_mean)
-    cross = (X_ - x_mean).T @ (Y_ - y_mean)
-
-    def forecast(rows, W):
-        state = (feats[t[rows]] - mean) / sd
-        for _ in range(task.horizon):
-            state = (state - x_mean) @ W + y_mean
-        return state[:, col] * sd[col] + mean[col]
-
-    change = arrays["change"]
-    fits = [np.linalg.solve(gram + a * np.eye(gram.shape[0]), cross) for a in VAR_ALPHAS]
-    mse = [np.mean((forecast(val, W) - arrays["target_last"][val] - change[val]) ** 2)
-           for W in fits]  # fmt: skip
-    W = fits[int(np.argmin(mse))]
-    unit = float(change[train].std()) or 1.0
-    logits = ((forecast(train, W) - arrays["target_last"][train]) / unit)[:, None]
-    up = forecast(test, W) >= arrays["target_last"][test]
-    return logits, {"var": float(np.mean(up == (arrays["y"][test] > 0.5)))}
-
-
-# Inverse L2 penalty of the hindsight model: thousands of windows make the fit
-# insensitive to it; a mild penalty keeps it finite on separable Mackey-Glass data.
-HINDSIGHT_C = 1.0
-
-
-def _hindsight_rows(arrays, test):
-    """Windows sharing no step with a test window (the complement of its purged span)."""
-    t = np.asarray(arrays["t"], dtype=np.int64)
-    windows = arrays["windows"]
-    span = int(windows.lookback) + int(windows.lookahead)
-    lo, hi = t[test[0]] - span, t[test[-1]] + span
-    return np.flatnonzero((t < lo) | (t > hi))
-
-
-def _hindsight_teacher(arrays, blocks):
-    """Logits on the training windows of a direction model fitted outside the test block.
-
-    Returns ``(logits of shape (n_train, 1), {"x": its own test accuracy})``.
-    """
-    from sklearn.linear_model import LogisticRegression
-
-    train, _, test = blocks
-    rows = _hindsight_rows(arrays, test)
-    X, y = arrays["X"], arrays["y"] > 0.5
-    scale = H._Standardiser(X[rows])
-    model = LogisticRegression(C=HINDSIGHT_C, max_iter=1000).fit(scale(X[rows]), y[rows])
-    logits = model.decision_function(scale(X[train]))[:, None]
-    accuracy = float(np.mean(model.predict(scale(X[test])) == y[test]))
-    return logits, {"x": accuracy}
-
-
-def _evaluate_pool(arrays, cfg, blocks, logits):
-    """:func:`_evaluate` with every entry of ``logits`` (one column each) as a teacher type."""
-    grid_cfg = copy.deepcopy(cfg)
-    grid_cfg["grid"]["privileged"] = list(logits)
-    return _evaluate(arrays, grid_cfg, blocks, logits, dict.fromkeys(logits, 0))
-
-
-def _evaluate(arrays, cfg, blocks, logits, choice):
-    """The student grid on these teacher logits: test accuracy of every rule's pick."""
-    from scipy.special import expit
-
-    train, val, test = blocks
-    y = arrays["y"]
-    Z = H._student_pass(arrays, cfg, train, logits, choice, {"score": val, "test": test})
-    correct, loss = H._scores(Z["score"], y[val])
-    test_correct, _ = H._scores(Z["test"], y[test], with_loss=False)
-    sel_acc, sel_ll = correct / val.size, loss / val.size  # (n_regs, n_targets)
-    test_acc = (test_correct / test.size).ravel()
-    is_baseline = np.zeros(sel_acc.shape, bool)
-    is_baseline[:, 0] = True  # target column 0 is λ = 0
-    out = {
-        "base": float(test_acc[H._select(sel_acc, sel_ll, "accuracy", is_baseline)]),
-        "stud": float(test_acc[H._select(sel_acc, sel_ll, "accuracy")]),
-    }
-    Z_test = Z["test"].reshape(test.size, -1)
-    y_test = y[test] > 0.5
-    acc, ll = sel_acc.ravel(), sel_ll.ravel()
-    index = np.arange(acc.size)
-    baseline = is_baseline.ravel()
-    by_accuracy = np.lexsort((index, ll, -acc))  # accuracy, ties by log-loss, then order
-    by_log_loss = np.lexsort((index, -acc, ll))
-    for prefix, order, ks in (("top", by_accuracy, (5, 25)), ("ll", by_log_loss, (1, 10))):
-        base_order = order[baseline[order]]
-        for k in ks:
-            for side, cols in (("base", base_order[:k]), ("stud", order[:k])):
-                # Average the probabilities of the k best configurations, then threshold.
-                proba = expit(Z_test[:, cols]).mean(axis=1)
-                out[f"{side}_{prefix}{k}"] = float(np.mean((proba > 0.5) == y_test))
-    return out
 
 
 # ------------------------------------------------------------------------------ study
 
 
-def _repeat_path(out, task, seed, repeat):
-    return Path(out) / "repeats" / task / f"s{seed}" / f"r{repeat:04d}.json"
-
-
 def _job(task, seed, repeat, cfg, variants):
-    return task, seed, repeat, run_repeat(task, seed, repeat, cfg, variants)
+    result = run_repeat(task, seed, repeat, cfg, variants)
+    return {"task": task, "seed": seed, "repeat": repeat, **result}
 
 
 def run_study(
@@ -595,56 +431,48 @@ def run_study(
         The columns (task x seed), repeats per column and rows of the table.
     jobs : int
         joblib ``n_jobs`` over repeats.
-    progress : bool, optional
-        Progress line on stderr (default: when stderr is a terminal).
+    progress : bool or "quiet", optional
+        See :func:`lupi_ts.experiments.harness.run_units`.
 
     Returns
     -------
     dict
         The content of ``results.json``.
     """
-    from joblib import Parallel, delayed
-
     cfg, tasks, seeds, repeats, variants = _check_options(
-        H.load_config() if cfg is None else cfg, tasks, seeds, repeats, variants
+        HC.load_config() if cfg is None else cfg, tasks, seeds, repeats, variants
     )
     digest = study_hash(cfg)
-    out = Path(out)
-    H._prepare_out_dir(out, _without_seed(cfg), digest)
-    stored, todo = {}, []
-    for task in tasks:
-        for seed in seeds:
-            for r in range(repeats):
-                path = _repeat_path(out, task, seed, r)
-                record = json.loads(path.read_text()) if H._valid_repeat_file(path, digest) else {}
-                stored[task, seed, r] = record
-                missing = [v for v in variants if v not in record.get("variants", {})]
-                if missing:
-                    todo.append((task, seed, r, missing))
-    if progress is None:
-        progress = sys.stderr.isatty()
-    start = time.perf_counter()
-    total = len(stored)
-    done = total - len(todo)
-    if todo:
-        H._progress(done, total, "", start, progress)
-        parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
-        jobs_iter = (delayed(_job)(t, s, r, cfg, v) for t, s, r, v in todo)
-        for task, seed, r, result in parallel(jobs_iter):
-            record = stored[task, seed, r]
-            merged = {
-                "task": task, "seed": seed, "repeat": r, "config_hash": digest,
-                "placement": result["placement"],
-                "variants": {**record.get("variants", {}), **result["variants"]},
-                "seconds": record.get("seconds", 0.0) + result["seconds"],
-            }  # fmt: skip
-            atomic_write_text(_repeat_path(out, task, seed, r), H._dump_json(merged))
-            stored[task, seed, r] = merged
-            done += 1
-            H._progress(done, total, f"variants {task} s{seed} r{r}", start, progress)
+    folder = harness.RunFolder(
+        out, HC.hashed_part(_without_seed(cfg)), digest,
+        extra={"protocol_version": HC.PROTOCOL_VERSION},
+    )  # fmt: skip
+    units = {
+        f"{task}/s{seed}/r{r:04d}": (task, seed, r, cfg, variants)
+        for task in tasks
+        for seed in seeds
+        for r in range(repeats)
+    }
+
+    def missing(key, stored):
+        # A stored repeat is extended by the variants it lacks (computed alone).
+        lacking = [v for v in variants if v not in stored.get("variants", {})]
+        return (*units[key][:4], lacking) if lacking else None
+
+    def merge(key, stored, new):
+        return {**new, "variants": {**stored["variants"], **new["variants"]},
+                "seconds": stored.get("seconds", 0.0) + new["seconds"]}  # fmt: skip
+
+    done = folder.run(
+        _job, units, jobs=jobs, progress=progress, label="hayashi2019-variants",
+        missing=missing, merge=merge,
+    )  # fmt: skip
+    stored = {(t, s, r): done[f"{t}/s{s}/r{r:04d}"] for t in tasks for s in seeds
+              for r in range(repeats)}  # fmt: skip
     results = _collect(stored, tasks, seeds, repeats, variants, digest)
-    atomic_write_text(out / "results.json", H._dump_json(results))
-    atomic_write_text(out / "report.md", _report(results))
+    out = Path(out)
+    harness.atomic_write_json(out / "results.json", results)
+    harness.atomic_write_text(out / "report.md", _report(results))
     return results
 
 
@@ -658,7 +486,7 @@ def _collect(stored, tasks, seeds, repeats, variants, digest):
             summary.setdefault(task, {})[str(seed)] = {
                 v: {
                     rule: {
-                        **H.paired_comparison(column[v][stud], column[v][base]),
+                        **paired_comparison(column[v][stud], column[v][base]),
                         "student_mean": float(np.mean(column[v][stud])),
                         "baseline_mean": float(np.mean(column[v][base])),
                     }
@@ -684,7 +512,7 @@ def _collect(stored, tasks, seeds, repeats, variants, digest):
 
 def _command(tasks, seeds, repeats, variants):
     cmd = (
-        f"python -m lupi_ts.experiments.hayashi2019_variants --tasks {','.join(tasks)} "
+        f"python -m studies.hayashi2019_variants --tasks {','.join(tasks)} "
         f"--seeds {','.join(map(str, seeds))} --repeats {repeats}"
     )
     if list(variants) != list(VARIANTS):
@@ -778,11 +606,10 @@ def add_arguments(parser, name="hayashi2019_variants"):
         default=",".join(VARIANTS),
         help=f"comma-separated variants among {', '.join(VARIANTS)} (default: all)",
     )
-    parser.add_argument("--jobs", type=int, default=1, help="parallel repeats (joblib n_jobs)")
     parser.add_argument(
         "--out", default=DEFAULTS["out"], help=f"output folder (default {DEFAULTS['out']})"
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    harness.add_parallel_arguments(parser)
     return parser
 
 
@@ -796,12 +623,13 @@ def run(args):
             seeds = [int(s) for s in seed_names]
         except ValueError:
             raise ValueError(f"--seeds must be integers; got {args.seeds!r}.") from None
-        run_study(
-            out=args.out, tasks=tasks, seeds=seeds, repeats=args.repeats,
-            variants=_names(args.variants, "--variants"), jobs=args.jobs,
-            progress=False if args.quiet else None,
-        )  # fmt: skip
-    except (ValueError, H.ConfigMismatchError) as exc:
+        with harness.parallel_backend(args.scheduler):
+            run_study(
+                out=args.out, tasks=tasks, seeds=seeds, repeats=args.repeats,
+                variants=_names(args.variants, "--variants"), jobs=harness.jobs_for(args),
+                progress="quiet" if args.quiet else None,
+            )  # fmt: skip
+    except (ValueError, harness.ConfigMismatchError) as exc:
         print(f"hayashi2019_variants: error: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
@@ -812,7 +640,7 @@ def run(args):
 
 def main(argv=None):
     """Run from Python with command-line style arguments (see the module docstring)."""
-    prog = "python -m lupi_ts.experiments.hayashi2019_variants"
+    prog = "python -m studies.hayashi2019_variants"
     return run(add_arguments(argparse.ArgumentParser(prog=prog)).parse_args(argv))
 
 

@@ -1,7 +1,7 @@
 """Pool finished runs of ``lupi-ts reproduce hayashi2019`` made with different seeds.
 
-``lupi-ts pool hayashi2019 DIR [DIR ...] [--json FILE]`` (also
-``python -m lupi_ts.experiments.hayashi2019_pool``)
+``python -m studies.hayashi2019_pool DIR [DIR ...] [--json FILE]`` (from the
+repository root; a development tool, not shipped in the wheel)
 
 Each ``DIR`` is the ``--out`` folder of one run. The runs must share their
 configuration except for the seed (checked on the ``config.json`` each folder
@@ -15,7 +15,7 @@ with p < 0.05), task by task and on all tasks at once.
 
 Pooling answers "how large is the gain?" with many placements; a single run
 answers "does one 50-placement run show it?". Both are reported by the
-experiment's report section on the AR teacher.
+section "An AR teacher" of ``docs/findings.md``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from lupi_ts.experiments import harness
+from lupi_ts.experiments.hayashi2019 import config as HC
+from lupi_ts.experiments.hayashi2019 import report as HReport
+from lupi_ts.experiments.hayashi2019 import runner as HRun
 
-from . import hayashi2019 as H
+from lupi_ts.stats import paired_comparison
 
 __all__ = ["add_arguments", "format_pool", "main", "pool_runs", "run"]
 
@@ -56,7 +60,7 @@ def _read_run(folder):
     for task_dir in sorted((folder / "repeats").glob("*")):
         reps = []
         for path in sorted(task_dir.glob("r*.json")):
-            if H._valid_repeat_file(path, stored["hash"]):
+            if harness.load_unit(path, stored["hash"]) is not None:
                 reps.append(json.loads(path.read_text()))
         if reps:
             runs[task_dir.name] = reps
@@ -79,7 +83,7 @@ def pool_runs(folders):
         ``{"seeds": [...], "tasks": {task: {"placements": n, "delta": ...,
         "delta_vs_baseline_by_accuracy": ... (log-loss runs only), "per_seed":
         {seed: delta}, "seeds_meeting_target": k}}, "seeds_meeting_target_all":
-        k}``; each delta is :func:`hayashi2019.paired_comparison`'s dictionary.
+        k}``; each delta is :func:`lupi_ts.stats.paired_comparison`'s dictionary.
     """
     folders = list(folders)
     if not folders:
@@ -90,7 +94,7 @@ def pool_runs(folders):
         raise ValueError(f"the runs must have distinct seeds; got {seeds}.")
     reference = loaded[0][1]
     for folder, (_, cfg, _) in zip(folders[1:], loaded[1:]):
-        if H._hashed_part(cfg) != H._hashed_part(reference):
+        if HC.hashed_part(cfg) != HC.hashed_part(reference):
             raise ValueError(
                 f"{folder} was run with another configuration than {folders[0]} (apart from "
                 "the seed): pooling them would mix protocols."
@@ -110,18 +114,18 @@ def pool_runs(folders):
             b = np.array([r["baseline_test_accuracy"] for r in reps])
             stud.append(s)
             base.append(b)
-            base_acc.append(np.array([H._baseline_by_accuracy(r) for r in reps]))
-            per_seed[seed] = H.paired_comparison(s, b)
+            base_acc.append(np.array([HRun.baseline_by_accuracy(r) for r in reps]))
+            per_seed[seed] = paired_comparison(s, b)
             meets_all[seed] &= _meets_target(per_seed[seed])
         stud, base, base_acc = (np.concatenate(v) for v in (stud, base, base_acc))
         entry = {
             "placements": int(stud.size),
-            "delta": H.paired_comparison(stud, base),
+            "delta": paired_comparison(stud, base),
             "per_seed": per_seed,
             "seeds_meeting_target": sum(map(_meets_target, per_seed.values())),
         }
         if by_log_loss:
-            entry["delta_vs_baseline_by_accuracy"] = H.paired_comparison(stud, base_acc)
+            entry["delta_vs_baseline_by_accuracy"] = paired_comparison(stud, base_acc)
         out["tasks"][task] = entry
     out["seeds_meeting_target_all"] = sum(meets_all.values())
     return out
@@ -143,7 +147,7 @@ def format_pool(pooled):
         vs = e.get("delta_vs_baseline_by_accuracy")
         vs_txt = f"{vs['mean']:+.3f} ({vs['p_value']:.2g})" if vs else "–"
         lines.append(
-            f"| {task} | {e['placements']} | {H._fmt_delta(d)} | {vs_txt} "
+            f"| {task} | {e['placements']} | {HReport.fmt_delta(d)} | {vs_txt} "
             f"| {e['seeds_meeting_target']} of {len(e['per_seed'])} |"
         )
     lines += ["", f"Runs meeting the target on every task: {pooled['seeds_meeting_target_all']} "
@@ -152,7 +156,7 @@ def format_pool(pooled):
 
 
 def add_arguments(parser, name="hayashi2019"):
-    """Register the options of ``lupi-ts pool hayashi2019``."""
+    """Register the options of the pooling command."""
     parser.add_argument("folders", nargs="+", help="output folders of hayashi2019 runs")
     parser.add_argument("--json", help="also write the pooled statistics to this file")
     return parser
@@ -162,18 +166,18 @@ def run(args):
     """Pool the runs named by parsed ``args``; returns the exit status."""
     try:
         pooled = pool_runs(args.folders)
-    except (ValueError, H.ConfigMismatchError) as exc:
-        print(f"lupi-ts pool hayashi2019: error: {exc}", file=sys.stderr)
+    except (ValueError, harness.ConfigMismatchError) as exc:
+        print(f"hayashi2019_pool: error: {exc}", file=sys.stderr)
         return 2
     print(format_pool(pooled))
     if args.json:
-        Path(args.json).write_text(json.dumps(pooled, indent=1, sort_keys=True))
+        harness.atomic_write_text(args.json, json.dumps(pooled, indent=1, sort_keys=True))
     return 0
 
 
 def main(argv=None):
     """Command-line entry point (see the module docstring)."""
-    parser = add_arguments(argparse.ArgumentParser(prog="lupi-ts pool hayashi2019"))
+    parser = add_arguments(argparse.ArgumentParser(prog="python -m studies.hayashi2019_pool"))
     return run(parser.parse_args(argv))
 
 
