@@ -242,8 +242,8 @@ def test_convergence_warning_when_max_iter_reached():
     ("kwargs", "match"),
     [
         ({"penalty": "l3"}, "penalty"),
-        ({"C": 0.0}, "C must be"),
-        ({"C": np.inf}, "C must be"),
+        ({"C": 0.0}, "'C' parameter"),
+        ({"C": np.inf}, "'C' parameter"),
         ({"penalty": "elasticnet", "l1_ratio": 1.5}, "l1_ratio"),
         ({"tol": -1.0}, "tol"),
         ({"max_iter": 0}, "max_iter"),
@@ -252,8 +252,10 @@ def test_convergence_warning_when_max_iter_reached():
     ],
 )
 def test_bad_parameters(kwargs, match):
+    from sklearn.utils._param_validation import InvalidParameterError
+
     X, y, _ = _data(2)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InvalidParameterError, match=match):
         SoftLabelLogisticRegression(**kwargs).fit(X, y)
 
 

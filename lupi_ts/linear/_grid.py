@@ -36,13 +36,12 @@ much as its slowest member.
 
 from __future__ import annotations
 
-import numbers
 from functools import partial
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
-
-from .._validation import check_int
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 __all__ = ["LogisticGridResult", "fit_logistic_grid"]
 
@@ -126,6 +125,20 @@ def _check_X(X, *, name):
     return X
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "targets": ["array-like"],
+        "penalty": [StrOptions(set(_PENALTIES)), None],
+        "Cs": [Interval(Real, 0, None, closed="neither"), "array-like"],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+        "fit_intercept": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": [LogisticGridResult, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fit_logistic_grid(
     X,
     targets,
@@ -210,17 +223,10 @@ def fit_logistic_grid(
         raise ValueError("targets must be finite values in [0, 1] (labels or probabilities).")
     if penalty is None:  # SoftLabelLogisticRegression's spelling of "none"
         penalty = "none"
-    if penalty not in _PENALTIES:
-        raise ValueError(f"penalty must be one of {_PENALTIES}; got {penalty!r}.")
     if penalty == "elasticnet":
-        if (
-            l1_ratio is None
-            or isinstance(l1_ratio, bool)
-            or not isinstance(l1_ratio, numbers.Real)
-            or not 0.0 <= float(l1_ratio) <= 1.0
-        ):
+        if l1_ratio is None:
             raise ValueError(
-                f"l1_ratio must be a number in [0, 1] for penalty='elasticnet'; got {l1_ratio!r}."
+                "l1_ratio must be a number in [0, 1] for penalty='elasticnet'; got None."
             )
         l1_ratio = float(l1_ratio)
     if penalty == "none":
@@ -229,11 +235,7 @@ def fit_logistic_grid(
         Cs = np.atleast_1d(np.asarray(Cs, dtype=float))
         if Cs.ndim != 1 or Cs.size < 1 or not np.all(np.isfinite(Cs)) or np.any(Cs <= 0):
             raise ValueError(f"Cs must be one or more positive finite numbers; got {Cs!r}.")
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol > 0:
-        raise ValueError(f"tol must be a positive number; got {tol!r}.")
-    max_iter = check_int(max_iter, "max_iter")
-    if not isinstance(fit_intercept, (bool, np.bool_)):
-        raise ValueError(f"fit_intercept must be a bool; got {fit_intercept!r}.")
+    max_iter = int(max_iter)
 
     n_c, n_t = Cs.size, S.shape[1]
     # Augmented design: the intercept is the last column (never penalised).
@@ -257,7 +259,7 @@ def fit_logistic_grid(
 
     W = np.zeros((p, B))
     if warm_start is not None:
-        if not isinstance(warm_start, LogisticGridResult) or warm_start.coef.shape != (n_c, n_t, d):
+        if warm_start.coef.shape != (n_c, n_t, d):
             raise ValueError(
                 "warm_start must be a LogisticGridResult of the same shape "
                 f"({n_c}, {n_t}, {d}); got {warm_start!r}."

@@ -16,16 +16,17 @@ class, weighted by the target probabilities.
 
 from __future__ import annotations
 
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_softmax, logsumexp, softmax
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -34,9 +35,6 @@ from .._distill import check_imitation, check_temperature
 from .._validation import check_probabilities
 
 __all__ = ["SoftLabelLogisticRegression"]
-
-_PENALTIES = ("l2", "l1", "elasticnet", None)
-
 
 def encode_targets(y, n_samples):
     """Read ``y`` as hard labels or probabilities.
@@ -305,44 +303,21 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         tags.array_api_support = False
         return tags
 
-    def _check_params(self):
-        if self.penalty not in _PENALTIES:
-            raise ValueError(
-                f"penalty must be one of 'l2', 'l1', 'elasticnet' or None; got {self.penalty!r}."
-            )
-        if self.penalty is not None and (
-            isinstance(self.C, bool)
-            or not isinstance(self.C, numbers.Real)
-            or not (np.isfinite(self.C) and self.C > 0)
-        ):
-            raise ValueError(f"C must be a positive finite number; got {self.C!r}.")
-        r = {"l2": 0.0, "l1": 1.0, None: 0.0}.get(self.penalty)
+    _parameter_constraints: dict = {
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "C": [Interval(Real, 0, np.inf, closed="neither")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "tol": [Interval(Real, 0, np.inf, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def _l1_share(self):
+        """Share ``r`` of the l1 term in the penalty."""
         if self.penalty == "elasticnet":
-            if (
-                isinstance(self.l1_ratio, bool)
-                or not isinstance(self.l1_ratio, numbers.Real)
-                or not 0.0 <= self.l1_ratio <= 1.0
-            ):
-                raise ValueError(f"l1_ratio must be a number in [0, 1]; got {self.l1_ratio!r}.")
-            r = float(self.l1_ratio)
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise ValueError(f"fit_intercept must be a bool; got {self.fit_intercept!r}.")
-        if (
-            isinstance(self.tol, bool)
-            or not isinstance(self.tol, numbers.Real)
-            or not (np.isfinite(self.tol) and self.tol >= 0)
-        ):
-            raise ValueError(f"tol must be a non-negative finite number; got {self.tol!r}.")
-        if (
-            isinstance(self.max_iter, bool)
-            or not isinstance(self.max_iter, numbers.Integral)
-            or self.max_iter < 1
-        ):
-            raise ValueError(f"max_iter must be a positive integer; got {self.max_iter!r}.")
-        cw = self.class_weight
-        if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
-            raise ValueError(f"class_weight must be a dict, 'balanced' or None; got {cw!r}.")
-        return r
+            return float(self.l1_ratio)
+        return 1.0 if self.penalty == "l1" else 0.0
 
     def _class_weights(self, classes, P, sample_weight, is_soft):
         cw = self.class_weight
@@ -362,6 +337,7 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
             )
         return counts.sum() / (classes.shape[0] * counts)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, soft_targets=None, imitation=0.5, temperature=1.0):
         """Fit the model to hard labels or soft targets.
 
@@ -391,7 +367,7 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self : SoftLabelLogisticRegression
             The fitted estimator.
         """
-        r = self._check_params()
+        r = self._l1_share()
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=1)
         n, d = X.shape
         classes, P, is_soft = encode_targets(y, n)
