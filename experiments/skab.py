@@ -92,6 +92,7 @@ STUDENT_SMOOTHING = 30
 EARLY_STOPPING = {"off": False, "on": True, "auto": "auto"}
 PROTOCOLS = ("per-file", "cross-file")
 STUDENTS = ("gbm", "neural", "reconstruct")
+SELECTIONS = ("auto", "student", "plain", "combined")
 CORE_METHODS = ("teacher", "student", "distilled", "control")
 REFERENCE_METHODS = (
     "iforest_deployable",
@@ -170,6 +171,15 @@ def add_arguments(parser, name):
     )
     parser.add_argument(
         "--student-iter", type=int, default=100, help="boosting iterations of the students"
+    )
+    parser.add_argument(
+        "--selection",
+        choices=SELECTIONS,
+        default="auto",
+        help="what the distilled detector and the control deploy: auto (the do-no-harm rule: "
+        "the student, or student and plain detector combined, only when out of fold they "
+        "detect more of the teacher's alarms than the plain detector does), or that "
+        "candidate always",
     )
     parser.add_argument(
         "--student-windows",
@@ -274,6 +284,8 @@ def _config(args, deployable, privileged, files):
         student_smoothing=args.student_smoothing,
         early_stopping=EARLY_STOPPING[args.early_stopping],
     )
+    if args.selection != "auto":
+        cfg.update(selection=args.selection)
     if args.student != "gbm":
         # only non-default students enter the identity: results of the default
         # configuration written before the option existed stay resumable
@@ -321,7 +333,7 @@ def _student_regressor(args):
 
 
 def _distilled_detector(args, teacher_inputs, n_reference=None):
-    """The distilled student (``teacher_inputs="all"``) or its control (``"deployable"``)."""
+    """The distilled student (``teacher_inputs="both"``) or its control (``"deployable"``)."""
     from lupi_ts.anomaly import DistilledDetector
 
     common = dict(
@@ -330,6 +342,7 @@ def _distilled_detector(args, teacher_inputs, n_reference=None):
         smoothing=args.student_smoothing,
         n_reference=n_reference,
         absolute_features=args.absolute_features,
+        selection=args.selection,
         random_state=args.random_state,
     )
     if args.student == "gbm":
@@ -356,7 +369,7 @@ def _distilled_detector(args, teacher_inputs, n_reference=None):
     return DistilledDetector(
         regressor=regressor,
         standardize=True,
-        privileged_features=teacher_inputs == "all",
+        privileged_features=teacher_inputs == "both",
         **common,
     )
 
@@ -380,7 +393,7 @@ def _per_file_scores(frame, deployable, privileged, args):
 
     put("teacher", PCADetector().fit(full[:n]), full)
     put("student", PCADetector().fit(dep[:n]), dep)
-    for name, inputs in (("distilled", "all"), ("control", "deployable")):
+    for name, inputs in (("distilled", "both"), ("control", "deployable")):
         det = _distilled_detector(args, inputs).fit(dep[:n], X_priv=priv[:n])
         put(name, det, dep)
     if args.references in ("all", "fast"):
@@ -424,7 +437,7 @@ def _cross_file_scores(files, held_out, deployable, privileged, args, cache):
     X = np.vstack([cache["train"][k][0] for k in train])
     P = np.vstack([cache["train"][k][1] for k in train])
     groups = np.concatenate([np.full(len(files[k]), i) for i, k in enumerate(train)])
-    for name, inputs in (("distilled", "all"), ("control", "deployable")):
+    for name, inputs in (("distilled", "both"), ("control", "deployable")):
         det = _distilled_detector(args, inputs, n_reference=n).fit(X, X_priv=P, groups=groups)
         out[name] = (det.decision_function(dep), det.threshold_)
     return out

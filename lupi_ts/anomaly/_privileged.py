@@ -208,8 +208,9 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
        ``"reconstruct"`` predicts the privileged sensors and scores the
        teacher on deployable + reconstructed sensors).
     3. **Plain detector.** ``plain`` (default: a clone of ``teacher``, same
-       family) is fitted on the reference rows of the deployable sensors: what
-       one would deploy without privileged data.
+       family) is fitted on the reference rows of the deployable sensors (with
+       ``n_reference``: on each scored series' own first ``n_reference``
+       rows): what one would deploy without privileged data.
     4. **Do no harm, from training data only.** Student and plain detector are
        cross-fitted over ``cv`` folds of whole series (leave-series-out; one
        series: contiguous blocks), giving out-of-fold scores of every training
@@ -249,11 +250,14 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         Add raw sensor levels to the features (see
         :func:`sensor_window_features`).
     n_reference : int or None, default=None
-        Only the student's standardisation: ``None`` standardises every
-        series with the mean and standard deviation of the reference rows of
-        the training data (one installation); an integer standardises each
-        series, in training and at scoring time, on its own first
-        ``n_reference`` rows (runs with their own offsets).
+        Each series' own reference period. ``None``: none; every series is
+        standardised with the mean and standard deviation of the reference
+        rows of the training data and the plain detector is fitted on those
+        rows (one installation). An integer: each series, in training and at
+        scoring time, is standardised on its own first ``n_reference`` rows
+        and the plain detector is fitted on them (runs with their own offsets,
+        e.g. SKAB files); scores after that period are causal. It also sets
+        the default ``reference`` of :meth:`fit`.
     smoothing : int, default=5
         Causal rolling median on the student's scores.
     contamination : float in (0, 0.5], default=0.01
@@ -281,7 +285,8 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     Attributes
     ----------
     teacher_ : fitted teacher detector
-    plain_ : fitted plain detector (deployable sensors, reference rows)
+    plain_ : fitted plain detector (deployable sensors, reference rows; with
+        ``n_reference`` it is refitted on each scored series' first rows)
     student_ : fitted regressor (all training rows)
     teacher_scores_ : ndarray
         The student's regression targets (teacher scores of the training rows;
@@ -434,6 +439,17 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         view = recon if self.teacher_inputs == "deployable" else np.hstack([X, recon])
         return self._per_series(self.teacher_, view, slices) - self.teacher_.threshold_
 
+    def _plain_scores(self, plain, X, slices):
+        """The plain detector's scores: ``plain`` (fitted on reference rows), or with
+        ``n_reference`` a clone fitted on each series' own first ``n_reference`` rows."""
+        if self.n_reference is None:
+            return self._per_series(plain, X, slices)
+        out = []
+        for s in slices:
+            own = clone(self.plain_template_).fit(X[s][: self.n_reference])
+            out.append(own.decision_function(X[s]))
+        return np.concatenate(out)
+
     def _fit_student(self, regressor, features, targets, priv_features):
         fit_params = {} if priv_features is None else {"X_priv": priv_features}
         return clone(regressor).fit(self._scaled(features), targets, **fit_params)
@@ -519,6 +535,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         if self.privileged_features:
             priv_features = self._features_of(np.hstack([X, X_priv]), slices, ref)
         self.student_ = self._fit_student(regressor, features, self.teacher_scores_, priv_features)
+        self.plain_template_ = clone(plain)
         self.plain_ = clone(plain).fit(X[ref])
 
         # 3. cross-fitted (out-of-fold) scores of student and plain detector
@@ -546,12 +563,12 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
                 sub = [slice(0, idx.size)]
                 rows = slice(idx[0], idx[-1] + 1)
                 oof["student"][rows] = self._student_raw(student, X[rows], features[rows], sub)
-                oof["plain"][rows] = self._per_series(plain_k, X[rows], sub)
+                oof["plain"][rows] = self._plain_scores(plain_k, X[rows], sub)
                 continue
             for s in held_slices:
                 sub = [slice(0, s.stop - s.start)]
                 oof["student"][s] = self._student_raw(student, X[s], features[s], sub)
-                oof["plain"][s] = self._per_series(plain_k, X[s], sub)
+                oof["plain"][s] = self._plain_scores(plain_k, X[s], sub)
 
         # 4. calibration on the reference rows and the do-no-harm decision
         self.calibration_ = {}
@@ -630,11 +647,11 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     # ------------------------------------------------------------ scoring
     def _scores(self, X, slices):
         if self.selected_ == "plain":
-            return self._per_series(self.plain_, X, slices)
+            return self._plain_scores(self.plain_, X, slices)
         student = self._student_raw(self.student_, X, self._features(X, slices), slices)
         if self.selected_ == "student":
             return student
-        return self._combine(student, self._per_series(self.plain_, X, slices))
+        return self._combine(student, self._plain_scores(self.plain_, X, slices))
 
     def score_candidates(self, X, groups=None):
         """Scores of all three candidates (``{"student", "plain", "combined"}``) on ``X``."""
@@ -643,7 +660,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)
         student = self._student_raw(self.student_, X, self._features(X, slices), slices)
-        plain = self._per_series(self.plain_, X, slices)
+        plain = self._plain_scores(self.plain_, X, slices)
         return {"student": student, "plain": plain, "combined": self._combine(student, plain)}
 
 
