@@ -19,12 +19,13 @@ same as stepping RK4 one step at a time, only regrouped.
 from __future__ import annotations
 
 import math
-import numbers
 from fractions import Fraction
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.interpolate import CubicSpline
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from threadpoolctl import threadpool_limits
 
 __all__ = ["mackey_glass"]
@@ -42,26 +43,11 @@ _RANDOM_HISTORY_RANGE = (0.5, 1.5)
 _RK4_STABILITY = 2.5
 
 
-def _check_scalar(value, name, *, low=None, low_inclusive=True, integer=False):
-    """A finite real (or integer) scalar, bounded below; error messages name ``name``."""
-    if isinstance(value, bool) or not isinstance(
-        value, numbers.Integral if integer else numbers.Real
-    ):
-        kind = "an integer" if integer else "a real number"
-        raise TypeError(f"{name} must be {kind}, got {value!r} of type {type(value).__name__}.")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}.")
-    if low is not None and (value < low or (value == low and not low_inclusive)):
-        op = ">=" if low_inclusive else ">"
-        raise ValueError(f"{name} must be {op} {low}, got {value!r}.")
-    return value
-
-
 def _check_param(value, name, *, low, low_inclusive):
     """A scalar or 1-D array of finite reals, bounded below; returns a float64 array."""
     arr = np.asarray(value)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-        raise TypeError(f"{name} must be a real number or a 1-D array of them, got {value!r}.")
+        raise ValueError(f"{name} must be a real number or a 1-D array of them, got {value!r}.")
     if arr.ndim > 1 or (arr.ndim == 1 and arr.size == 0):
         raise ValueError(
             f"{name} must be a scalar or a non-empty 1-D array (one value per series), "
@@ -205,6 +191,27 @@ def _history_values(history, times, n_rows, dt, tau):
     return vals
 
 
+_POSITIVE = Interval(Real, 0, np.inf, closed="neither")
+_NON_NEGATIVE = Interval(Real, 0, np.inf, closed="left")
+
+
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        # Per-series parameters: a scalar in range, or an array checked by _check_param.
+        "tau": [_POSITIVE, "array-like"],
+        "beta": [_NON_NEGATIVE, "array-like"],
+        "gamma": [_NON_NEGATIVE, "array-like"],
+        "n": [_POSITIVE, "array-like"],
+        "dt": [_POSITIVE],
+        "history": [Real, "array-like", callable, StrOptions({"random"})],
+        "burn_in": [_NON_NEGATIVE, None],
+        "n_series": [Interval(Integral, 1, None, closed="left"), None],
+        "max_step": [_POSITIVE],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mackey_glass(
     n_samples,
     *,
@@ -296,10 +303,10 @@ def mackey_glass(
     Raises
     ------
     ValueError
-        If a parameter is out of range or non-finite, the shapes do not broadcast, the
-        history is too short or non-finite, or the integration overflows.
-    TypeError
-        If a parameter has the wrong type.
+        If a parameter has the wrong type, is out of range or non-finite
+        (:class:`~sklearn.utils._param_validation.InvalidParameterError`, a ValueError,
+        for the scalar checks), the shapes do not broadcast, the history is too short or
+        non-finite, or the integration overflows.
 
     Notes
     -----
@@ -325,13 +332,17 @@ def mackey_glass(
     >>> mackey_glass(200, beta=[0.2, 0.25], history=[[1.0], [1.2]]).shape
     (2, 200)
     """
-    n_samples = _check_scalar(n_samples, "n_samples", low=1, integer=True)
-    dt = float(_check_scalar(dt, "dt", low=0, low_inclusive=False))
-    max_step = float(_check_scalar(max_step, "max_step", low=0, low_inclusive=False))
+    # validate_params lets bools through as integers; True is a slip, not a count.
+    for name, value in (("n_samples", n_samples), ("n_series", n_series)):
+        if isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{name} must be an integer, got {value!r}.")
+    n_samples = int(n_samples)
+    dt = float(dt)
+    max_step = float(max_step)
     if burn_in is not None:
-        burn_in = float(_check_scalar(burn_in, "burn_in", low=0))
+        burn_in = float(burn_in)
     if n_series is not None:
-        n_series = _check_scalar(n_series, "n_series", low=1, integer=True)
+        n_series = int(n_series)
     params = {
         "tau": _check_param(tau, "tau", low=0, low_inclusive=False),
         "beta": _check_param(beta, "beta", low=0, low_inclusive=True),
@@ -352,7 +363,7 @@ def mackey_glass(
     elif not callable(history):
         hist = np.asarray(history)
         if hist.dtype == bool or not np.issubdtype(hist.dtype, np.number) or np.iscomplexobj(hist):
-            raise TypeError(
+            raise ValueError(
                 f"history must be real numbers, a callable or 'random', got {history!r}."
             )
         if hist.ndim > 2 or hist.size == 0:
