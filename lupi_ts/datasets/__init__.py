@@ -6,6 +6,7 @@ from ._fivecities import FIVECITIES, fetch_fivecities
 from ._mackey_glass import mackey_glass
 from ._skab import SKAB_SENSORS, fetch_skab
 from ._synthetic_sensors import make_sensor_anomalies
+from ._tep import fetch_tep
 
 __all__ = [
     "ChecksumError",
@@ -14,6 +15,7 @@ __all__ = [
     "clear_data_home",
     "fetch_fivecities",
     "fetch_skab",
+    "fetch_tep",
     "get_data_home",
     "load_beijing_pm25",
     "mackey_glass",
