@@ -60,8 +60,13 @@ Outputs under ``--out`` (default ``results/compress/``)
     cached in ``<student>/`` (``estimator.pt`` via the estimator's own ``save``;
     the anomaly detector as ``detector.joblib``, a local cache this command
     writes and reads); a rerun with the same settings skips training.
-    ``config.json`` records the settings; another configuration in the same
-    folder is refused.
+    ``config.json`` records the settings and their hash (the experiment
+    harness, :class:`lupi_ts.experiments.harness.RunFolder`); another
+    configuration in the same folder is refused. Every file this command
+    writes is written atomically and readable by others (mode 0644).
+
+Units run one after the other (no ``--jobs``): the latency columns time one
+CPU thread and would be disturbed by parallel work.
 
 Latency is the CPU time of one thread (see :func:`lupi_ts.compress.compression_report`);
 "b1 speed-up" is the original student's eager batch-1 time over the exported
@@ -72,8 +77,6 @@ much of that comes from the export alone.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import os
 import time
 from functools import partial
@@ -81,7 +84,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write_text
+from . import harness
 
 STUDENTS = ("hayashi", "anomaly")
 RECIPES = ("finetune", "int8-dynamic", "int8-static", "lowrank", "struct50", "struct75",
@@ -170,18 +173,10 @@ def _config(args):
 
 
 def _prepare_out(out, cfg):
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "config.json"
+    """Stamp ``out`` with the configuration (refusing another one); returns the hash."""
     # students and recipes may change between runs: the cached students stay valid.
-    text = json.dumps({k: v for k, v in cfg.items() if k not in ("students", "recipes")},
-                      indent=2,
-                      sort_keys=True)
-    if path.exists() and path.read_text(encoding="utf-8") != text:
-        raise ValueError(
-            f"{out} holds results of another configuration ({path}); choose another --out."
-        )
-    atomic_write_text(path, text)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    stamped = {k: v for k, v in cfg.items() if k not in ("students", "recipes")}
+    return harness.RunFolder(out, stamped, units="students").digest[:12]
 
 
 # ------------------------------------------------------------------ recipes
@@ -502,7 +497,7 @@ def run_experiment(cfg, out, *, skab_path=None, log=print):
                      metric_name=meta["metric_name"])
         log(f"[{student}] measured; noise floor ...")
         noise_text = _noise_markdown(*meta["noise"](), meta["metric_name"])
-        (folder / "noise.md").write_text(noise_text, encoding="utf-8")
+        harness.atomic_write_text(folder / "noise.md", noise_text)
         meta["noise_text"] = noise_text
         results[student] = (rows, meta)
         log(f"[{student}] done in {time.perf_counter() - start:.0f} s -> {folder}")
@@ -581,7 +576,7 @@ def run(args):
         if noise.exists():
             parts += [noise.read_text(encoding="utf-8")]
     text = "\n".join(parts) + "\n"
-    (out / "summary.md").write_text(text, encoding="utf-8")
+    harness.atomic_write_text(out / "summary.md", text)
     print(text)
     return 0
 

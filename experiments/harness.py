@@ -70,8 +70,12 @@ __all__ = [
 FILE_MODE = 0o644
 
 
-class ConfigMismatchError(RuntimeError):
-    """The output folder holds results of another configuration."""
+class ConfigMismatchError(ValueError):
+    """The output folder holds results of another configuration.
+
+    A ValueError: the ``--out`` folder given is the wrong one for this
+    configuration (the command line reports it as a user error).
+    """
 
 
 # ----------------------------------------------------------------------------- files
