@@ -13,6 +13,12 @@ import numbers
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+    validate_params,
+)
 
 __all__ = ["BlockedTimeSeriesSplit", "split_blocks"]
 
@@ -70,6 +76,15 @@ def _block_starts(t, span, sizes, starts):
     return rows
 
 
+@validate_params(
+    {
+        "windows": "no_validation",  # any object with t, lookback, lookahead (TypeError)
+        "sizes": ["array-like"],
+        "start": [numbers.Integral, None],
+        "random_state": ["random_state", np.random.Generator],
+    },
+    prefer_skip_nested_validation=True,
+)
 def split_blocks(windows, sizes, *, start=None, random_state=None):
     """Contiguous, time-ordered blocks of windows separated by purged gaps.
 
@@ -135,7 +150,7 @@ def split_blocks(windows, sizes, *, start=None, random_state=None):
             pick = check_random_state(random_state).randint(feasible.size)
         first = int(feasible[pick])
     else:
-        if isinstance(start, bool) or not isinstance(start, numbers.Integral):
+        if isinstance(start, (bool, np.bool_)):  # validate_params takes bools for ints
             raise ValueError(f"start must be a row index (int) or None; got {start!r}.")
         first = int(start)
         if not (0 <= first < n and ok[first]):
@@ -185,6 +200,11 @@ class BlockedTimeSeriesSplit(BaseCrossValidator):
     (0, 18, 24, 31)
     """
 
+    _parameter_constraints: dict = {
+        "n_splits": [Interval(numbers.Integral, 2, None, closed="left")],
+        "gap": [StrOptions({"auto"}), Interval(numbers.Integral, 0, None, closed="left")],
+    }
+
     def __init__(self, n_splits=5, *, gap="auto"):
         self.n_splits = n_splits
         self.gap = gap
@@ -194,12 +214,12 @@ class BlockedTimeSeriesSplit(BaseCrossValidator):
         return self._check_n_splits()
 
     def _check_n_splits(self):
-        if (
-            isinstance(self.n_splits, bool)
-            or not isinstance(self.n_splits, numbers.Integral)
-            or self.n_splits < 2
-        ):
-            raise ValueError(f"n_splits must be an int >= 2; got {self.n_splits!r}.")
+        # A cross-validator is no BaseEstimator: validate its constraints directly.
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {"n_splits": self.n_splits, "gap": self.gap},
+            caller_name=type(self).__name__,
+        )
         return int(self.n_splits)
 
     def _iter_test_indices(self, X=None, y=None, groups=None):
@@ -226,6 +246,7 @@ class BlockedTimeSeriesSplit(BaseCrossValidator):
         ------
         train, test : ndarray of int
         """
+        self._check_n_splits()
         if self.gap == "auto":
             if not all(hasattr(X, a) for a in ("t", "lookback", "lookahead")):
                 raise ValueError(
@@ -234,10 +255,6 @@ class BlockedTimeSeriesSplit(BaseCrossValidator):
                     "gap=windows.lookback + windows.lookahead."
                 )
             t, span = _window_span(X)
-        elif (
-            isinstance(self.gap, bool) or not isinstance(self.gap, numbers.Integral) or self.gap < 0
-        ):
-            raise ValueError(f"gap must be 'auto' or an int >= 0 (rows); got {self.gap!r}.")
         else:
             t, span = np.arange(len(X)), int(self.gap)
         for test in self._iter_test_indices(X):

@@ -14,6 +14,7 @@ import types
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import validate_params
 
 from ._windows import make_privileged_windows
 
@@ -190,6 +191,8 @@ PAPER_TASKS = types.MappingProxyType(
 """Read-only mapping of task name to :class:`Task` (the paper's setup table)."""
 
 
+# The names are checked by hand: the message lists them sorted (StrOptions prints a set).
+@validate_params({"name": [str, Task]}, prefer_skip_nested_validation=True)
 def get_task(name):
     """The :class:`Task` called ``name``.
 
@@ -201,11 +204,20 @@ def get_task(name):
     """
     if isinstance(name, Task):
         return name
-    if not isinstance(name, str) or name not in PAPER_TASKS:
+    if name not in PAPER_TASKS:
         raise ValueError(f"name must be one of {sorted(PAPER_TASKS)}; got {name!r}.")
     return PAPER_TASKS[name]
 
 
+@validate_params(
+    {
+        "name": [str, Task],
+        # The privileged definitions themselves are checked by make_privileged_windows.
+        "privileged": [str, "array-like"],
+        "data": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_task_windows(name, privileged="BAO", *, data=None, **data_kwargs):
     """Windows of one of the paper's tasks, with its input length and horizon.
 

@@ -180,3 +180,17 @@ def test_blocked_cv_in_sklearn_and_bad_params():
         BlockedTimeSeriesSplit(1).get_n_splits()
     with pytest.raises(ValueError, match="n_splits"):
         next(BlockedTimeSeriesSplit(5, gap=0).split(np.ones((3, 1))))
+
+
+def test_parameter_mistakes_raise_invalid_parameter_error():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    w = make_privileged_windows(np.arange(100.0), input_length=4, horizon=8)
+    with pytest.raises(InvalidParameterError, match="'n_splits' parameter"):
+        BlockedTimeSeriesSplit(2.5).get_n_splits()
+    with pytest.raises(InvalidParameterError, match="'gap' parameter"):
+        next(BlockedTimeSeriesSplit(3, gap="wide").split(w))
+    with pytest.raises(InvalidParameterError, match="'random_state' parameter"):
+        split_blocks(w, (10, 10), random_state="seed")
+    with pytest.raises(ValueError, match="start must be a row index"):
+        split_blocks(w, (10, 10), start=True)

@@ -113,3 +113,12 @@ def test_mackey_glass_default_fits_the_paper_sizes():
 def test_make_task_windows_bad_input(name, data, kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_task_windows(name, data=data, **kwargs)
+
+
+def test_task_name_of_the_wrong_type_is_an_invalid_parameter():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'name' parameter of get_task"):
+        get_task(3)
+    with pytest.raises(InvalidParameterError, match="'data' parameter of make_task_windows"):
+        make_task_windows("mackey-glass", data="series.csv")
