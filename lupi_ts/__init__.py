@@ -14,6 +14,7 @@ from ._distill import (
     mix_targets,
     soft_labels,
 )
+from ._selection import PrivilegedModelSelector
 from ._splitting import BlockedTimeSeriesSplit, split_blocks
 from ._tasks import PAPER_TASKS, get_task, make_task_windows
 from ._teachers import (
@@ -49,6 +50,7 @@ __all__ = [
     "LuPTSClassifier",
     "LuPTSRegressor",
     "PAPER_TASKS",
+    "PrivilegedModelSelector",
     "PrivilegedWindows",
     "RidgeGridResult",
     "RidgeTeacher",

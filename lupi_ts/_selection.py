@@ -1,0 +1,543 @@
+"""A do-no-harm selector: privileged learning only where the training span supports it.
+
+Privileged learners (distilled students, LuPTS) can help on small data and can also
+hurt: LuPTS loses badly where the dynamics are not Markov in the observed steps,
+and distillation with a poorly matched teacher is no better than its λ = 0 student.
+:class:`PrivilegedModelSelector` compares them with the plain model by purged,
+time-ordered blocked cross-validation on the training windows and keeps the plain
+model unless a privileged candidate wins by a margin the folds support.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import check_scoring
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import ClassifierTags, RegressorTags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._splitting import BlockedTimeSeriesSplit
+from ._teachers import cross_fitted_outputs
+from .linear import (
+    GeneralizedDistillationClassifier,
+    GeneralizedDistillationRegressor,
+    SoftLabelLogisticRegression,
+)
+from .lupts import LuPTSClassifier, LuPTSRegressor
+
+__all__ = ["PrivilegedModelSelector"]
+
+
+def _best_has(attr):
+    def check(self):
+        if hasattr(self, "best_estimator_"):
+            return hasattr(self.best_estimator_, attr)
+        return attr in ("predict", "score") or self._task() == "classification"
+
+    return check
+
+
+class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
+    """Keep the plain model unless a privileged learner wins on purged blocked CV.
+
+    Fit once on the training windows of a series (any horizon, input length and
+    privileged layout). The candidates are
+
+    * ``"plain"``: the deployable model ``plain`` fitted on ``(X, y)``;
+    * ``"distilled(imitation=λ, temperature=T)"``: generalized distillation
+      (:class:`~lupi_ts.GeneralizedDistillationClassifier` /
+      :class:`~lupi_ts.GeneralizedDistillationRegressor`) with ``plain`` as the
+      student, for every λ in ``imitations`` and (classification) T in
+      ``temperatures``. The teacher sees ``teacher_inputs`` and its outputs on the
+      fitting rows are out-of-fold (:func:`~lupi_ts.cross_fitted_outputs`), so an
+      interpolating teacher cannot turn distillation into a silent no-op;
+    * ``"lupts"``: :class:`~lupi_ts.LuPTSClassifier` (``carry_inputs=True``, so
+      direction labels are reachable) / :class:`~lupi_ts.LuPTSRegressor`, reading
+      ``X_priv`` as the trajectory of ``n_steps`` steps.
+
+    Each is scored on the folds of :class:`~lupi_ts.BlockedTimeSeriesSplit`
+    (contiguous folds, ``gap`` rows purged on both sides of each validation fold).
+    With ``d_f`` the fold-wise score of the best privileged candidate (highest mean)
+    minus that of the plain model on fold ``f`` (F folds), the decision rule is
+
+    * ``rule="paired"`` (default): select the privileged candidate only if
+      ``mean(d) > n_se * sd(d) / sqrt(F)``, i.e. its paired gain exceeds ``n_se``
+      standard errors of the fold-wise differences;
+    * ``rule="one_se"``: select it only if its mean score minus ``n_se`` standard
+      errors of its fold scores still exceeds the plain model's mean score (the
+      one-standard-error rule of Hastie, Tibshirani and Friedman, turned to favour
+      the simpler, plain model).
+
+    The chosen candidate is refitted on all rows. Picking the best of several
+    candidates inflates its gain; the margin is the guard against that.
+
+    Parameters
+    ----------
+    plain : estimator, default=None
+        The deployable model, also the distilled students' student (so it must
+        accept soft labels in classification, as
+        :class:`~lupi_ts.SoftLabelLogisticRegression` does). Default:
+        ``make_pipeline(StandardScaler(), SoftLabelLogisticRegression())`` for
+        classification, ``make_pipeline(StandardScaler(), Ridge())`` for regression.
+    task : {"auto", "classification", "regression"}, default="auto"
+        "auto": classification if ``plain`` is a classifier or, without ``plain``,
+        if ``y`` is binary or multiclass.
+    imitations : array-like of float, default=(0.25, 0.5)
+        λ grid of the distilled candidates (values in (0, 1]); empty: none.
+    temperatures : array-like of float, default=(1.0, 4.0)
+        T grid of the distilled classifiers (ignored for regression).
+    teacher : estimator, default=None
+        The teacher of the distilled candidates. Default: a standardised
+        LogisticRegression (classification) or Ridge (regression), or, when
+        ``fit`` receives ``teacher_target``, a standardised Ridge regression of that
+        target whose logits are its predictions divided by the target's standard
+        deviation on the fitting rows.
+    teacher_inputs : {"privileged", "both", "last"}, default="both"
+        What the teacher sees: ``X_priv``, ``[X, X_priv]``, or ``X_priv`` with the
+        last input step of ``X`` (needs ``n_step_features``).
+    n_step_features : int, default=None
+        Features per step of ``X`` and of the trajectory (``len(windows.columns)``).
+    n_steps : int, default=None
+        Privileged steps of a flattened ``X_priv``. Default: ``X_priv.shape[1] //
+        n_step_features`` when ``n_step_features`` is given, else one step.
+    lupts : bool, default=True
+        Include the LuPTS candidate.
+    teacher_folds : int, default=5
+        Folds of the cross-fitted teacher outputs.
+    cv : int or cross-validation splitter, default=5
+        Number of blocked folds, or a splitter (then ``gap`` is not used).
+    gap : int or "auto", default="auto"
+        Rows purged on each side of a validation fold. For windows from
+        :func:`~lupi_ts.make_privileged_windows` with consecutive ``t`` pass
+        ``windows.lookback + windows.lookahead``. "auto" assumes ``X_priv`` holds
+        every step between the last input and the output (``privileged="ALL"``):
+        ``(input steps - 1) + (privileged steps + 1)``, input steps from
+        ``n_step_features`` (one step without it). Use 0 for rows that share no step.
+    rule : {"paired", "one_se"}, default="paired"
+        The decision rule (above).
+    n_se : float, default=1.0
+        The margin in standard errors.
+    scoring : str or callable, default=None
+        A scikit-learn scorer (greater is better). Default: "neg_log_loss" for
+        classification, "neg_mean_squared_error" for regression.
+
+    Attributes
+    ----------
+    cv_results_ : dict of arrays
+        One entry per candidate (plain first): ``"candidate"`` (name), ``"kind"``
+        ("plain", "distilled", "lupts"), ``"params"``, ``"split<i>_test_score"``,
+        ``"mean_test_score"``, ``"std_test_score"``, ``"mean_gain"`` and
+        ``"se_gain"`` (paired with the plain model), ``"selected"``.
+    selected_ : str
+        Name of the chosen candidate.
+    best_privileged_ : str or None
+        The best privileged candidate by mean score (whether selected or not).
+    gain_, gain_se_ : float
+        Its mean paired gain over the plain model and the standard error.
+    best_estimator_ : estimator
+        The chosen candidate refitted on all rows (predicts from ``X`` only).
+    n_splits_, gap_ : int
+    task_ : str
+    classes_ : ndarray
+        Classification only.
+    n_features_in_ : int
+
+    See Also
+    --------
+    lupi_ts.BlockedTimeSeriesSplit : the folds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lupi_ts import make_privileged_windows
+    >>> from lupi_ts.datasets import mackey_glass
+    >>> w = make_privileged_windows(mackey_glass(600, random_state=0), input_length=4,
+    ...                             horizon=6, privileged="ALL")
+    >>> sel = PrivilegedModelSelector(task="regression", n_step_features=1)
+    >>> sel = sel.fit(w.X[:200], w.y_value[:200], X_priv=w.X_priv[:200])
+    >>> sel.selected_ in sel.cv_results_["candidate"], sel.gap_
+    (True, 9)
+    >>> sel.predict(w.X[200:203]).shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        "plain": [HasMethods(["fit", "predict"]), None],
+        "task": [StrOptions({"auto", "classification", "regression"})],
+        "imitations": ["array-like"],
+        "temperatures": ["array-like"],
+        "teacher": [HasMethods(["fit"]), None],
+        "teacher_inputs": [StrOptions({"privileged", "both", "last"})],
+        "n_step_features": [Interval(Integral, 1, None, closed="left"), None],
+        "n_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "lupts": ["boolean"],
+        "teacher_folds": [Interval(Integral, 2, None, closed="left")],
+        "cv": [Interval(Integral, 2, None, closed="left"), HasMethods(["split"])],
+        "gap": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "rule": [StrOptions({"paired", "one_se"})],
+        "n_se": [Interval(Real, 0, None, closed="left")],
+        "scoring": [str, callable, None],
+    }
+
+    def __init__(
+        self,
+        plain=None,
+        *,
+        task="auto",
+        imitations=(0.25, 0.5),
+        temperatures=(1.0, 4.0),
+        teacher=None,
+        teacher_inputs="both",
+        n_step_features=None,
+        n_steps=None,
+        lupts=True,
+        teacher_folds=5,
+        cv=5,
+        gap="auto",
+        rule="paired",
+        n_se=1.0,
+        scoring=None,
+    ):
+        self.plain = plain
+        self.task = task
+        self.imitations = imitations
+        self.temperatures = temperatures
+        self.teacher = teacher
+        self.teacher_inputs = teacher_inputs
+        self.n_step_features = n_step_features
+        self.n_steps = n_steps
+        self.lupts = lupts
+        self.teacher_folds = teacher_folds
+        self.cv = cv
+        self.gap = gap
+        self.rule = rule
+        self.n_se = n_se
+        self.scoring = scoring
+
+    # ------------------------------------------------------------------ set-up
+    def _task(self, y=None):
+        if self.task != "auto":
+            return self.task
+        if self.plain is not None:
+            return "classification" if is_classifier(self.plain) else "regression"
+        if y is None:
+            return None
+        kind = type_of_target(y)
+        return "classification" if kind in ("binary", "multiclass") else "regression"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        task = self._task()
+        if task == "classification":
+            tags.estimator_type = "classifier"
+            tags.classifier_tags = ClassifierTags()
+            tags.target_tags.required = True
+        elif task == "regression":
+            tags.estimator_type = "regressor"
+            tags.regressor_tags = RegressorTags()
+            tags.target_tags.required = True
+        return tags
+
+    def _plain(self, task):
+        if self.plain is not None:
+            return clone(self.plain)
+        if task == "classification":
+            return make_pipeline(StandardScaler(), SoftLabelLogisticRegression())
+        return make_pipeline(StandardScaler(), Ridge())
+
+    def _teacher(self, task, regression_teacher):
+        if self.teacher is not None:
+            return clone(self.teacher)
+        if task == "classification" and not regression_teacher:
+            return make_pipeline(StandardScaler(), LogisticRegression())
+        return make_pipeline(StandardScaler(), Ridge())
+
+    def _flat_priv(self, X, X_priv):
+        X_priv = np.asarray(X_priv, dtype=np.float64)
+        if X_priv.ndim == 3:
+            n_steps = X_priv.shape[1]
+            X_priv = X_priv.reshape(X_priv.shape[0], -1)
+        elif X_priv.ndim == 2:
+            if self.n_steps is not None:
+                n_steps = self.n_steps
+            elif self.n_step_features is not None and X_priv.shape[1] % self.n_step_features == 0:
+                n_steps = X_priv.shape[1] // self.n_step_features
+            else:
+                n_steps = 1
+        else:
+            raise ValueError(
+                "X_priv must be 2-D (n_samples, n_priv_features) or 3-D (n_samples, n_steps, "
+                f"n_features); got shape {X_priv.shape}."
+            )
+        if X_priv.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X_priv must have the same number of rows as X ({X.shape[0]}); got "
+                f"{X_priv.shape[0]}."
+            )
+        if not np.isfinite(X_priv).all():
+            raise ValueError("X_priv contains NaN or infinite values; drop or impute them first.")
+        return X_priv, n_steps
+
+    def _teacher_design(self, X, P):
+        if self.teacher_inputs == "privileged":
+            return P
+        if self.teacher_inputs == "both":
+            return np.hstack([X, P])
+        if self.n_step_features is None:
+            raise ValueError("teacher_inputs='last' needs n_step_features (features per step).")
+        return np.hstack([P, X[:, -self.n_step_features :]])
+
+    def _candidates(self, task, has_priv):
+        """(name, kind, params) of every candidate, plain first."""
+        out = [("plain", "plain", {})]
+        if not has_priv:
+            return out
+        lams = [float(v) for v in np.atleast_1d(np.asarray(self.imitations, dtype=float))]
+        if any(not 0.0 < v <= 1.0 for v in lams):
+            raise ValueError(f"imitations must lie in (0, 1]; got {lams}.")
+        temps = [float(v) for v in np.atleast_1d(np.asarray(self.temperatures, dtype=float))]
+        if any(not v > 0 for v in temps):
+            raise ValueError(f"temperatures must be > 0; got {temps}.")
+        for lam in lams:
+            if task == "classification":
+                for T in temps:
+                    out.append(
+                        (
+                            f"distilled(imitation={lam:g}, temperature={T:g})",
+                            "distilled",
+                            {"imitation": lam, "temperature": T},
+                        )
+                    )
+            else:
+                out.append((f"distilled(imitation={lam:g})", "distilled", {"imitation": lam}))
+        if self.lupts:
+            out.append(("lupts", "lupts", {}))
+        return out
+
+    # ------------------------------------------------------------------ fitting
+    def _teacher_outputs(self, task, Z, y, target):
+        """Out-of-fold teacher outputs on the rows of Z (logits or predictions)."""
+        regression_teacher = target is not None
+        teacher = self._teacher(task, regression_teacher)
+        fit_y = y if target is None else target
+        n_splits = min(self.teacher_folds, Z.shape[0])
+        out = cross_fitted_outputs(teacher, Z, fit_y, n_splits=n_splits)
+        if task == "classification" and regression_teacher:
+            scale = float(np.std(target))
+            out = out / (scale if scale > 0 else 1.0)
+        return out
+
+    def _fit_candidate(self, task, kind, params, X, y, P, n_steps, target, outputs_cache):
+        plain = self._plain(task)
+        if kind == "plain":
+            return plain.fit(X, y)
+        if kind == "lupts":
+            cls = LuPTSClassifier if task == "classification" else LuPTSRegressor
+            extra = {"carry_inputs": True} if task == "classification" else {}
+            return cls(n_steps=n_steps, **extra).fit(X, y, X_priv=P)
+        if "outputs" not in outputs_cache:
+            outputs_cache["outputs"] = self._teacher_outputs(
+                task, self._teacher_design(X, P), y, target
+            )
+        if task == "classification":
+            model = GeneralizedDistillationClassifier(student=plain, **params)
+        else:
+            model = GeneralizedDistillationRegressor(student=plain, **params)
+        return model.fit(X, y, teacher_outputs=outputs_cache["outputs"])
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, X_priv=None, teacher_target=None):
+        """Cross-validate the candidates, choose one, refit it on all rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Deployable inputs of the training windows, in time order.
+        y : array-like of shape (n_samples,)
+        X_priv : array-like of shape (n_samples, n_priv_features) or \
+                (n_samples, n_steps, n_step_features), default=None
+            Privileged inputs (the trajectory, for LuPTS). None: the plain model
+            is fitted and nothing is compared.
+        teacher_target : array-like of shape (n_samples,), default=None
+            Classification only: a continuous target for a regression teacher
+            (e.g. the change ``x_{t+k} - x_t``, ``windows.y_value -
+            windows.target_last``).
+
+        Returns
+        -------
+        self : PrivilegedModelSelector
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        task = self._task(y)
+        self.task_ = task
+        if task == "regression":
+            y = y.astype(np.float64)
+            if teacher_target is not None:
+                raise ValueError("teacher_target is for classification; for regression y is it.")
+        else:
+            self.classes_ = np.unique(y)
+        target = None
+        if teacher_target is not None:
+            target = np.asarray(teacher_target, dtype=np.float64).ravel()
+            if target.shape[0] != X.shape[0] or not np.isfinite(target).all():
+                raise ValueError(
+                    f"teacher_target must be finite with one value per row of X ({X.shape[0]})."
+                )
+        if X_priv is None:
+            P, n_steps = None, 0
+        else:
+            P, n_steps = self._flat_priv(X, X_priv)
+        candidates = self._candidates(task, P is not None)
+        if len(candidates) == 1:  # nothing to choose between
+            self.best_estimator_ = self._fit_candidate(task, "plain", {}, X, y, None, 0, None, {})
+            self.cv_results_ = {"candidate": ["plain"], "kind": ["plain"], "params": [{}],
+                                "selected": np.array([True])}  # fmt: skip
+            self.selected_, self.best_privileged_ = "plain", None
+            self.gain_ = self.gain_se_ = np.nan
+            self.n_splits_, self.gap_ = 0, 0
+            return self
+
+        if isinstance(self.cv, Integral):
+            if self.gap == "auto":
+                steps_in = X.shape[1] // self.n_step_features if self.n_step_features else 1
+                gap = (steps_in - 1) + (n_steps + 1)
+            else:
+                gap = int(self.gap)
+            splitter = BlockedTimeSeriesSplit(n_splits=int(self.cv), gap=gap)
+        else:
+            splitter, gap = self.cv, 0
+        self.gap_ = gap
+        folds = list(splitter.split(X))
+        self.n_splits_ = len(folds)
+        for i, (train, test) in enumerate(folds):
+            if len(train) < 2 or len(test) < 1:
+                raise ValueError(
+                    f"fold {i} has {len(train)} training and {len(test)} validation rows after "
+                    f"purging gap={gap} rows on each side; use fewer folds or a smaller gap, "
+                    "or pass more windows."
+                )
+        scorer = check_scoring(
+            self._plain(task),
+            scoring=self.scoring
+            or ("neg_log_loss" if task == "classification" else "neg_mean_squared_error"),
+        )
+        scores = np.full((len(candidates), len(folds)), np.nan)
+        for f, (train, test) in enumerate(folds):
+            cache = {}
+            Ptr = P[train]
+            ttr = None if target is None else target[train]
+            for c, (_, kind, params) in enumerate(candidates):
+                model = self._fit_candidate(
+                    task, kind, params, X[train], y[train], Ptr, n_steps, ttr, cache
+                )
+                scores[c, f] = scorer(model, X[test], y[test])
+        self._choose(candidates, scores)
+        name, kind, params = candidates[self._selected_index]
+        self.best_estimator_ = self._fit_candidate(task, kind, params, X, y, P, n_steps, target, {})
+        return self
+
+    def _choose(self, candidates, scores):
+        F = scores.shape[1]
+        mean = scores.mean(axis=1)
+        std = scores.std(axis=1, ddof=1) if F > 1 else np.zeros(len(candidates))
+        diff = scores - scores[0]
+        gain = diff.mean(axis=1)
+        se_gain = (diff.std(axis=1, ddof=1) if F > 1 else np.zeros(len(candidates))) / np.sqrt(F)
+        priv = np.arange(1, len(candidates))
+        best = int(priv[np.argmax(mean[1:])])
+        if self.rule == "paired":
+            wins = gain[best] > 0 and gain[best] > self.n_se * se_gain[best]
+        else:
+            wins = mean[best] - self.n_se * std[best] / np.sqrt(F) > mean[0]
+        self._selected_index = best if wins else 0
+        results = {
+            "candidate": [c[0] for c in candidates],
+            "kind": [c[1] for c in candidates],
+            "params": [c[2] for c in candidates],
+        }
+        for f in range(F):
+            results[f"split{f}_test_score"] = scores[:, f]
+        results.update(
+            mean_test_score=mean,
+            std_test_score=std,
+            mean_gain=gain,
+            se_gain=se_gain,
+            selected=np.arange(len(candidates)) == self._selected_index,
+        )
+        self.cv_results_ = results
+        self.selected_ = candidates[self._selected_index][0]
+        self.best_privileged_ = candidates[best][0]
+        self.gain_, self.gain_se_ = float(gain[best]), float(se_gain[best])
+
+    # ------------------------------------------------------------------ delegation
+    def predict(self, X):
+        """Predictions of the chosen model (from X only).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.best_estimator_.predict(X)
+
+    @available_if(_best_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities of the chosen model (classification).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.best_estimator_.predict_proba(X)
+
+    @available_if(_best_has("decision_function"))
+    def decision_function(self, X):
+        """Scores of the chosen model (classification).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.best_estimator_.decision_function(X)
+
+    def score(self, X, y, sample_weight=None):
+        """The chosen model's ``score`` (accuracy or R²).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.best_estimator_.score(X, y, sample_weight=sample_weight)
