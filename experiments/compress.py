@@ -257,14 +257,15 @@ def _hayashi(cfg, out):
         clf = NeuralDistillationClassifier(
             teacher={"name": "mlp", "hidden": cfg["teacher_hidden"]},
             student={"name": "mlp", "hidden": cfg["student_hidden"]},
-            imitation=0.25, temperature=1.0, max_epochs=cfg["hayashi_epochs"], lr=3e-3,
+            imitation=0.25, temperature=1.0, max_epochs=cfg["hayashi_epochs"],
+            learning_rate=3e-3,
             random_state=cfg["seed"], device="cpu",
         ).fit(X[train], y[train], X_priv=Xp[train])
         clf.save(cache)
 
     data = distillation_data(clf, X[train], y[train], X_priv=Xp[train])
-    step = partial(fine_tune, **data, epochs=cfg["finetune_epochs_hayashi"], lr=1e-3,
-                   batch_size=32, random_state=cfg["seed"])
+    step = partial(fine_tune, **data, max_epochs=cfg["finetune_epochs_hayashi"],
+                   learning_rate=1e-3, batch_size=32, random_state=cfg["seed"], device="cpu")
     stages = _run_recipes(clf.student_, _recipes(step, X[train], cfg["recipes"]))
     if "small-scratch" in cfg["recipes"]:
         # Compact design instead of compression: the same distillation with a student
@@ -360,7 +361,8 @@ def _anomaly(cfg, out, skab_path):
         student = NeuralDistillationRegressor(
             teacher={"name": "mlp", "hidden": [4]},  # unused: imitation 0, the PCA teacher
             student={"name": "mlp", "hidden": cfg["student_hidden"]},  # scores are targets
-            imitation=0.0, max_epochs=cfg["anomaly_epochs"], batch_size=256, lr=1e-3,
+            imitation=0.0, max_epochs=cfg["anomaly_epochs"], batch_size=256,
+            learning_rate=1e-3,
             random_state=cfg["seed"], device="cpu",
         )
         det = DistilledDetector(regressor=student, n_reference=n_ref,
@@ -380,9 +382,9 @@ def _anomaly(cfg, out, skab_path):
     with torch.no_grad():
         own = reg.student_(torch.as_tensor(features)).numpy()
     step = partial(fine_tune, X=features, y=target.astype(np.float32), soft=own,
-                   imitation=0.9, task="regression", epochs=cfg["finetune_epochs_anomaly"],
-                   batch_size=256, lr=cfg.get("finetune_lr_anomaly", 1e-3),
-                   random_state=cfg["seed"])
+                   imitation=0.9, task="regression", max_epochs=cfg["finetune_epochs_anomaly"],
+                   batch_size=256, learning_rate=cfg.get("finetune_lr_anomaly", 1e-3),
+                   random_state=cfg["seed"], device="cpu")
     calib = features[np.random.default_rng(cfg["seed"]).choice(len(features), 2048)]
     stages = _run_recipes(reg.student_, _recipes(step, calib, cfg["recipes"]))
     if "small-scratch" in cfg["recipes"]:

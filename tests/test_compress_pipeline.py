@@ -109,7 +109,7 @@ def test_distillation_data_of_a_regressor():
     with torch.no_grad():
         teacher = reg.teacher_(torch.as_tensor(Xp, dtype=torch.float32)).numpy()
     np.testing.assert_allclose(data["soft"], teacher, rtol=1e-6)
-    tuned = fine_tune(reg.student_, **data, epochs=2)
+    tuned = fine_tune(reg.student_, **data, max_epochs=2)
     assert tuned(torch.as_tensor(X, dtype=torch.float32)).shape == (60, 1)
 
 
@@ -117,8 +117,8 @@ def test_fine_tune_is_deterministic_and_recovers_accuracy(fitted):
     clf, X, Xp, y = fitted
     data = distillation_data(clf, X, y, X_priv=Xp)
     small = prune_structured(clf.student_, 0.75)
-    a = fine_tune(small, **data, epochs=30, lr=3e-3, random_state=1)
-    b = fine_tune(small, **data, epochs=30, lr=3e-3, random_state=1)
+    a = fine_tune(small, **data, max_epochs=30, learning_rate=3e-3, random_state=1)
+    b = fine_tune(small, **data, max_epochs=30, learning_rate=3e-3, random_state=1)
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
     def accuracy(m):
@@ -144,8 +144,8 @@ def test_fine_tune_bad_input(fitted):
         fine_tune(quantize_dynamic(clf.student_), X, y)
     with pytest.raises(ValueError, match="y is required"):
         fine_tune(clf.student_, X)
-    with pytest.raises(ValueError, match="epochs"):
-        fine_tune(clf.student_, X, y, epochs=0)
+    with pytest.raises(ValueError, match="max_epochs"):
+        fine_tune(clf.student_, X, y, max_epochs=0)
     with pytest.raises(ValueError, match="one row per row"):
         fine_tune(clf.student_, X, y[:3])
     with pytest.raises(ValueError, match="imitation"):
@@ -156,12 +156,13 @@ def test_fine_tune_reconstruction_and_regression():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 6)).astype(np.float32)
     ae = nn.Sequential(nn.Linear(6, 3), nn.ReLU(), nn.Linear(3, 6))
-    tuned = fine_tune(ae, X, task="reconstruction", soft=X * 0.5, epochs=5, lr=1e-2)
+    tuned = fine_tune(ae, X, task="reconstruction", soft=X * 0.5, max_epochs=5,
+                     learning_rate=1e-2)
     with torch.no_grad():
         before = ((ae(torch.as_tensor(X)) - torch.as_tensor(X)) ** 2).mean()
         after = ((tuned(torch.as_tensor(X)) - torch.as_tensor(X)) ** 2).mean()
     assert after < before
-    reg = fine_tune(nn.Linear(6, 1), X, X[:, 0], task="regression", epochs=2)
+    reg = fine_tune(nn.Linear(6, 1), X, X[:, 0], task="regression", max_epochs=2)
     assert reg(torch.as_tensor(X)).shape == (40, 1)
 
 
@@ -215,3 +216,35 @@ def test_latency_grows_with_the_work():
         t_big = measure_latency(big, torch.zeros(4, 256), batch_sizes=(64,), repeats=3,
                                 min_time=0.005, clock=clock)[64]
         assert 0 < t_small < t_big
+
+
+def test_distillation_data_follows_the_objective_and_any_teacher():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from lupi_ts import mix_targets
+
+    X, Xp, y = _data(80)
+    kw = dict(imitation=0.4, temperature=3.0, max_epochs=2, random_state=0, device="cpu")
+    # "generalized": the mixed targets at T = 1, whatever the teacher (here scikit-learn)
+    clf = NeuralDistillationClassifier(teacher=LogisticRegression(), objective="generalized",
+                                       **kw).fit(X, y, X_priv=Xp)
+    data = distillation_data(clf, X, y, X_priv=Xp)
+    z = clf.teacher_.decision_function(Xp)
+    np.testing.assert_allclose(data["soft"], mix_targets(y, soft_labels(z, 3.0), 0.4))
+    assert (data["imitation"], data["temperature"]) == (1.0, 1.0)
+    # precomputed logits: the same numbers without a teacher
+    pre = NeuralDistillationClassifier(objective="generalized", **kw).fit(X, y, teacher_outputs=z)
+    with pytest.raises(ValueError, match="pass teacher_outputs"):
+        distillation_data(pre, X, y)
+    again = distillation_data(pre, X, y, teacher_outputs=z)
+    np.testing.assert_array_equal(again["soft"], data["soft"])
+    with pytest.raises(ValueError, match="among the classes"):
+        distillation_data(clf, X, y + 5, X_priv=Xp)
+    with pytest.raises(ValueError, match="lupi_ts.neural distillation estimator"):
+        distillation_data(LogisticRegression().fit(X, y), X, y, X_priv=Xp)
+    # parameter mistakes of fine_tune are InvalidParameterError, naming the parameter
+    with pytest.raises(InvalidParameterError, match="learning_rate"):
+        fine_tune(clf.student_, **data, learning_rate=0.0)
+    with pytest.raises(InvalidParameterError, match="device"):
+        fine_tune(clf.student_, **data, device="quantum")

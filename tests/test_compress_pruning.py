@@ -179,11 +179,11 @@ def test_fine_tuning_keeps_pruned_weights_at_zero():
     X = rng.normal(size=(64, 12)).astype(np.float32)
     y = (X[:, 0] > 0).astype(np.float32)
     pruned = prune_magnitude(_net(), 0.8)
-    tuned = fine_tune(pruned, X, y, soft=np.full(64, 0.5), epochs=3, lr=1e-2)
+    tuned = fine_tune(pruned, X, y, soft=np.full(64, 0.5), max_epochs=3, learning_rate=1e-2)
     for a, b in zip(pruned, tuned):
         if isinstance(a, nn.Linear):
             zero = a.weight == 0
             assert torch.all(b.weight[zero] == 0)
             assert not torch.equal(a.weight[~zero], b.weight[~zero])  # training happened
-    free = fine_tune(pruned, X, y, epochs=3, lr=1e-2, keep_zeros=False)
+    free = fine_tune(pruned, X, y, max_epochs=3, learning_rate=1e-2, keep_zeros=False)
     assert weight_sparsity(free) < weight_sparsity(pruned)

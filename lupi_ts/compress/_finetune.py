@@ -5,19 +5,24 @@ objective as in generalized distillation: hard labels mixed with the teacher's
 soft labels (``lupi_ts.neural.soft_distillation_loss``) or, for regression and
 reconstruction students, squared errors towards the targets and the teacher's
 predictions (``lupi_ts.neural.regression_distillation_loss``). The soft labels
-come from :func:`distillation_data` (the shared ``lupi_ts._distill`` arithmetic),
-never from a reimplementation here.
+come from :func:`distillation_data`, which runs the estimator's own distillation
+steps (:class:`lupi_ts.BaseDistiller`'s hooks) on its fitted teacher, never from a
+reimplementation here; training is the one loop :func:`lupi_ts.neural.train_module`.
 """
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_params,
+)
 
-from .._distill import check_imitation, check_temperature, soft_labels
-from .._validation import check_int
 from ._layers import copy_module, import_torch, weight_layers
 from ._quantization import is_quantized
 
@@ -29,67 +34,89 @@ __all__ = ["TASKS", "distillation_data", "fine_tune"]
 TASKS = ("binary", "multiclass", "regression", "reconstruction")
 
 
-def distillation_data(estimator, X, y, *, X_priv):
+def distillation_data(estimator, X, y, *, X_priv=None, teacher_outputs=None,
+                      teacher_target=None):
     """Keyword arguments of :func:`fine_tune` that continue a fitted estimator's distillation.
+
+    The teacher outputs and the student's targets come from the estimator's
+    own distillation steps (:class:`lupi_ts.BaseDistiller`'s hooks: teacher
+    inputs, teacher outputs, objective) run on its fitted teacher, so the
+    fine-tuned student sees exactly the targets ``fit`` used on these rows.
 
     Parameters
     ----------
     estimator : NeuralDistillationClassifier or NeuralDistillationRegressor
-        Fitted; its ``teacher_`` gives the soft labels, its ``imitation`` and
-        ``temperature`` the mixing.
+        Fitted; its ``teacher_`` (a network or a scikit-learn estimator) gives
+        the teacher outputs, its ``objective``, ``imitation`` and
+        ``temperature`` the targets.
     X : array-like of shape (n_samples, ...)
         Deployable inputs (the student's).
-    y : array-like of shape (n_samples,)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
         Targets in the estimator's label space.
-    X_priv : array-like of shape (n_samples, ...)
-        Privileged inputs for the teacher.
+    X_priv : array-like of shape (n_samples, ...), default=None
+        Privileged inputs, as given to ``fit``.
+    teacher_outputs : array-like, default=None
+        Precomputed teacher outputs (logits, or predictions for a regressor),
+        as given to ``fit``; then no teacher runs and ``X_priv`` must be None.
+    teacher_target : array-like of shape (n_samples,), default=None
+        As given to ``fit`` (a regressor teacher of a classifier needs it).
 
     Returns
     -------
     dict
-        ``X``, ``y`` (encoded as the student's outputs), ``soft``, ``task``,
-        ``imitation`` and ``temperature``; pass as ``fine_tune(student, **data)``.
+        ``X``, ``y`` (the hard targets encoded as the student's outputs),
+        ``soft``, ``task``, ``imitation`` and ``temperature``; pass as
+        ``fine_tune(student, **data)``. For ``objective="hinton"`` ``soft`` is
+        ``σ(z / T)`` (classification) or the teacher's standardised predictions
+        (regression) with the estimator's λ and T; for ``"generalized"`` it is
+        the mixed target ``(1 - λ) y + λ σ(z / T)`` with ``imitation=1`` and
+        ``temperature=1`` (the student fitted at T = 1 to the mix).
 
     Raises
     ------
     ValueError
-        When the estimator is not fitted or has no torch teacher.
+        When the estimator is not a fitted lupi_ts.neural distillation
+        estimator, or the data do not match it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lupi_ts.neural import NeuralDistillationClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> Xp = rng.normal(size=(40, 2))
+    >>> X = Xp + rng.normal(scale=0.5, size=(40, 2))
+    >>> y = (Xp.sum(axis=1) > 0).astype(int)
+    >>> clf = NeuralDistillationClassifier(max_epochs=2, random_state=0).fit(X, y, X_priv=Xp)
+    >>> data = distillation_data(clf, X, y, X_priv=Xp)
+    >>> data["task"], data["soft"].shape
+    ('binary', (40,))
     """
-    teacher = getattr(estimator, "teacher_", None)
-    if not isinstance(teacher, nn.Module):
+    from ..neural._estimators import _NeuralDistillationBase
+
+    if not isinstance(estimator, _NeuralDistillationBase):
         raise ValueError(
-            "estimator must be a fitted lupi_ts.neural distillation estimator (with a teacher_ "
-            f"module); got {type(estimator).__name__}."
+            "estimator must be a fitted lupi_ts.neural distillation estimator; got "
+            f"{type(estimator).__name__}."
         )
-    X = np.asarray(X, dtype=np.float32)
-    Xp = torch.as_tensor(np.asarray(X_priv, dtype=np.float32))
-    if Xp.shape[0] != X.shape[0]:
-        raise ValueError(
-            f"X_priv must have one row per row of X; got {Xp.shape[0]} and {X.shape[0]}."
-        )
-    device = next(teacher.parameters()).device
-    teacher.eval()
-    with torch.no_grad():
-        z = teacher(Xp.to(device)).double().cpu().numpy()
-    imitation = float(estimator.imitation)
+    X, codes, outputs, student_y, fit_params = estimator._distillation_steps(
+        X, y, X_priv=X_priv, teacher_outputs=teacher_outputs, teacher_target=teacher_target)
+    X = X.astype(np.float32)
     if hasattr(estimator, "classes_"):
-        classes = estimator.classes_
-        y = np.asarray(y)
-        codes = np.searchsorted(classes, y)
-        if np.any(codes >= len(classes)) or np.any(classes[np.minimum(codes, len(classes) - 1)]
-                                                   != y):
-            raise ValueError("y holds labels the estimator was not fitted on.")
-        temperature = float(estimator.temperature)
-        if z.shape[1] == 1:
-            return {"X": X, "y": codes.astype(np.float32),
-                    "soft": soft_labels(z[:, 0], temperature), "task": "binary",
-                    "imitation": imitation, "temperature": temperature}
-        return {"X": X, "y": codes.astype(np.int64), "soft": soft_labels(z, temperature),
-                "task": "multiclass", "imitation": imitation, "temperature": temperature}
-    y = (np.asarray(y, dtype=np.float64).reshape(len(X), -1) - estimator.y_mean_) \
-        / estimator.y_scale_  # the student predicts standardised targets
-    return {"X": X, "y": y.astype(np.float32), "soft": z.astype(np.float32),
-            "task": "regression", "imitation": imitation, "temperature": 1.0}
+        task = "binary" if estimator.n_outputs_ == 1 else "multiclass"
+    else:
+        task = "regression"
+    if "soft_targets" in fit_params:  # "hinton", classification
+        soft = fit_params["soft_targets"]
+        imitation, temperature = fit_params["imitation"], fit_params["temperature"]
+    elif fit_params:  # "hinton", regression: the teacher's standardised predictions
+        soft = fit_params["teacher_predictions"].astype(np.float32)
+        imitation, temperature = float(estimator.imitation), 1.0
+    else:  # "generalized": the student fits the mixed targets at T = 1
+        soft = np.asarray(student_y)
+        soft = soft.astype(np.float32) if task == "regression" else soft
+        imitation, temperature = 1.0, 1.0
+    return {"X": X, "y": codes, "soft": soft, "task": task, "imitation": imitation,
+            "temperature": temperature}
 
 
 def _tensor(a, name, dtype):
@@ -99,9 +126,28 @@ def _tensor(a, name, dtype):
         raise ValueError(f"{name} must be a numeric array; got {type(a).__name__}.") from exc
 
 
+@validate_params(
+    {
+        "module": [nn.Module],
+        "X": ["array-like"],
+        "y": ["array-like", None],
+        "soft": ["array-like", None],
+        "task": [StrOptions(set(TASKS))],
+        "imitation": [Interval(Real, 0, 1, closed="both")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "keep_zeros": ["boolean"],
+        "random_state": ["random_state"],
+        "device": "no_validation",  # resolve_device knows the machine
+    },
+    prefer_skip_nested_validation=True,
+)
 def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, temperature=1.0,
-              epochs=20, batch_size=64, lr=1e-3, weight_decay=0.0, keep_zeros=True,
-              random_state=0, device="cpu"):
+              max_epochs=20, batch_size=64, learning_rate=1e-3, weight_decay=0.0,
+              keep_zeros=True, random_state=None, device="auto"):
     """Train a (compressed) student a few more epochs on the distillation objective.
 
     Parameters
@@ -121,15 +167,16 @@ def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, tem
     task : {"binary", "multiclass", "regression", "reconstruction"}, default="binary"
     imitation, temperature : float
         λ and T as in the estimators (T for classification only).
-    epochs, batch_size : int
-    lr, weight_decay : float
-        Adam settings.
+    max_epochs : int, default=20
+    batch_size : int, default=64
+    learning_rate, weight_decay : float, default=1e-3, 0.0
+        Adam's settings.
     keep_zeros : bool, default=True
         Keep exactly-zero weights of Linear/Conv1d layers at zero, so a pruned
         student stays pruned.
-    random_state : int, RandomState or None, default=0
+    random_state : int, RandomState or None, default=None
         Seeds the shuffling and dropout.
-    device : str, default="cpu"
+    device : str, default="auto"
         Where to train ("auto": CUDA when available); the result is on the CPU.
 
     Returns
@@ -144,7 +191,7 @@ def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, tem
     >>> X = rng.normal(size=(64, 4)).astype("float32")
     >>> y = (X[:, 0] > 0).astype("float32")
     >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
-    >>> tuned = fine_tune(net, X, y, soft=np.full(64, 0.5), epochs=2)
+    >>> tuned = fine_tune(net, X, y, soft=np.full(64, 0.5), max_epochs=2, random_state=0)
     >>> tuned is net, tuned.training
     (False, False)
     """
@@ -156,21 +203,13 @@ def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, tem
         train_module,
     )
 
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {TASKS}; got {task!r}.")
     if is_quantized(module):
         raise ValueError("fine_tune needs a float module; fine-tune before quantizing.")
-    imitation = check_imitation(imitation)
-    temperature = check_temperature(temperature)
-    epochs = check_int(epochs, "epochs")
-    batch_size = check_int(batch_size, "batch_size")
-    for value, name in ((lr, "lr"), (weight_decay, "weight_decay")):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0 or (
-            name == "lr" and value == 0
-        ):
-            raise ValueError(f"{name} must be a {'positive' if name == 'lr' else 'non-negative'} "
-                             f"real number; got {value!r}.")
-    dev = resolve_device(device)
+    imitation, temperature = float(imitation), float(temperature)
+    try:
+        dev = resolve_device(device)
+    except ValueError as exc:
+        raise InvalidParameterError(str(exc)) from None
     seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
     x = _tensor(X, "X", torch.float32)
@@ -221,8 +260,8 @@ def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, tem
         return loss_of(net(x[idx]), target[idx], s)
 
     with seed_scope(seed, dev) as generator:
-        train_module(net, batch_loss, n, max_epochs=epochs, batch_size=batch_size,
-                     learning_rate=float(lr), weight_decay=float(weight_decay),
+        train_module(net, batch_loss, n, max_epochs=max_epochs, batch_size=batch_size,
+                     learning_rate=float(learning_rate), weight_decay=float(weight_decay),
                      generator=generator, device=dev, after_step=keep_pruned if masks else None,
                      stage="fine-tune")
     return net.cpu().eval()

@@ -1,5 +1,13 @@
 """Neural teacher/student distillation estimators with the scikit-learn API.
 
+Both estimators run :class:`lupi_ts.BaseDistiller`'s template (teacher design ->
+teacher -> teacher outputs -> targets -> student) and override only the hooks
+that involve torch: the teacher, when it is a network spec, and the student are
+trained by the one loop :func:`lupi_ts.neural.train_module`. A scikit-learn
+estimator given as ``teacher`` (e.g. :class:`lupi_ts.RidgeTeacher` or a
+:class:`lupi_ts.CrossFittedTeacher`), or precomputed ``teacher_outputs=``, goes
+through the core's own hooks unchanged.
+
 torch is imported inside the methods, so the classes can be imported, built,
 cloned and inspected without torch; ``fit``/``load`` raise the ImportError
 naming ``pip install "lupi-ts[torch]"``.
@@ -9,16 +17,29 @@ from __future__ import annotations
 
 import contextlib
 import math
-import numbers
+import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Hidden,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._distill import check_imitation, check_temperature, soft_labels
-from .._validation import check_int
+from .._distill import (
+    OBJECTIVES,
+    TEACHER_INPUTS,
+    BaseDistiller,
+    _is_regressor_teacher,
+    soft_labels,
+)
 from ._torch import import_torch, resolve_device, seed_scope
 
 __all__ = ["NeuralDistillationClassifier", "NeuralDistillationRegressor"]
@@ -26,18 +47,9 @@ __all__ = ["NeuralDistillationClassifier", "NeuralDistillationRegressor"]
 # Inference runs in chunks of this many rows to bound memory.
 _PREDICT_CHUNK = 1024
 
-
-def _check_real(value, name, *, low=None, low_inclusive=True, high=None, high_inclusive=True):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number; got {value!r}.")
-    value = float(value)
-    if low is not None and (value < low or (value == low and not low_inclusive)):
-        op = ">=" if low_inclusive else ">"
-        raise ValueError(f"{name} must be {op} {low}; got {value!r}.")
-    if high is not None and (value > high or (value == high and not high_inclusive)):
-        op = "<=" if high_inclusive else "<"
-        raise ValueError(f"{name} must be {op} {high}; got {value!r}.")
-    return value
+# The spec names, repeated here so the estimators import without torch (the module
+# that builds networks, _specs, imports it); test_neural_estimators checks they agree.
+SPEC_NAMES = ("mlp", "cnn", "gru", "lstm")
 
 
 def _check_windows(X, name):
@@ -51,82 +63,117 @@ def _check_windows(X, name):
     return X
 
 
-class _NeuralDistillationBase(BaseEstimator):
-    """Shared fit/predict machinery; subclasses define the task (loss, outputs)."""
+def _is_network_spec(spec):
+    """A spec this estimator builds and trains itself (not a scikit-learn estimator)."""
+    if isinstance(spec, (str, dict)):
+        return True
+    return hasattr(spec, "forward") and hasattr(spec, "parameters") and not hasattr(spec, "fit")
+
+
+def _rng_state(device):
+    torch = import_torch()
+    cuda = device.type == "cuda"
+    return torch.get_rng_state(), (torch.cuda.get_rng_state(device) if cuda else None)
+
+
+def _set_rng_state(state, device):
+    torch = import_torch()
+    torch.set_rng_state(state[0])
+    if state[1] is not None:
+        torch.cuda.set_rng_state(state[1], device)
+
+
+_NETWORK = [StrOptions(set(SPEC_NAMES)), dict, HasMethods(["forward", "parameters"])]
+
+
+class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
+    """The torch hooks of :class:`~lupi_ts.BaseDistiller`; subclasses define the task.
+
+    One fit keeps its working state (tensors, networks, seeds) in ``_state``
+    from ``_validate_fit_data`` to ``_fit_student``, which removes it.
+    """
 
     _is_classifier = False
 
+    _parameter_constraints: dict = {
+        # A network spec, or any scikit-learn estimator as the teacher (fitted by the
+        # core's own hook); check_spec looks inside dict specs.
+        "teacher": [*_NETWORK, HasMethods(["fit"])],
+        "student": list(_NETWORK),
+        "teacher_inputs": [StrOptions(set(TEACHER_INPUTS))],
+        "n_step_features": [Interval(Integral, 1, None, closed="left"), None],
+        "objective": [StrOptions(set(OBJECTIVES))],
+        "imitation": [Interval(Real, 0, 1, closed="both")],
+        "hint_weight": [Interval(Real, 0, None, closed="left")],
+        "hint_epochs": [Interval(Integral, 0, None, closed="left")],
+        "robust_eps": [Interval(Real, 0, None, closed="left")],
+        "heteroscedastic_dropout": ["boolean"],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "lr": [Hidden(StrOptions({"deprecated"})), Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        # Checked in fit by resolve_device, which knows the machine (its errors are
+        # re-raised as InvalidParameterError like the others).
+        "device": "no_validation",
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
     # ------------------------------------------------------------------ checks
     def _check_params(self):
+        """The validated settings of one fit (``_parameter_constraints`` already ran)."""
         from ._specs import check_spec
 
-        check_spec(self.teacher, "teacher")
-        check_spec(self.student, "student")
-        p = {
-            "imitation": check_imitation(self.imitation),
-            "hint_weight": _check_real(self.hint_weight, "hint_weight", low=0.0),
-            "hint_epochs": check_int(self.hint_epochs, "hint_epochs", minimum=0),
-            "robust_eps": _check_real(self.robust_eps, "robust_eps", low=0.0),
-            "max_epochs": check_int(self.max_epochs, "max_epochs", minimum=1),
-            "batch_size": check_int(self.batch_size, "batch_size", minimum=1),
-            "lr": _check_real(self.lr, "lr", low=0.0, low_inclusive=False),
-            "weight_decay": _check_real(self.weight_decay, "weight_decay", low=0.0),
-            "validation_fraction": _check_real(
-                self.validation_fraction, "validation_fraction", low=0.0, low_inclusive=False,
-                high=1.0, high_inclusive=False,
-            ),
-            "n_iter_no_change": check_int(self.n_iter_no_change, "n_iter_no_change", minimum=1),
-            "verbose": check_int(self.verbose, "verbose", minimum=0),
-        }
-        p["temperature"] = (
-            check_temperature(self.temperature) if self._is_classifier else 1.0
-        )
-        for flag in ("heteroscedastic_dropout", "early_stopping"):
-            if not isinstance(getattr(self, flag), (bool, np.bool_)):
-                raise ValueError(f"{flag} must be True or False; got {getattr(self, flag)!r}.")
-        return p
-
-    def _check_X_priv(self, X, X_priv):
-        if X_priv is None:
-            return X  # classic knowledge distillation: the teacher sees x as well
-        X_priv = check_array(X_priv, allow_nd=True, dtype=np.float64, input_name="X_priv")
-        _check_windows(X_priv, "X_priv")
-        if X_priv.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X_priv must have one row per row of X; got {X_priv.shape[0]} rows for "
-                f"{X.shape[0]} rows of X."
+        try:
+            if _is_network_spec(self.teacher):
+                check_spec(self.teacher, "teacher")
+            check_spec(self.student, "student")
+        except ValueError as exc:
+            raise InvalidParameterError(str(exc)) from None
+        learning_rate = self.learning_rate
+        if self.lr != "deprecated":
+            warnings.warn(
+                "lr was renamed learning_rate (the name used by every lupi-ts estimator); "
+                "lr will be removed in lupi-ts 0.3. Pass learning_rate instead.",
+                FutureWarning, stacklevel=5,
             )
-        return X_priv
+            learning_rate = self.lr
+        return {
+            "imitation": float(self.imitation),
+            "temperature": float(self.temperature) if self._is_classifier else 1.0,
+            "hint_weight": float(self.hint_weight),
+            "hint_epochs": int(self.hint_epochs),
+            "robust_eps": float(self.robust_eps),
+            "max_epochs": int(self.max_epochs),
+            "batch_size": int(self.batch_size),
+            "learning_rate": float(learning_rate),
+            "weight_decay": float(self.weight_decay),
+            "validation_fraction": float(self.validation_fraction),
+            "n_iter_no_change": int(self.n_iter_no_change),
+            "verbose": int(self.verbose),
+        }
 
-    # --------------------------------------------------------------- training
-    def fit(self, X, y, *, X_priv=None):
-        """Fit the teacher on ``(X_priv, y)``, then distil it into the student on ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, length, channels)
-            Deployable inputs (the student's).
-        y : array-like of shape (n_samples,) (or (n_samples, n_targets) for regression)
-            Targets.
-        X_priv : array-like of shape (n_samples, ...), optional
-            Privileged inputs (the teacher's), row-aligned with ``X``; ``None``
-            uses ``X`` (classic knowledge distillation).
-
-        Returns
-        -------
-        self
-        """
+    # ------------------------------------------------------ BaseDistiller hooks
+    def _validate_fit_data(self, X, y, sample_weight):
+        """Check settings and data (windows allowed), encode y; start the fit's state."""
         params = self._check_params()
         torch = import_torch()
+        try:
+            device = resolve_device(self.device)
+        except ValueError as exc:
+            raise InvalidParameterError(str(exc)) from None
         X, y = validate_data(
             self, X, y, allow_nd=True, dtype=np.float64, multi_output=not self._is_classifier,
             y_numeric=not self._is_classifier,
         )
         _check_windows(X, "X")
-        X_priv = self._check_X_priv(X, X_priv)
-        y_train, n_outputs = self._encode_targets(y)
-
-        device = resolve_device(self.device)
+        hard, y_train, n_outputs = self._encode_targets(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         n = X.shape[0]
         n_val = math.ceil(params["validation_fraction"] * n) if self.early_stopping else 0
@@ -136,63 +183,224 @@ class _NeuralDistillationBase(BaseEstimator):
                 f"validation_fraction={self.validation_fraction} leaves {n - n_val} of {n}."
             )
         self.input_shape_ = tuple(int(d) for d in X.shape[1:])
-        self.priv_shape_ = tuple(int(d) for d in X_priv.shape[1:])
+        self.priv_shape_ = None
         self.n_outputs_ = n_outputs
+        self._device_ = device
+        weight = None
+        if sample_weight is not None:
+            # Scaled to mean 1 on the training rows, so the learning rate means the same.
+            w = sample_weight[: n - n_val]
+            if not w.sum() > 0:
+                raise ValueError("sample_weight must have a positive sum on the training rows.")
+            weight = torch.as_tensor(sample_weight / w.mean(), dtype=torch.float32, device=device)
+        self._state = {
+            "params": params, "device": device, "seed": seed, "n_val": n_val, "y": y,
+            "X": _tensor(X, device), "y_train": torch.as_tensor(y_train, device=device),
+            "weight": weight, "Z": None, "modules": None, "rng": None, "history": {},
+        }
+        return X, y, hard, sample_weight
 
+    def _teacher_design(self, X, X_priv):
+        """``teacher_inputs`` as in the core; "privileged" and "deployable" also take windows."""
+        if self.teacher_inputs == "deployable" or X_priv is None:
+            Z = super()._teacher_design(X, X_priv)
+        else:
+            X_priv = check_array(X_priv, allow_nd=True, dtype=np.float64, input_name="X_priv")
+            _check_windows(X_priv, "X_priv")
+            if X_priv.shape[0] != X.shape[0]:
+                raise ValueError(
+                    f"X_priv must have one row per row of X; got {X_priv.shape[0]} rows for "
+                    f"{X.shape[0]} rows of X."
+                )
+            if self.teacher_inputs == "privileged":
+                self.n_priv_features_in_ = X_priv.shape[1]
+                Z = X_priv
+            elif X.ndim != 2 or X_priv.ndim != 2:
+                raise ValueError(
+                    f"teacher_inputs={self.teacher_inputs!r} joins the columns of X and X_priv, "
+                    f"so both must be 2-D (flatten the windows); got X of shape {X.shape} and "
+                    f"X_priv of shape {X_priv.shape}."
+                )
+            else:
+                Z = super()._teacher_design(X, X_priv)
+        self.priv_shape_ = tuple(int(d) for d in Z.shape[1:])
+        self._state["Z"] = Z
+        return Z
+
+    def _fit_teacher(self, Z, target, *, sample_weight=None):
+        """Train a network teacher with the shared loop; a scikit-learn one via the core."""
+        if not _is_network_spec(self.teacher):
+            return super()._fit_teacher(Z, target, sample_weight=sample_weight)
+        st = self._state
+        if target is not st["y"]:
+            raise ValueError(
+                "teacher_target needs a scikit-learn regressor as teacher (e.g. "
+                "lupi_ts.RidgeTeacher); a network teacher fits y."
+            )
+        seed, device, params = st["seed"], st["device"], st["params"]
         with seed_scope(seed, device):
-            modules = self._build_modules(params, n_outputs, device, seed)
-            tensors = {
-                "X": _tensor(X, device),
-                "Xp": _tensor(X_priv, device),
-                "y": torch.as_tensor(y_train, device=device),
-            }
-            self._device_ = device
-            history = {}
-            # One shuffling stream per stage: the student's batches do not depend on how
-            # long the teacher trained (so imitation=0 gives the same student for any teacher).
-            history["teacher"] = self._fit_teacher(modules, tensors, n_val, params,
-                                                   _generator(seed, 0))
-            tensors["soft"] = self._teacher_targets(modules["teacher"], tensors["Xp"], params)
-            if params["hint_epochs"] > 0:
-                history["hint"] = self._fit_hint_stage(modules, tensors, n_val, params,
-                                                       _generator(seed, 1))
-            torch.manual_seed(seed + 2)  # the student's dropout noise, likewise independent
-            history["student"] = self._fit_student(modules, tensors, n_val, params,
-                                                   _generator(seed, 2))
+            modules = self._build_modules(params, self.n_outputs_, device, seed, network=True)
+            st["modules"] = modules
+            st["Zt"] = _tensor(Z, device)
+            teacher = modules["teacher"]
+            n_train = Z.shape[0] - st["n_val"]
+            y, w = st["y_train"], st["weight"]
 
+            def batch_loss(idx):
+                return self._task_loss(teacher(st["Zt"][idx]), y[idx],
+                                       None if w is None else w[idx])
+
+            def val_loss():
+                return self._task_loss(teacher(st["Zt"][n_train:]), y[n_train:])
+
+            # One shuffling stream per stage: the student's batches do not depend on how
+            # long the teacher trained (so imitation=0 gives the same student for any
+            # teacher).
+            st["history"]["teacher"] = self._train(
+                [teacher], batch_loss, val_loss, n_train, st["n_val"], params,
+                _generator(seed, 0), "teacher")
+            # The hint stage continues this random stream (dropout noise) in _fit_student.
+            st["rng"] = _rng_state(device)
+        teacher.eval()
+        return teacher
+
+    def _compute_teacher_outputs(self, teacher, Z, target):
+        """A network teacher's logits (predictions for regression) on ``Z``; else the core's."""
+        torch = import_torch()
+        if not isinstance(teacher, torch.nn.Module):
+            return super()._compute_teacher_outputs(teacher, Z, target)
+        self.teacher_scale_ = 1.0
+        Zt = self._state.get("Zt")
+        if Zt is None:
+            Zt = _tensor(Z, next(teacher.parameters()).device)
+        teacher.eval()
+        with torch.no_grad():
+            z = teacher(Zt).double().cpu().numpy()
+        if self._is_classifier and z.shape[1] == 1:
+            return z[:, 0]
+        return z
+
+    def _fit_student(self, X, targets, *, sample_weight=None, **fit_params):
+        """Train the student network (after the optional hint stage) with the shared loop."""
+        torch = import_torch()
+        st = self._state
+        seed, device, params = st["seed"], st["device"], st["params"]
+        try:
+            with seed_scope(seed, device):
+                modules = st["modules"]
+                if modules is None:  # a scikit-learn teacher, or teacher_outputs
+                    modules = self._build_modules(params, self.n_outputs_, device, seed,
+                                                  network=False)
+                else:
+                    _set_rng_state(st["rng"], device)
+                if st["Z"] is not None and "Zt" not in st:
+                    st["Zt"] = _tensor(st["Z"], device)
+                if params["hint_epochs"] > 0:
+                    st["history"]["hint"] = self._fit_hint_stage(modules, st, params,
+                                                                 _generator(seed, 1))
+                torch.manual_seed(seed + 2)  # the student's dropout noise, likewise independent
+                st["history"]["student"] = self._fit_student_stage(
+                    modules, st, params, targets, fit_params, _generator(seed, 2))
+        finally:
+            del self._state
         for module in modules.values():
             if module is not None:
                 module.eval()
-        self.teacher_ = modules["teacher"]
-        self.student_ = modules["student"]
         self.hint_regressor_ = modules["hint"]
         self.dropout_ = modules["dropout"]
-        self.history_ = history
-        self.n_epochs_ = len(history["student"]["train_loss"])
-        return self
+        self.history_ = st["history"]
+        self.n_epochs_ = len(self.history_["student"]["train_loss"])
+        return modules["student"]
 
-    def _build_modules(self, params, n_outputs, device, seed):
+    def _distillation_steps(self, X, y, *, X_priv=None, teacher_outputs=None,
+                            teacher_target=None):
+        """A fitted estimator's teacher outputs and student targets on ``(X, y)``.
+
+        The core's own hooks (teacher design, teacher outputs, objective) run on
+        the fitted teacher without refitting anything, so fine-tuning
+        (:func:`lupi_ts.compress.distillation_data`) continues exactly the
+        distillation ``fit`` did. Returns ``(X, codes, outputs, student_y,
+        fit_params)`` with ``codes`` the hard targets as the torch losses take them.
+        """
+        check_is_fitted(self, "student_")
+        X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float64)
+        _check_windows(X, "X")
+        n = X.shape[0]
+        if self._is_classifier:
+            y = np.asarray(y)
+            codes = np.searchsorted(self.classes_, y)
+            inside = codes < len(self.classes_)
+            if y.shape != (n,) or not np.all(inside) or np.any(self.classes_[codes] != y):
+                raise ValueError(
+                    f"y must hold one label per row of X ({n}) among the classes the estimator "
+                    f"was fitted on {self.classes_.tolist()}."
+                )
+            K = len(self.classes_)
+            hard = codes.astype(np.float64) if K == 2 else np.eye(K)[codes]
+            codes = codes.astype(np.float32 if K == 2 else np.int64)
+        else:
+            y = np.asarray(y, dtype=np.float64).reshape(n, -1)
+            hard = (y - self.y_mean_) / self.y_scale_
+            codes = hard.astype(np.float32)
+        if teacher_outputs is not None:
+            if X_priv is not None:
+                raise ValueError("Pass either teacher_outputs or X_priv, not both.")
+            outputs = self._check_teacher_outputs(teacher_outputs, hard)
+        elif self.teacher_ is None:
+            raise ValueError(
+                "This estimator was fitted from teacher_outputs (it has no teacher): pass "
+                "teacher_outputs= for these rows."
+            )
+        else:
+            if (self._is_classifier and teacher_target is None
+                    and _is_regressor_teacher(self.teacher_)):
+                raise ValueError(
+                    f"The teacher {type(self.teacher_).__name__} is a regressor: pass the "
+                    "teacher_target it was fitted on (its logits are its predictions over the "
+                    "standard deviation of teacher_target), as to fit."
+                )
+            # The hooks record what they saw (input widths, the scale of a regressor
+            # teacher); keep the fitted values.
+            kept = {k: getattr(self, k, None)
+                    for k in ("n_priv_features_in_", "priv_shape_", "teacher_scale_")}
+            self._state = {"Z": None}
+            try:
+                Z = self._teacher_design(X, X_priv)
+                target = y if teacher_target is None else np.asarray(teacher_target, float)
+                outputs = self._compute_teacher_outputs(self.teacher_, Z, target)
+            finally:
+                del self._state
+                self.__dict__.update(kept)
+        student_y, fit_params = self._make_targets(hard, outputs)
+        return X, codes, outputs, student_y, fit_params
+
+    # ----------------------------------------------------------- torch stages
+    def _build_modules(self, params, n_outputs, device, seed, *, network):
         torch = import_torch()
         from ._losses import HeteroscedasticDropout, HintRegressor
         from ._specs import make_network
 
         # Each network is initialised from its own seed, so the student's initial
         # weights do not depend on the teacher's architecture.
-        torch.manual_seed(seed)
-        teacher = make_network(
-            self.teacher, input_shape=self.priv_shape_, out_features=n_outputs, name="teacher"
-        )
+        teacher = None
+        if network:
+            torch.manual_seed(seed)
+            teacher = make_network(
+                self.teacher, input_shape=self.priv_shape_, out_features=n_outputs,
+                name="teacher",
+            ).to(device).eval()
         torch.manual_seed(seed + 1)
         student = make_network(
             self.student, input_shape=self.input_shape_, out_features=n_outputs, name="student"
-        )
-        teacher.to(device).eval()
-        student.to(device).eval()
+        ).to(device).eval()
         # A dry run on two zero rows checks the networks fit the data before training
         # (in eval mode without gradients: it must not touch e.g. batch-norm statistics).
         x0 = _zeros((2, *self.input_shape_), device)
-        xp0 = _zeros((2, *self.priv_shape_), device)
-        for name, net, x in (("teacher", teacher, xp0), ("student", student, x0)):
+        xp0 = _zeros((2, *self.priv_shape_), device) if self.priv_shape_ is not None else None
+        runs = [("student", student, x0)]
+        if teacher is not None:
+            runs.insert(0, ("teacher", teacher, xp0))
+        for name, net, x in runs:
             try:
                 with torch.no_grad():
                     out = net(x)
@@ -207,6 +415,12 @@ class _NeuralDistillationBase(BaseEstimator):
                 )
         hint = dropout = None
         if params["hint_weight"] > 0 or params["hint_epochs"] > 0:
+            if teacher is None:
+                raise ValueError(
+                    "hint losses (hint_weight, hint_epochs) need a network teacher to take "
+                    "hints from; the teacher here is a scikit-learn estimator or "
+                    "teacher_outputs."
+                )
             for name, net in (("teacher", teacher), ("student", student)):
                 if not callable(getattr(net, "hidden", None)):
                     raise ValueError(f"hint losses need a {name} with a hidden(x) method.")
@@ -216,6 +430,11 @@ class _NeuralDistillationBase(BaseEstimator):
             torch.manual_seed(seed + 3)
             hint = HintRegressor(width_s, width_t).to(device)
         if self.heteroscedastic_dropout:
+            if self.priv_shape_ is None:
+                raise ValueError(
+                    "heteroscedastic_dropout needs the teacher's inputs (X_priv) to scale "
+                    "the noise; with teacher_outputs there are none."
+                )
             if not (callable(getattr(student, "hidden", None)) and hasattr(student, "head")):
                 raise ValueError(
                     "heteroscedastic_dropout needs a student with hidden(x) and a head layer "
@@ -234,86 +453,89 @@ class _NeuralDistillationBase(BaseEstimator):
         return train_module(
             modules, batch_loss, n_train,
             max_epochs=params["hint_epochs"] if stage == "hint" else params["max_epochs"],
-            batch_size=params["batch_size"], learning_rate=params["lr"],
+            batch_size=params["batch_size"], learning_rate=params["learning_rate"],
             weight_decay=params["weight_decay"], generator=generator, device=self._device_,
             val_loss=val_loss if n_val else None, n_iter_no_change=params["n_iter_no_change"],
             verbose=params["verbose"], stage=stage,
         )
 
-    def _fit_teacher(self, modules, t, n_val, params, generator):
-        teacher = modules["teacher"]
-        n_train = t["X"].shape[0] - n_val
-
-        def batch_loss(idx):
-            return self._task_loss(teacher(t["Xp"][idx]), t["y"][idx])
-
-        def val_loss():
-            return self._task_loss(teacher(t["Xp"][n_train:]), t["y"][n_train:])
-
-        return self._train([teacher], batch_loss, val_loss, n_train, n_val, params, generator,
-                           "teacher")
-
-    def _fit_hint_stage(self, modules, t, n_val, params, generator):
+    def _fit_hint_stage(self, modules, st, params, generator):
         from ._losses import hint_loss
 
         student, teacher, reg = modules["student"], modules["teacher"], modules["hint"]
         teacher.eval()
         torch = import_torch()
         with torch.no_grad():
-            goal = teacher.hidden(t["Xp"])
-        n_train = t["X"].shape[0] - n_val
+            goal = teacher.hidden(st["Zt"])
+        X = st["X"]
+        n_train = X.shape[0] - st["n_val"]
 
         def batch_loss(idx):
-            return hint_loss(student.hidden(t["X"][idx]), goal[idx], reg)
+            return hint_loss(student.hidden(X[idx]), goal[idx], reg)
 
         def val_loss():
-            return hint_loss(student.hidden(t["X"][n_train:]), goal[n_train:], reg)
+            return hint_loss(student.hidden(X[n_train:]), goal[n_train:], reg)
 
-        return self._train([student, reg], batch_loss, val_loss, n_train, n_val, params,
+        return self._train([student, reg], batch_loss, val_loss, n_train, st["n_val"], params,
                            generator, "hint")
 
-    def _fit_student(self, modules, t, n_val, params, generator):
+    def _fit_student_stage(self, modules, st, params, targets, fit_params, generator):
         from ._losses import hint_loss, input_gradient_penalty
 
         torch = import_torch()
         student, teacher = modules["student"], modules["teacher"]
         reg, dropout = modules["hint"], modules["dropout"]
-        teacher.eval()
+        X, Zt, y, w = st["X"], st.get("Zt"), st["y_train"], st["weight"]
         goal = None
         if params["hint_weight"] > 0:
+            teacher.eval()
             with torch.no_grad():
-                goal = teacher.hidden(t["Xp"])
-        n_train = t["X"].shape[0] - n_val
+                goal = teacher.hidden(Zt)
+        n_train = X.shape[0] - st["n_val"]
         eps = params["robust_eps"]
+        target, soft = self._student_tensors(targets, fit_params, st)
 
-        def forward(x, xp):
+        def forward(x, idx):
             if dropout is None:
                 return student(x)
-            return student.head(dropout(student.hidden(x), xp.flatten(1)))
+            return student.head(dropout(student.hidden(x), Zt[idx].flatten(1)))
 
         def batch_loss(idx):
-            x = t["X"][idx]
+            x = X[idx]
             if eps > 0:
                 x = x.clone().requires_grad_(True)
             # cuDNN's recurrent kernels have no double backward, which the penalty needs.
             with _cudnn_disabled(eps > 0):
-                per_sample = self._distill_loss(forward(x, t["Xp"][idx]), t["y"][idx],
-                                                t["soft"][idx], params)
+                per_sample = self._distill_loss(forward(x, idx), target[idx],
+                                                None if soft is None else soft[idx], params)
+                if w is not None:
+                    per_sample = per_sample * w[idx]
                 loss = per_sample.mean()
                 if eps > 0:
                     loss = loss + input_gradient_penalty(per_sample, x, eps)
             if goal is not None:
-                loss = loss + params["hint_weight"] * hint_loss(student.hidden(t["X"][idx]),
+                loss = loss + params["hint_weight"] * hint_loss(student.hidden(X[idx]),
                                                                 goal[idx], reg)
             return loss
 
         def val_loss():
             # Model selection on the hard-label loss: what the deployed student is judged on.
-            return self._task_loss(student(t["X"][n_train:]), t["y"][n_train:])
+            return self._task_loss(student(X[n_train:]), y[n_train:])
 
         trained = [m for m in (student, reg, dropout) if m is not None]
-        return self._train(trained, batch_loss, val_loss, n_train, n_val, params, generator,
-                           "student")
+        return self._train(trained, batch_loss, val_loss, n_train, st["n_val"], params,
+                           generator, "student")
+
+    def _student_tensors(self, targets, fit_params, st):
+        """(target, soft) tensors of the student's loss from the core's targets."""
+        torch = import_torch()
+        device = st["device"]
+        soft = fit_params.get("soft_targets", fit_params.get("teacher_predictions"))
+        if soft is None:  # "generalized": one mixed target, fitted at T = 1
+            return torch.as_tensor(np.asarray(targets), dtype=torch.float32, device=device), None
+        # "hinton": the hard labels (encoded for the loss) and the teacher's side
+        return st["y_train"], torch.as_tensor(np.asarray(soft), dtype=torch.float32,
+                                              device=device)
 
     # -------------------------------------------------------------- inference
     def _predict_raw(self, X):
@@ -404,20 +626,48 @@ def _zeros(shape, device):
 
 
 class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
-    """Neural generalized distillation: a teacher on privileged data, a student on ``X``.
+    """Neural distillation: a teacher on privileged data, a student network on ``X``.
 
-    The teacher is trained on ``(X_priv, y)`` with cross-entropy; its soft
-    labels at ``temperature`` (``lupi_ts._distill.soft_labels``) then train the
-    student with :func:`~lupi_ts.neural.soft_distillation_loss`
-    ``(1 - λ) CE(y, z_s) + λ T² KL(p_t || softmax(z_s / T))``, optionally plus a
-    hint loss, the robust input-gradient term and heteroscedastic dropout.
-    Prediction uses the student only.
+    The steps are :class:`lupi_ts.BaseDistiller`'s: the teacher sees
+    ``teacher_inputs`` (``X_priv`` by default) and is trained on ``y`` with
+    cross-entropy (a network spec, by :func:`~lupi_ts.neural.train_module`),
+    or is any scikit-learn classifier / regressor (with ``teacher_target=``),
+    or is replaced by precomputed logits ``fit(..., teacher_outputs=z)``. Its
+    logits ``z`` give the soft labels ``σ(z / T)`` (sigmoid for two classes,
+    softmax for more; ``lupi_ts.soft_labels``), and the student network is
+    trained on ``X`` with the ``objective`` (λ = ``imitation``, T =
+    ``temperature``, f the student's logits):
+
+    * ``"hinton"`` (default; Hinton et al., 2015):
+      ``(1 - λ) CE(y, σ(f)) + λ T² KL(σ(z / T) || σ(f / T))``
+      (:func:`~lupi_ts.neural.soft_distillation_loss`; the KL differs from the
+      cross-entropy ``CE(σ(z / T), σ(f / T))`` by a constant);
+    * ``"generalized"`` (Lopez-Paz et al., 2016): ``CE((1 - λ) y + λ σ(z / T), σ(f))``,
+      the student fitted at T = 1 to the mixed targets, as the linear
+      estimators do. At T = 1 both objectives have the same gradients.
+
+    Optional extras: a hint loss, the robust input-gradient term and
+    heteroscedastic dropout. Prediction uses the student only.
 
     Parameters
     ----------
-    teacher, student : str, dict or torch.nn.Module, default="mlp"
-        Module specs: "mlp", "cnn", "gru", "lstm", a dict such as
-        ``{"name": "mlp", "hidden": [64, 64]}``, or a module instance (copied).
+    teacher : str, dict, torch.nn.Module or estimator, default="mlp"
+        A network spec: "mlp", "cnn", "gru", "lstm", a dict such as
+        ``{"name": "mlp", "hidden": [64, 64]}``, or a module instance (copied,
+        then trained); or an unfitted scikit-learn estimator (cloned and
+        fitted on the teacher inputs; e.g. a :class:`lupi_ts.CrossFittedTeacher`
+        for out-of-fold logits).
+    student : str, dict or torch.nn.Module, default="mlp"
+        The student network's spec, as for a network teacher.
+    teacher_inputs : {"privileged", "both", "last", "deployable"}, default="privileged"
+        What the teacher sees: ``X_priv`` (x*); ``[X, X_priv]``; ``[X_priv, x_t]``
+        with x_t the last ``n_step_features`` columns of ``X``; or ``X`` only
+        (classic knowledge distillation). "both" and "last" need 2-D ``X`` and
+        ``X_priv``; the others also take windows. ``X_priv=None`` means ``X``.
+    n_step_features : int, default=None
+        Features per input step of ``X`` (needed by ``teacher_inputs="last"``).
+    objective : {"hinton", "generalized"}, default="hinton"
+        The student's loss (formulas above).
     imitation : float, default=0.5
         λ in [0, 1], the weight of the teacher's soft labels (as in the linear
         estimators).
@@ -433,10 +683,12 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
         Perturb the student's last hidden layer with Gaussian noise whose scale
         a privileged branch predicts (Lambert et al., 2018); training only.
     max_epochs : int, default=100
+        Epochs of each stage (fewer with early stopping).
     batch_size : int, default=32
-    lr : float, default=1e-3
-        Adam learning rate.
+    learning_rate : float, default=1e-3
+        Adam's learning rate.
     weight_decay : float, default=0.0
+        Adam's (L2) weight decay.
     early_stopping : bool, default=False
         Hold out the *last* ``validation_fraction`` of the rows (time order, not
         shuffled), stop after ``n_iter_no_change`` epochs without improvement of
@@ -449,12 +701,25 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
         Seeds initialisation, shuffling and noise; on CPU the same seed gives
         bit-identical weights.
     verbose : int, default=0
+    lr : float, deprecated
+        Former name of ``learning_rate``; passing it warns (FutureWarning) and it
+        will be removed in lupi-ts 0.3.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    teacher_, student_ : torch.nn.Module
-        Fitted networks (in eval mode).
+    teacher_ : torch.nn.Module, estimator or None
+        The fitted teacher (a network in eval mode, or the fitted scikit-learn
+        estimator); None with ``teacher_outputs``.
+    student_ : torch.nn.Module
+        The fitted student network (in eval mode).
+    teacher_scale_ : float
+        Divisor of a regressor teacher's predictions into logits (1.0 else).
+    teacher_saturation_ : float
+        Share of training rows whose soft label equals the hard label (within
+        1e-3); a :class:`lupi_ts.DistillationWarning` is raised at >= 0.95.
+    n_priv_features_in_ : int or None
+        Columns (or window length) of ``X_priv``; None without it.
     hint_regressor_, dropout_ : torch.nn.Module or None
         The hint regressor and the heteroscedastic-dropout branch, when used.
     history_ : dict
@@ -462,8 +727,10 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
         "val_loss" (one value per epoch).
     n_epochs_ : int
         Epochs the student trained for.
-    input_shape_, priv_shape_ : tuple
-        One sample's shape in ``X`` and ``X_priv``.
+    input_shape_ : tuple
+        One sample's shape in ``X``.
+    priv_shape_ : tuple or None
+        One sample's shape in the teacher's inputs; None with ``teacher_outputs``.
     n_features_in_ : int
 
     Examples
@@ -479,12 +746,19 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
     """
 
     _is_classifier = True
+    _parameter_constraints: dict = {
+        **_NeuralDistillationBase._parameter_constraints,
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def __init__(
         self,
         teacher="mlp",
         student="mlp",
         *,
+        teacher_inputs="privileged",
+        n_step_features=None,
+        objective="hinton",
         imitation=0.5,
         temperature=1.0,
         hint_weight=0.0,
@@ -493,7 +767,7 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
         heteroscedastic_dropout=False,
         max_epochs=100,
         batch_size=32,
-        lr=1e-3,
+        learning_rate=1e-3,
         weight_decay=0.0,
         early_stopping=False,
         validation_fraction=0.2,
@@ -501,9 +775,13 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
         device="auto",
         random_state=None,
         verbose=0,
+        lr="deprecated",
     ):
         self.teacher = teacher
         self.student = student
+        self.teacher_inputs = teacher_inputs
+        self.n_step_features = n_step_features
+        self.objective = objective
         self.imitation = imitation
         self.temperature = temperature
         self.hint_weight = hint_weight
@@ -512,7 +790,7 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
         self.heteroscedastic_dropout = heteroscedastic_dropout
         self.max_epochs = max_epochs
         self.batch_size = batch_size
-        self.lr = lr
+        self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -520,39 +798,46 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.lr = lr
 
     def _encode_targets(self, y):
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
+        encoded = encoded.ravel()
+        K = len(self.classes_)
+        if K < 2:
             raise ValueError(
                 f"y must contain at least 2 classes to train a classifier; got one class "
                 f"({self.classes_[0]!r})."
             )
-        if len(self.classes_) == 2:
-            return encoded.astype(np.float32), 1  # one logit, sigmoid
-        return encoded.astype(np.int64), len(self.classes_)
+        # hard: the core's targets (0/1, or one-hot rows); codes: the torch losses' labels
+        if K == 2:
+            return encoded.astype(np.float64), encoded.astype(np.float32), 1  # one logit
+        return np.eye(K)[encoded], encoded.astype(np.int64), K
 
-    def _task_loss(self, logits, target):
+    def _task_loss(self, logits, target, weight=None):
         F = import_torch().nn.functional
+        if weight is None:
+            if logits.shape[1] == 1:
+                return F.binary_cross_entropy_with_logits(logits[:, 0], target)
+            return F.cross_entropy(logits, target)
         if logits.shape[1] == 1:
-            return F.binary_cross_entropy_with_logits(logits[:, 0], target)
-        return F.cross_entropy(logits, target)
-
-    def _teacher_targets(self, teacher, Xp, params):
-        torch = import_torch()
-        teacher.eval()
-        with torch.no_grad():
-            z = teacher(Xp).double().cpu().numpy()
-        # The shared soft-label arithmetic: sigmoid(z/T) for one column, softmax(z/T) else.
-        s = soft_labels(z[:, 0] if z.shape[1] == 1 else z, params["temperature"])
-        return torch.as_tensor(s, dtype=torch.float32, device=Xp.device)
+            per_sample = F.binary_cross_entropy_with_logits(logits[:, 0], target,
+                                                            reduction="none")
+        else:
+            per_sample = F.cross_entropy(logits, target, reduction="none")
+        return (per_sample * weight).mean()
 
     def _distill_loss(self, logits, target, soft, params):
         from ._losses import soft_distillation_loss
 
+        F = import_torch().nn.functional
         if logits.shape[1] == 1:
             logits = logits[:, 0]
+        if soft is None:  # "generalized": cross-entropy to the mixed targets at T = 1
+            if logits.dim() == 1:
+                return F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+            return F.cross_entropy(logits, target, reduction="none")
         return soft_distillation_loss(
             logits, target, soft, imitation=params["imitation"],
             temperature=params["temperature"], reduction="none",
@@ -577,26 +862,42 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
 
 
 class NeuralDistillationRegressor(RegressorMixin, _NeuralDistillationBase):
-    """Neural generalized distillation for regression.
+    """Neural distillation for regression: a teacher on privileged data, a student on ``X``.
 
-    The teacher is trained on ``(X_priv, y)`` with squared error; the student
-    minimises :func:`~lupi_ts.neural.regression_distillation_loss`
-    ``(1 - λ) ||f_s(x) - y||² + λ ||f_s(x) - f_t(x*)||²`` (targets are
-    standardised internally), optionally plus a hint loss, the robust
-    input-gradient term and heteroscedastic dropout.
+    The steps are :class:`lupi_ts.BaseDistiller`'s. The teacher (a network
+    trained on ``(teacher inputs, y)`` with squared error, any scikit-learn
+    regressor, or precomputed predictions ``fit(..., teacher_outputs=t)``)
+    predicts ``t``; the student network is trained on ``X`` with the
+    ``objective`` (λ = ``imitation``, f the student's prediction):
+
+    * ``"hinton"`` (default): ``(1 - λ) ||f - y||² + λ ||f - t||²``
+      (:func:`~lupi_ts.neural.regression_distillation_loss`);
+    * ``"generalized"``: ``||f - ((1 - λ) y + λ t)||²``, the squared error to
+      the mixed targets, as the linear estimators do.
+
+    The two differ by the constant ``λ (1 - λ) ||y - t||²``: same gradients,
+    same minimiser, different loss values in ``history_``. Targets and
+    teacher outputs are standardised internally (``y_mean_``, ``y_scale_``).
+    Optional extras: a hint loss, the robust input-gradient term and
+    heteroscedastic dropout.
 
     Parameters
     ----------
-    teacher, student, imitation, hint_weight, hint_epochs, robust_eps, \
-heteroscedastic_dropout, max_epochs, batch_size, lr, weight_decay, early_stopping, \
-validation_fraction, n_iter_no_change, device, random_state, verbose
-        As in :class:`NeuralDistillationClassifier` (there is no temperature).
+    teacher, student, teacher_inputs, n_step_features, objective, imitation, hint_weight, \
+hint_epochs, robust_eps, heteroscedastic_dropout, max_epochs, batch_size, learning_rate, \
+weight_decay, early_stopping, validation_fraction, n_iter_no_change, device, random_state, \
+verbose, lr
+        As in :class:`NeuralDistillationClassifier` (there is no temperature; a
+        scikit-learn teacher is a regressor).
 
     Attributes
     ----------
     teacher_, student_, hint_regressor_, dropout_, history_, n_epochs_, input_shape_, \
-priv_shape_, n_features_in_
+priv_shape_, n_features_in_, n_priv_features_in_
         As in :class:`NeuralDistillationClassifier`.
+    teacher_saturation_ : float
+        In-sample R² of the teacher's outputs against ``y``; a
+        :class:`lupi_ts.DistillationWarning` is raised when it is 1.
     y_mean_, y_scale_ : ndarray of shape (n_outputs,)
         Target standardisation.
 
@@ -617,6 +918,9 @@ priv_shape_, n_features_in_
         teacher="mlp",
         student="mlp",
         *,
+        teacher_inputs="privileged",
+        n_step_features=None,
+        objective="hinton",
         imitation=0.5,
         hint_weight=0.0,
         hint_epochs=0,
@@ -624,7 +928,7 @@ priv_shape_, n_features_in_
         heteroscedastic_dropout=False,
         max_epochs=100,
         batch_size=32,
-        lr=1e-3,
+        learning_rate=1e-3,
         weight_decay=0.0,
         early_stopping=False,
         validation_fraction=0.2,
@@ -632,9 +936,13 @@ priv_shape_, n_features_in_
         device="auto",
         random_state=None,
         verbose=0,
+        lr="deprecated",
     ):
         self.teacher = teacher
         self.student = student
+        self.teacher_inputs = teacher_inputs
+        self.n_step_features = n_step_features
+        self.objective = objective
         self.imitation = imitation
         self.hint_weight = hint_weight
         self.hint_epochs = hint_epochs
@@ -642,7 +950,7 @@ priv_shape_, n_features_in_
         self.heteroscedastic_dropout = heteroscedastic_dropout
         self.max_epochs = max_epochs
         self.batch_size = batch_size
-        self.lr = lr
+        self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -650,6 +958,7 @@ priv_shape_, n_features_in_
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.lr = lr
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -664,20 +973,33 @@ priv_shape_, n_features_in_
         scale = y2.std(axis=0)
         # A constant target keeps scale 1: dividing by 0 would give NaN targets.
         self.y_scale_ = np.where(scale > 0, scale, 1.0)
-        return ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32), y2.shape[1]
+        hard = (y2 - self.y_mean_) / self.y_scale_
+        return hard, hard.astype(np.float32), y2.shape[1]
 
-    def _task_loss(self, pred, target):
-        return ((pred - target) ** 2).mean()
+    def _task_loss(self, pred, target, weight=None):
+        if weight is None:
+            return ((pred - target) ** 2).mean()
+        return (((pred - target) ** 2).mean(dim=1) * weight).mean()
 
-    def _teacher_targets(self, teacher, Xp, params):
-        torch = import_torch()
-        teacher.eval()
-        with torch.no_grad():
-            return teacher(Xp).detach()
+    def _check_teacher_outputs(self, outputs, hard):
+        """Precomputed or scikit-learn teacher predictions, standardised like ``y``."""
+        t = check_array(outputs, ensure_2d=False, dtype=np.float64, input_name="teacher_outputs")
+        n, k = hard.shape[0], self.n_outputs_
+        if t.size != n * k:
+            want = (n,) if self._y_1d else (n, k)
+            raise ValueError(f"teacher outputs must have the shape of y {want}; got {t.shape}.")
+        return (t.reshape(n, k) - self.y_mean_) / self.y_scale_
+
+    def _make_targets(self, hard, outputs):
+        if self.objective == "generalized":  # the core's mix (1 - λ) y + λ t
+            return super()._make_targets(hard, outputs)
+        return hard, {"teacher_predictions": outputs}
 
     def _distill_loss(self, pred, target, teacher_pred, params):
         from ._losses import regression_distillation_loss
 
+        if teacher_pred is None:  # "generalized": squared error to the mixed targets
+            return ((pred - target) ** 2).flatten(1).mean(dim=1)
         return regression_distillation_loss(
             pred, target, teacher_pred, imitation=params["imitation"], reduction="none"
         )

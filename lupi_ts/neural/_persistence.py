@@ -71,6 +71,13 @@ def save_estimator(est, path):
     torch = import_torch()
     check_is_fitted(est, "student_")
     params = est.get_params(deep=False)
+    if not isinstance(params["teacher"], (str, dict, torch.nn.Module)):
+        raise ValueError(
+            f"teacher is a {type(params['teacher']).__name__}, which lupi-ts cannot save "
+            "without pickling; save supports network teachers (a spec or a lupi_ts.neural "
+            "network). Save the student alone (lupi_ts.compress.export_model), or distil "
+            "from teacher_outputs= and save that estimator."
+        )
     params["teacher"] = _spec_to_json(params["teacher"], "teacher")
     params["student"] = _spec_to_json(params["student"], "student")
     if not (params["random_state"] is None or isinstance(params["random_state"], int)):
@@ -80,7 +87,10 @@ def save_estimator(est, path):
     fitted = {
         "n_features_in_": int(est.n_features_in_),
         "input_shape_": list(est.input_shape_),
-        "priv_shape_": list(est.priv_shape_),
+        "priv_shape_": None if est.priv_shape_ is None else list(est.priv_shape_),
+        "n_priv_features_in_": est.n_priv_features_in_,
+        "teacher_scale_": float(est.teacher_scale_),
+        "teacher_saturation_": float(est.teacher_saturation_),
         "n_outputs_": int(est.n_outputs_),
         "n_epochs_": int(est.n_epochs_),
         "history_": est.history_,
@@ -154,13 +164,19 @@ def load_estimator(cls, path):
             f"{config.get('estimator')}.load, not {cls.__name__}.load."
         )
     params = dict(config["params"])
+    if "lr" in params and "learning_rate" not in params:  # written before the rename
+        params["learning_rate"] = params.pop("lr")
     params["teacher"] = _spec_from_json(params["teacher"])
     params["student"] = _spec_from_json(params["student"])
     est = cls(**params)
     fitted = config["fitted"]
     est.n_features_in_ = fitted["n_features_in_"]
     est.input_shape_ = tuple(fitted["input_shape_"])
-    est.priv_shape_ = tuple(fitted["priv_shape_"])
+    est.priv_shape_ = None if fitted["priv_shape_"] is None else tuple(fitted["priv_shape_"])
+    # Attributes of the distillation core, absent from files of earlier versions.
+    est.n_priv_features_in_ = fitted.get("n_priv_features_in_")
+    est.teacher_scale_ = fitted.get("teacher_scale_", 1.0)
+    est.teacher_saturation_ = fitted.get("teacher_saturation_")
     est.n_outputs_ = fitted["n_outputs_"]
     est.n_epochs_ = fitted["n_epochs_"]
     est.history_ = fitted["history_"]
