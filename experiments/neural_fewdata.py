@@ -1,7 +1,8 @@
 """Few-data neural distillation: does the robust input-gradient term help?
 
-``python -m lupi_ts.experiments.neural_fewdata [--full] [--sizes 50,100,200]
-[--seeds S] [--eps 0.03,0.1,0.3] [--epochs E] [--out DIR] [--quiet]``
+``lupi-ts study neural-fewdata [--full] [--sizes 50,100,200] [--seeds S]
+[--eps 0.03,0.1,0.3] [--epochs E] [--out DIR] [--jobs N] [--scheduler ADDRESS|local]
+[--quiet]``
 
 Protocol, per training size n and seed
 --------------------------------------
@@ -22,24 +23,28 @@ Protocol, per training size n and seed
 4. Test accuracy; mean and 95 % t-interval over seeds, and paired differences
    (``robust - distilled``, ``distilled - alone``) with the paired t-test.
 
-Outputs (under ``--out``, default ``results/neural_fewdata``): ``runs/*.json``
+Outputs (under ``--out``, default ``results/neural_fewdata``), through the
+experiment harness (:mod:`lupi_ts.experiments.harness`): ``runs/n<size>_s<seed>.json``
 (one per size and seed, written atomically as soon as it finishes: rerunning
-the same command skips finished runs, so a killed run loses only the one in
-flight), ``results.json`` and ``report.md``.
+the same command skips finished runs, so a killed run loses only the ones in
+flight), ``config.json`` (the configuration and its hash; another configuration
+in the same folder is refused), ``results.json`` and ``report.md``. ``--jobs``
+runs the (size, seed) units in parallel, ``--scheduler`` on a Dask cluster.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
+import contextlib
+import functools
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write_text
+from lupi_ts.stats import mean_ci, paired_comparison
+
+from . import harness
 
 PROTOCOL_VERSION = 1
 QUICK = {"sizes": [50, 200], "seeds": 5, "eps": [0.1]}
@@ -57,10 +62,11 @@ BASE = {
 }
 
 
-def _digest(cfg):
+def _hashed_part(cfg):
+    # Run-size and machine settings do not change the numbers of a (size, seed) unit.
     relevant = {k: v for k, v in cfg.items() if k not in ("seeds", "sizes", "out", "threads")}
     relevant["protocol_version"] = PROTOCOL_VERSION
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+    return relevant
 
 
 def _standardise(train, *others):
@@ -82,7 +88,7 @@ def run_one(windows, n_train, seed, cfg):
     y_tr, y_te = windows.y[train], windows.y[test]
     spec = {"name": "mlp", "hidden": list(cfg["hidden"])}
     common = dict(teacher=spec, student=spec, temperature=cfg["temperature"],
-                  max_epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
+                  max_epochs=cfg["epochs"], batch_size=cfg["batch_size"], learning_rate=cfg["lr"],
                   device="cpu", random_state=seed)  # fmt: skip
     methods = {"alone": dict(imitation=0.0), "distilled": dict(imitation=cfg["imitation"])}
     for eps in cfg["eps"]:
@@ -103,8 +109,6 @@ def run_one(windows, n_train, seed, cfg):
 
 def summarise(runs, cfg):
     """Mean ± CI per size and method, and the paired differences."""
-    from lupi_ts.experiments.hayashi2019 import mean_ci, paired_comparison
-
     summary = {}
     for n in cfg["sizes"]:
         rows = [r for r in runs if r["n_train"] == n and r["scores"] is not None]
@@ -154,38 +158,42 @@ def report(summary, cfg):
     return "\n".join(lines)
 
 
-def run_experiment(cfg, *, progress=True):
-    import torch
-
+@functools.lru_cache(maxsize=2)
+def _windows(task, privileged):
     from lupi_ts import make_task_windows
 
-    out = Path(cfg["out"])
-    digest = _digest(cfg)
-    windows = make_task_windows(cfg["task"], privileged=cfg["privileged"])
-    runs = []
-    jobs = [(n, s) for n in cfg["sizes"] for s in range(cfg["seeds"])]
-    start = time.perf_counter()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(cfg.get("threads", 1))  # tiny MLPs: one thread is fastest
+    return make_task_windows(task, privileged=privileged)
+
+
+@contextlib.contextmanager
+def _torch_threads(n):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
     try:
-        for i, (n, seed) in enumerate(jobs):
-            path = out / "runs" / f"{digest}_n{n}_s{seed:03d}.json"
-            if path.exists():
-                runs.append(json.loads(path.read_text()))
-                continue
-            scores = run_one(windows, n, seed, cfg)
-            record = {"n_train": n, "seed": seed, "scores": scores, "config": digest}
-            atomic_write_text(path, json.dumps(record, indent=1) + "\n")
-            runs.append(record)
-            if progress:
-                print(f"[{i + 1}/{len(jobs)}] n={n} seed={seed} "
-                      f"{time.perf_counter() - start:.0f} s", file=sys.stderr)  # fmt: skip
+        yield
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)
+
+
+def _run_unit(n, seed, cfg):
+    with _torch_threads(cfg.get("threads", 1)):  # tiny MLPs: one thread is fastest
+        scores = run_one(_windows(cfg["task"], cfg["privileged"]), n, seed, cfg)
+    return {"n_train": n, "seed": seed, "scores": scores}
+
+
+def run_experiment(cfg, *, jobs=1, progress=None):
+    """Run (or resume) the study described by ``cfg`` into ``cfg["out"]``; returns the summary."""
+    out = Path(cfg["out"])
+    folder = harness.RunFolder(out, _hashed_part(cfg), units="runs")
+    units = {f"n{n}_s{s:03d}": (n, s, cfg) for n in cfg["sizes"] for s in range(cfg["seeds"])}
+    runs = list(
+        folder.run(_run_unit, units, jobs=jobs, progress=progress, label="neural-fewdata").values()
+    )
     summary = summarise(runs, cfg)
-    atomic_write_text(out / "results.json",
-                  json.dumps({"config": cfg, "summary": summary}, indent=1) + "\n")  # fmt: skip
-    atomic_write_text(out / "report.md", report(summary, cfg))
+    harness.atomic_write_json(out / "results.json", {"config": cfg, "summary": summary})
+    harness.atomic_write_text(out / "report.md", report(summary, cfg))
     return summary
 
 
@@ -198,8 +206,8 @@ def add_arguments(parser, name="neural_fewdata"):
     parser.add_argument("--eps", help="comma-separated robust_eps values (default 0.1)")
     parser.add_argument("--epochs", type=int, help=f"epochs (default {BASE['epochs']})")
     parser.add_argument("--out", default="results/neural_fewdata", help="output folder")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads per unit")
+    harness.add_parallel_arguments(parser)
     return parser
 
 
@@ -225,7 +233,14 @@ def run(args):
     except ValueError as exc:
         print(f"neural_fewdata: error: {exc}", file=sys.stderr)
         return 2
-    run_experiment(cfg, progress=not args.quiet)
+    try:
+        with harness.parallel_backend(args.scheduler):
+            run_experiment(
+                cfg, jobs=harness.jobs_for(args), progress="quiet" if args.quiet else None
+            )
+    except harness.ConfigMismatchError as exc:
+        print(f"neural_fewdata: error: {exc}", file=sys.stderr)
+        return 2
     print((Path(cfg["out"]) / "report.md").read_text())
     return 0
 

@@ -32,7 +32,11 @@ def test_tiny_study_runs_resumes_and_reports(tmp_path, capsys):
     stamps = [p.stat().st_mtime_ns for p in runs]
     assert neural_fewdata.main(argv) == 0
     assert [p.stat().st_mtime_ns for p in runs] == stamps
+    # result files are readable by others; another configuration in the folder is refused
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in [*runs, tmp_path / "results.json"])
     capsys.readouterr()
+    assert neural_fewdata.main([*argv, "--epochs", "3"]) == 2
+    assert "different configuration" in capsys.readouterr().err
 
 
 def test_bad_arguments_exit_with_status_2(tmp_path, capsys):

@@ -39,11 +39,11 @@ MLP_SETTINGS = {
     # CPU, which is faster than a GPU for these sizes and bit-reproducible.
     "teacher": {"name": "mlp", "hidden": [32]},
     "student": {"name": "mlp", "hidden": [32]},
-    # lr 1e-2 x 100 epochs: at 3e-3 x 60 the λ = 0 network was undertrained on
+    # learning rate 1e-2 x 100 epochs: at 3e-3 x 60 the λ = 0 network was undertrained on
     # Mackey-Glass (0.79 vs 0.83 test accuracy over 4 repeats), which flattered
     # distillation.
     "max_epochs": 100,
-    "lr": 1e-2,
+    "learning_rate": 1e-2,
     "weight_decay": 1e-4,
     "device": "cpu",
     "random_state": 0,
