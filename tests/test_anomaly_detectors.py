@@ -1,5 +1,7 @@
 """Detectors: scikit-learn compliance, control limits, input checks, privileged students."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -56,11 +58,17 @@ def _expected_failed_checks(estimator):
         PCADetector(limits="skab"),
         IsolationForestDetector(n_estimators=10, random_state=0),
         DistilledDetector(regressor=Ridge(), windows=(2, 3)),
-        AutoencoderDetector(window=2, hidden=2, epochs=1, batch_size=64),
     ],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                    reason="AutoencoderDetector needs the optional torch extra")
+@parametrize_with_checks([AutoencoderDetector(window=2, hidden=2, max_epochs=1, batch_size=64)])
+def test_autoencoder_sklearn_compatible(estimator, check):
     check(estimator)
 
 
@@ -226,7 +234,8 @@ def test_interpolation_keeps_observed_values_and_fills_between(values, max_gap, 
 
 def test_too_short_series_for_the_window():
     with pytest.raises(ValueError, match="window=16 needs at least 16"):
-        AutoencoderDetector(window=16, epochs=1).fit(np.random.default_rng(0).normal(size=(10, 2)))
+        AutoencoderDetector(window=16, max_epochs=1).fit(
+            np.random.default_rng(0).normal(size=(10, 2)))
 
 
 def test_window_features_are_causal_and_checked():
@@ -526,17 +535,19 @@ def test_isolation_forest_and_autoencoder_flag_gross_outliers():
     bad[40:] += 5.0
     forest = IsolationForestDetector(random_state=0).fit(X)
     assert forest.predict(bad)[40:].mean() > 0.9
-    ae = AutoencoderDetector("conv", window=8, epochs=5, random_state=0).fit(X)
+    pytest.importorskip("torch", reason="AutoencoderDetector needs the optional torch extra")
+    ae = AutoencoderDetector("conv", window=8, max_epochs=5, random_state=0).fit(X)
     assert ae.decision_function(bad)[40:].min() > ae.threshold_
     # same seed, same numbers
-    ae2 = AutoencoderDetector("conv", window=8, epochs=5, random_state=0).fit(X)
+    ae2 = AutoencoderDetector("conv", window=8, max_epochs=5, random_state=0).fit(X)
     np.testing.assert_array_equal(ae.decision_function(bad), ae2.decision_function(bad))
 
 
 @pytest.mark.parametrize("architecture", ["lstm", "dense"])
 def test_other_autoencoders_score_every_timestamp(architecture):
+    pytest.importorskip("torch", reason="AutoencoderDetector needs the optional torch extra")
     X = np.random.default_rng(5).normal(size=(60, 2))
-    det = AutoencoderDetector(architecture, window=4, hidden=4, epochs=1).fit(X)
+    det = AutoencoderDetector(architecture, window=4, hidden=4, max_epochs=1).fit(X)
     assert det.decision_function(X).shape == (60,)
     with pytest.raises(ValueError, match="architecture"):
         AutoencoderDetector("gru").fit(X)

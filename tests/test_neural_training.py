@@ -88,3 +88,26 @@ def test_several_modules_share_one_optimiser():
                  max_epochs=2, learning_rate=0.1)
     assert not torch.equal(a.weight, before[0]) and not torch.equal(b.weight, before[1])
     assert a.training and b.training
+
+
+def test_the_autoencoder_detector_speaks_the_shared_vocabulary():
+    import numpy as np
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from lupi_ts.anomaly import AutoencoderDetector
+
+    X = np.sin(np.linspace(0, 20, 120))[:, None] * np.ones((1, 2))
+    new = AutoencoderDetector(window=4, hidden=2, max_epochs=2, random_state=0).fit(X)
+    assert len(new.loss_curve_) == 2
+    with pytest.warns(FutureWarning, match="epochs was renamed max_epochs"):
+        old = AutoencoderDetector(window=4, hidden=2, epochs=2, max_epochs=9,
+                                  random_state=0).fit(X)
+    np.testing.assert_array_equal(old.decision_function(X), new.decision_function(X))
+    decayed = AutoencoderDetector(window=4, hidden=2, max_epochs=2, weight_decay=0.1,
+                                  random_state=0).fit(X)
+    assert decayed.loss_curve_ != new.loss_curve_
+    for params, name in [({"learning_rate": 0.0}, "learning_rate"), ({"window": 1}, "window"),
+                         ({"architecture": "gru"}, "architecture"),
+                         ({"device": "quantum"}, "device"), ({"max_epochs": 0}, "max_epochs")]:
+        with pytest.raises(InvalidParameterError, match=name):
+            AutoencoderDetector(**params).fit(X)

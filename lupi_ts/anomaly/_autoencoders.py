@@ -10,14 +10,17 @@ first row).
 
 from __future__ import annotations
 
-import numbers
+import warnings
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import _fit_context
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Hidden, Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_int
-from ._base import BaseDetector, check_contamination
+from ._base import BaseDetector
 
 __all__ = ["AutoencoderDetector"]
 
@@ -41,19 +44,26 @@ class AutoencoderDetector(BaseDetector):
         ``lupi_ts.neural.ConvAutoencoder``, ``RecurrentAutoencoder`` (LSTM)
         or ``DenseAutoencoder`` on the flattened window.
     window : int, default=16
-        Timestamps per window.
+        Timestamps per window (>= 2).
     hidden : int, default=16
         Width of the code (conv: channels ``(hidden, hidden // 2)``; LSTM:
         hidden size; dense: latent size).
-    epochs : int, default=30
+    max_epochs : int, default=30
+        Passes over the training windows (:func:`lupi_ts.neural.train_module`).
     batch_size : int, default=64
     learning_rate : float, default=1e-3
+        Adam's learning rate.
+    weight_decay : float, default=0.0
+        Adam's (L2) weight decay.
     contamination : float in (0, 0.5], default=0.01
         Share of training timestamps above the threshold.
     device : str, default="auto"
         ``"auto"`` uses a GPU when present.
-    random_state : int, default=0
-        Seeds weights and mini-batch order (bit-identical on CPU).
+    random_state : int, RandomState or None, default=None
+        Seeds weights and mini-batch order (bit-identical on CPU for an int).
+    epochs : int, deprecated
+        Former name of ``max_epochs``; passing it warns (FutureWarning) and it
+        will be removed in lupi-ts 0.3.
 
     Attributes
     ----------
@@ -65,10 +75,24 @@ class AutoencoderDetector(BaseDetector):
     --------
     >>> import numpy as np
     >>> X = np.sin(np.linspace(0, 30, 300))[:, None] * np.ones((1, 2))
-    >>> det = AutoencoderDetector(window=8, epochs=2, random_state=0).fit(X)
+    >>> det = AutoencoderDetector(window=8, max_epochs=2, random_state=0).fit(X)
     >>> det.decision_function(X).shape
     (300,)
     """
+
+    _parameter_constraints: dict = {
+        "architecture": [StrOptions(set(_ARCHITECTURES))],
+        "window": [Interval(Integral, 2, None, closed="left")],
+        "hidden": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Hidden(StrOptions({"deprecated"})), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "contamination": [Interval(Real, 0, 0.5, closed="right")],
+        "device": "no_validation",  # resolve_device knows the machine
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -76,22 +100,26 @@ class AutoencoderDetector(BaseDetector):
         *,
         window=16,
         hidden=16,
-        epochs=30,
+        max_epochs=30,
         batch_size=64,
         learning_rate=1e-3,
+        weight_decay=0.0,
         contamination=0.01,
         device="auto",
-        random_state=0,
+        random_state=None,
+        epochs="deprecated",
     ):
         self.architecture = architecture
         self.window = window
         self.hidden = hidden
-        self.epochs = epochs
+        self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
         self.contamination = contamination
         self.device = device
         self.random_state = random_state
+        self.epochs = epochs
 
     def _network(self, n_sensors):
         from lupi_ts import neural
@@ -103,6 +131,7 @@ class AutoencoderDetector(BaseDetector):
             return neural.RecurrentAutoencoder(n_sensors, hidden_size=h, cell="lstm")
         return neural.DenseAutoencoder(self.window * n_sensors, hidden=(2 * h,), latent=h)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, X_priv=None):
         """Train the autoencoder on (normal) training rows.
 
@@ -118,30 +147,33 @@ class AutoencoderDetector(BaseDetector):
         -------
         self
         """
-        X, _ = self._validate_fit_input(X, X_priv)
-        if self.architecture not in _ARCHITECTURES:
-            raise ValueError(
-                f"architecture must be one of {_ARCHITECTURES}; got {self.architecture!r}."
+        from ..neural import import_torch, resolve_device, seed_scope, train_module
+
+        max_epochs = self.max_epochs
+        if self.epochs != "deprecated":
+            warnings.warn(
+                "epochs was renamed max_epochs (the name used by every lupi-ts estimator); "
+                "epochs will be removed in lupi-ts 0.3. Pass max_epochs instead.",
+                FutureWarning, stacklevel=3,
             )
-        window = check_int(self.window, "window", 2)
+            max_epochs = self.epochs
+        X, _ = self._validate_fit_input(X, X_priv)
+        window = self.window
         if X.shape[0] < window:
             raise ValueError(
                 f"X has {X.shape[0]} timestamps; window={window} needs at least {window}."
             )
-        check_int(self.hidden, "hidden")
-        epochs = check_int(self.epochs, "epochs")
-        batch_size = check_int(self.batch_size, "batch_size")
-        lr = self.learning_rate
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
-            raise ValueError(f"learning_rate must be a positive number; got {lr!r}.")
-        check_contamination(self.contamination, allow_none=False)
-        seed = check_int(self.random_state, "random_state", 0)
-
-        import torch
-
-        from lupi_ts.neural import resolve_device, seed_scope, train_module
-
-        device = resolve_device(self.device)
+        torch = import_torch()  # the ImportError naming the torch extra
+        try:
+            device = resolve_device(self.device)
+        except ValueError as exc:
+            raise InvalidParameterError(str(exc)) from None
+        # An int seeds torch directly (as before random_state=None was allowed, so
+        # seeded results are unchanged); None or a RandomState draws a seed.
+        if isinstance(self.random_state, Integral):
+            seed = int(self.random_state)
+        else:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self.scaler_ = StandardScaler().fit(X)
         W = torch.as_tensor(_windows(self.scaler_.transform(X), window), dtype=torch.float32)
         with seed_scope(seed, device) as gen:
@@ -149,7 +181,8 @@ class AutoencoderDetector(BaseDetector):
             W = W.to(device)
             history = train_module(
                 net, lambda idx: torch.mean((self._reconstruct(net, W[idx]) - W[idx]) ** 2),
-                W.shape[0], max_epochs=epochs, batch_size=batch_size, learning_rate=float(lr),
+                W.shape[0], max_epochs=max_epochs, batch_size=self.batch_size,
+                learning_rate=float(self.learning_rate), weight_decay=float(self.weight_decay),
                 generator=gen, device=device,
             )
         self.loss_curve_ = history["train_loss"]
@@ -163,7 +196,9 @@ class AutoencoderDetector(BaseDetector):
         return net(batch)
 
     def _score(self, X):
-        import torch
+        from ..neural import import_torch
+
+        torch = import_torch()
 
         W = torch.as_tensor(_windows(self.scaler_.transform(X), self.window), dtype=torch.float32)
         out = []
