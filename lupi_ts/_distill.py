@@ -249,7 +249,7 @@ class DistillationWarning(UserWarning):
 # of the training rows are saturated (a regressor teacher: when its in-sample R^2
 # against y is at least 1 - _INTERPOLATION_GAP).
 _SATURATED_GAP = 1e-3
-_SATURATED_SHARE = 0.95
+_SATURATED_SHARE = 0.5
 _INTERPOLATION_GAP = 1e-6
 
 TEACHER_INPUTS = ("privileged", "both", "last", "deployable")
@@ -602,10 +602,10 @@ class BaseDistiller:
                     f"{share:.0%} of the teacher's soft labels equal the hard labels (within "
                     f"{_SATURATED_GAP:g}): distillation is close to a no-op. An in-sample "
                     "teacher memorised its training rows; use out-of-fold outputs "
-                    "(lupi_ts.CrossFittedTeacher), a stronger regularised teacher or a higher "
+                    "(lupi_ts.CrossFittedTeacher), a more strongly regularised teacher or a higher "
                     "temperature.",
                     DistillationWarning,
-                    stacklevel=3,
+                    stacklevel=4,  # _check_saturation <- fit <- _fit_context <- caller
                 )
             return
         y = hard
@@ -618,7 +618,7 @@ class BaseDistiller:
                 f"{r2:.6f}): distillation is a no-op. Use out-of-fold outputs "
                 "(lupi_ts.CrossFittedTeacher) or a regularised teacher.",
                 DistillationWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     def _make_targets(self, hard, outputs):

@@ -388,3 +388,25 @@ def _expected_failures(estimator):
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_saturated_teacher_warns_and_a_regularised_cross_fitted_one_does_not():
+    from lupi_ts import DistillationWarning
+
+    # 80 rows, 40 privileged features: a C = 1e4 teacher separates its training rows.
+    rng = np.random.default_rng(9)
+    X_priv = rng.normal(size=(80, 40))
+    y = (X_priv[:, 0] + 0.3 * rng.normal(size=80) > 0).astype(int)
+    X = X_priv[:, :3] + rng.normal(size=(80, 3))
+    with pytest.warns(DistillationWarning, match="CrossFittedTeacher") as record:
+        inside = GeneralizedDistillationClassifier(LogisticRegression(C=1e4, max_iter=5000)).fit(
+            X, y, X_priv=X_priv
+        )
+    assert record[0].filename == __file__  # points at the caller
+    assert inside.teacher_saturation_ >= 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DistillationWarning)
+        crossed = GeneralizedDistillationClassifier(
+            CrossFittedTeacher(LogisticRegression(C=0.1))
+        ).fit(X, y, X_priv=X_priv)
+    assert crossed.teacher_saturation_ < 0.5

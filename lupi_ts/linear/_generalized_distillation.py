@@ -97,7 +97,7 @@ class GeneralizedDistillationClassifier(BaseDistiller, ClassifierMixin, BaseEsti
         classifier teacher).
     teacher_saturation_ : float
         Share of training rows whose soft label equals the hard label within
-        1e-3; at 0.95 or more ``fit`` warns with a
+        1e-3; at 0.5 or more ``fit`` warns with a
         :class:`lupi_ts.DistillationWarning` (distillation is then a no-op).
     student_ : estimator
         The fitted student.
