@@ -6,6 +6,12 @@ composes them into a predictor that needs the first step only.
 """
 
 from ._linear import LuPTSClassifier, LuPTSRegressor
+from ._random_features import RandomFeatureLuPTSRegressor
 from ._trajectory import check_trajectory
 
-__all__ = ["LuPTSClassifier", "LuPTSRegressor", "check_trajectory"]
+__all__ = [
+    "LuPTSClassifier",
+    "LuPTSRegressor",
+    "RandomFeatureLuPTSRegressor",
+    "check_trajectory",
+]
