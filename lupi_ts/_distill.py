@@ -287,7 +287,8 @@ class BaseDistiller:
         y_s, kw = self._make_targets(hard, z)               # objective
         student = self._fit_student(X, y_s, sample_weight=w, **kw)
 
-    Subclasses override a hook, never the template. Place the mixin before
+    Subclasses override hooks, not the template (a subclass may narrow the
+    signature of ``fit`` with one that only calls ``super().fit``). Place the mixin before
     ``ClassifierMixin``/``RegressorMixin`` and ``BaseEstimator``; the subclass
     declares the parameters it uses in ``_parameter_constraints`` and the
     defaults in ``_default_teacher`` / ``_default_student``.
