@@ -101,7 +101,7 @@ class PrivilegedWindows:
     privileged: str
     n_dropped: int = 0
     drop_reasons: dict = dataclasses.field(default_factory=dict)
-    group: np.ndarray = None
+    group: np.ndarray | None = None
 
     _ROW_FIELDS = ("X", "X_priv", "y", "y_value", "target_last", "t", "times", "group")
 
