@@ -15,8 +15,10 @@ import numpy as np
 from lupi_ts.experiments.hayashi2019 import data as HD
 from lupi_ts.experiments.hayashi2019 import models as HM
 
+from lupi_ts import fit_ridge_grid
+
 # Ridge penalties α of ||w||² (0: minimum-norm least squares), chosen on the
-# validation squared error. Passed to hayashi2019.models.ridge_grid as C = 1 / α.
+# validation squared error. Passed to lupi_ts.fit_ridge_grid as C = 1 / α.
 RIDGE_ALPHAS = (0.0, 0.1, 1.0, 10.0, 100.0, 1000.0)
 # Calibrated scale: sigmoid(1.7 u) is close to the normal CDF Φ(u), so
 # 1.7 · prediction / RMSE makes sigmoid(z) ≈ P(change > 0) for Gaussian errors.
@@ -42,16 +44,16 @@ def ridge_teachers(arrays, privileged, blocks, inputs, calibrated):
     train, val, test = blocks
     change = arrays["change"]
     sd = float(change[train].std()) or 1.0
-    regs = [("none", math.inf) if a == 0 else ("l2", 1.0 / a) for a in RIDGE_ALPHAS]
+    Cs = [math.inf if a == 0 else 1.0 / a for a in RIDGE_ALPHAS]
     logits, accuracy = {}, {}
     for pi in privileged:
         X_fit = ridge_inputs(arrays, pi, train, inputs)
-        scale = HM.Standardiser(X_fit)
-        coef, intercept = HM.ridge_grid(scale(X_fit), change[train], regs)
+        grid = fit_ridge_grid(X_fit, change[train], Cs)  # standardised on the training rows
+        coef, intercept, scale = grid.coef, grid.intercept, grid.transform
         X_val, X_test = (scale(ridge_inputs(arrays, pi, rows, inputs)) for rows in (val, test))
         mse = [
             np.mean((X_val @ coef[:, j] + intercept[j] - change[val]) ** 2)
-            for j in range(len(regs))
+            for j in range(len(Cs))
         ]
         j = int(np.argmin(mse))
         unit = np.sqrt(mse[j]) / PROBIT if calibrated else sd

@@ -336,20 +336,22 @@ def test_model_alias_and_default_mlp_grid():
 # ------------------------------------------------------------- regression teacher
 
 
-def test_ridge_grid_matches_the_normal_equations():
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(40, 6))
-    target = X @ rng.normal(size=6) + 3.0 + rng.normal(size=40)
-    regs = [("none", math.inf), ("l2", 0.5), ("l2", 10.0)]
-    coef, intercept = HM.ridge_grid(X, target, regs)
-    Xc, tc = X - X.mean(axis=0), target - target.mean()
-    for j, (pen, C) in enumerate(regs):
-        alpha = 0.0 if pen == "none" else 1.0 / C
-        w = np.linalg.solve(Xc.T @ Xc + alpha * np.eye(6), Xc.T @ tc)
-        assert np.allclose(coef[:, j], w)
-        assert intercept[j] == pytest.approx(target.mean() - X.mean(axis=0) @ w)
-    # Stronger penalty, smaller coefficients.
-    assert np.linalg.norm(coef[:, 1]) < np.linalg.norm(coef[:, 2]) < np.linalg.norm(coef[:, 0])
+def test_regression_teacher_grid_is_lupi_ts_fit_ridge_grid():
+    # The experiment's ridge teacher is the library's (lupi_ts.fit_ridge_grid, tested
+    # against the normal equations in test_teachers.py): "none" is C = inf.
+    from lupi_ts import fit_ridge_grid
+
+    cfg = H.load_config()
+    cfg["protocol"].update(teacher_model="regression", teacher_inputs="last")
+    arrays = HD.task_arrays("pm25-a", *HD.data_key(cfg, "pm25-a"))
+    rows = np.arange(100, 210)
+    regs = HC.teacher_regs(cfg)
+    assert HM.ridge_Cs(regs)[0] == math.inf and len(regs) == len(HM.ridge_Cs(regs))
+    logits = HM.fit_teacher(arrays, cfg, "BAO", rows, regs)(rows)
+    Xf = HM.teacher_design(arrays, "BAO", rows, "last")
+    change = arrays["change"][rows]
+    expected = fit_ridge_grid(Xf, change, HM.ridge_Cs(regs)).predict(Xf) / change.std()
+    assert np.array_equal(logits, expected)
 
 
 def test_teacher_inputs_last_appends_the_last_input_step():

@@ -8,6 +8,8 @@ labels and targets come from :func:`lupi_ts.soft_labels` and
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .config import reg_configs, target_specs, teacher_regs
@@ -85,26 +87,19 @@ def teacher_design(arrays, pi, rows, mode):
     return Xp
 
 
-def ridge_grid(X, target, regs):
-    """Ridge fits of ``target`` on standardised ``X`` for every (penalty, C) of ``regs``.
+def ridge_Cs(regs):
+    """The ``C`` values of :func:`lupi_ts.fit_ridge_grid` for (penalty, C) pairs.
 
-    The penalty is ``||w||^2 / (2 C)`` on the summed squared error (the
-    logistic grid's scaling); ``"none"`` is the minimum-norm least-squares fit.
-    One SVD serves the whole grid. Returns coefficients ``(n_features,
-    n_regs)`` and intercepts ``(n_regs,)``.
+    ``"none"`` is the minimum-norm least-squares fit (``C = inf``); the ridge
+    penalty ``||w||^2 / (2 C)`` on the summed squared error has the logistic
+    grid's scaling, so ``C`` means the same for both teachers.
+
+    Examples
+    --------
+    >>> ridge_Cs([("none", float("inf")), ("l2", 0.1)])
+    [inf, 0.1]
     """
-    x_mean, t_mean = X.mean(axis=0), target.mean()
-    U, sv, Vt = np.linalg.svd(X - x_mean, full_matrices=False)
-    Uty = U.T @ (target - t_mean)
-    coef = np.empty((X.shape[1], len(regs)))
-    cutoff = 1e-10 * sv.max(initial=0.0)  # singular directions of collinear inputs
-    for j, (pen, C) in enumerate(regs):
-        if pen == "none":
-            f = np.divide(1.0, sv, out=np.zeros_like(sv), where=sv > cutoff)
-        else:
-            f = sv / (sv**2 + 1.0 / C)
-        coef[:, j] = Vt.T @ (f * Uty)
-    return coef, t_mean - x_mean @ coef
+    return [math.inf if pen == "none" else float(C) for pen, C in regs]
 
 
 def fit_teacher(arrays, cfg, pi, fit_rows, regs):
@@ -115,17 +110,17 @@ def fit_teacher(arrays, cfg, pi, fit_rows, regs):
     change on the fitting rows, so that ``sigmoid(z / T)`` is a soft direction
     label whose confidence grows with the size of the predicted move.
     """
+    from lupi_ts import fit_ridge_grid
+
     mode = cfg["protocol"]["teacher_inputs"]
     Xf = teacher_design(arrays, pi, fit_rows, mode)
-    scale = Standardiser(Xf)
     if cfg["protocol"].get("teacher_model", "classifier") == "regression":
         change = arrays["change"][fit_rows]
         unit = float(change.std())
         unit = unit if unit > 0 else 1.0
-        coef, intercept = ridge_grid(scale(Xf), change, regs)
-        return lambda rows: (
-            scale(teacher_design(arrays, pi, rows, mode)) @ coef + intercept
-        ) / unit
+        grid = fit_ridge_grid(Xf, change, ridge_Cs(regs))  # standardised on the fitting rows
+        return lambda rows: grid.predict(teacher_design(arrays, pi, rows, mode)) / unit
+    scale = Standardiser(Xf)
     fits = fit_grid(scale(Xf), arrays["y"][fit_rows], regs, cfg["solver"])
     return lambda rows: decision(fits, scale(teacher_design(arrays, pi, rows, mode)))[:, :, 0]
 
@@ -172,17 +167,12 @@ def cross_fit_chosen(arrays, cfg, passes, choice):
 
 def cross_fitted_predictions(arrays, cfg, pi, fit_rows, reg):
     """Out-of-fold predicted changes of a ridge teacher (same folds as the classifier's)."""
-    mode = cfg["protocol"]["teacher_inputs"]
-    n = fit_rows.size
-    out = np.zeros(n)
-    for held in np.array_split(np.arange(n), int(cfg["protocol"].get("cv_folds", 5))):
-        keep = fit_rows[np.setdiff1d(np.arange(n), held)]
-        Xk = teacher_design(arrays, pi, keep, mode)
-        scale = Standardiser(Xk)
-        coef, intercept = ridge_grid(scale(Xk), arrays["change"][keep], [reg])
-        out[held] = scale(teacher_design(arrays, pi, fit_rows[held], mode)) @ coef[:, 0]
-        out[held] += intercept[0]
-    return out
+    from lupi_ts import RidgeTeacher, cross_fitted_outputs
+
+    Xf = teacher_design(arrays, pi, fit_rows, cfg["protocol"]["teacher_inputs"])
+    teacher = RidgeTeacher(C=ridge_Cs([reg])[0])
+    n_splits = int(cfg["protocol"].get("cv_folds", 5))
+    return cross_fitted_outputs(teacher, Xf, arrays["change"][fit_rows], n_splits=n_splits)
 
 
 def cross_fitted_logits(X_fit, y_fit, regs, cfg):
@@ -229,37 +219,30 @@ def student_pass(arrays, cfg, fit_rows, teacher_logits, teacher_choice, eval_row
 
 
 def ar_fit(arrays, task, train_rows, max_lag):
-    """AutoReg on the training block's target series: ``(const, phi)``, order by AIC.
+    """The AR teacher (:class:`lupi_ts.ARTeacher`) fitted on the training block's span.
 
-    The segment runs from the first training window's first input step to the
-    last training window's label step: the training block's whole span.
+    The segment of the target series runs from the first training window's
+    first input step to the last training window's label step: the training
+    block's whole span. Order by AIC up to ``max_lag`` (0: the input length);
+    its logits' scale is the standard deviation of the change on the training
+    windows.
     """
-    import warnings
-
-    from statsmodels.tsa.ar_model import AutoReg, ar_select_order
+    from lupi_ts import ARTeacher
 
     series = arrays["series"]
     t = arrays["t"]
     lookback = task.input_length - 1
     seg = series[t[train_rows[0]] - lookback : t[train_rows[-1]] + task.horizon + 1]
-    max_lag = int(max_lag) or task.input_length
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sel = ar_select_order(seg, maxlag=max_lag, ic="aic", trend="c", missing="drop")
-        lags = max(sel.ar_lags) if sel.ar_lags else 1
-        params = AutoReg(seg, lags=lags, trend="c", missing="drop").fit().params
-    return float(params[0]), np.asarray(params[1:], dtype=float)
+    teacher = ARTeacher(horizon=task.horizon, max_lag=int(max_lag) or task.input_length)
+    return teacher.fit(seg, change_scale=float(arrays["change"][train_rows].std()))
 
 
-def ar_forecast(arrays, task, rows, fit):
+def ar_forecast(arrays, task, rows, teacher):
     """Iterated ``task.horizon``-step forecasts of x_{t+k} from each window's last steps."""
-    const, phi = fit
     series, t = arrays["series"], arrays["t"][rows]
-    hist = np.stack([series[t - j] for j in range(phi.size)], axis=1)  # x_t, x_{t-1}, ...
-    for _ in range(task.horizon):
-        nxt = const + hist @ phi
-        hist = np.column_stack([nxt, hist[:, :-1]])
-    return hist[:, 0]
+    # The target's last n_lags_ values up to x_t, oldest first.
+    lags = np.stack([series[t - j] for j in range(teacher.n_lags_ - 1, -1, -1)], axis=1)
+    return teacher.forecast(lags)
 
 
 def ar_teacher(arrays, task, train_rows, test_rows, cfg, fit=None):
@@ -277,7 +260,7 @@ def ar_teacher(arrays, task, train_rows, test_rows, cfg, fit=None):
     """
     if fit is None:
         fit = ar_fit(arrays, task, train_rows, cfg["ar_baseline"]["max_lag"])
-    unit = float(arrays["change"][train_rows].std()) or 1.0
+    unit = fit.change_scale_  # sd of the change on the training windows (0 -> 1)
     predicted = ar_forecast(arrays, task, train_rows, fit) - arrays["target_last"][train_rows]
     own = ar_baseline(arrays, task, train_rows, test_rows, None, fit=fit)
     record = {"test_accuracy": [own["test_accuracy"]], "chosen": 0, "lags": own["lags"]}
@@ -294,4 +277,4 @@ def ar_baseline(arrays, task, train_rows, test_rows, max_lag, fit=None):
     forecast = ar_forecast(arrays, task, test_rows, fit)
     pred = (forecast >= arrays["target_last"][test_rows]).astype(float)
     accuracy = float(np.mean(pred == arrays["y"][test_rows]))
-    return {"lags": int(fit[1].size), "test_accuracy": accuracy}
+    return {"lags": int(fit.n_lags_), "test_accuracy": accuracy}
