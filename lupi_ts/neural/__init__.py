@@ -10,8 +10,10 @@ Networks (``torch.nn.Module``; ``forward(x)`` and ``hidden(x)``)
 Losses
     soft_distillation_loss, regression_distillation_loss, hint_loss,
     input_gradient_penalty
-Estimators (scikit-learn API, ``fit(X, y, *, X_priv=None)``)
-    NeuralDistillationClassifier, NeuralDistillationRegressor
+Estimators (scikit-learn API, ``fit(X, y, *, X_priv=None, teacher_outputs=None, ...)``)
+    NeuralDistillationClassifier, NeuralDistillationRegressor: the steps of
+    :class:`lupi_ts.BaseDistiller` with network students (and network or
+    scikit-learn teachers), objectives "hinton" (default) and "generalized"
 Helpers
     resolve_device, set_seed, seed_scope, make_network, import_torch
 Training

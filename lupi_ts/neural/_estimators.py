@@ -272,7 +272,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         self.teacher_scale_ = 1.0
         Zt = self._state.get("Zt")
         if Zt is None:
-            Zt = _tensor(Z, next(teacher.parameters()).device)
+            Zt = _tensor(Z, self._device_)
         teacher.eval()
         with torch.no_grad():
             z = teacher(Zt).double().cpu().numpy()
