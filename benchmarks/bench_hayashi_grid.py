@@ -26,6 +26,9 @@ import time
 
 import numpy as np
 from lupi_ts.experiments import hayashi2019 as H
+from lupi_ts.experiments.hayashi2019 import config as HC
+from lupi_ts.experiments.hayashi2019 import data as HD
+from lupi_ts.experiments.hayashi2019 import models as HM
 from threadpoolctl import threadpool_limits
 
 from lupi_ts import SoftLabelLogisticRegression, fit_logistic_grid, get_task, split_blocks
@@ -44,17 +47,17 @@ def objective(w, b, X, s, penalty, C):
 
 def student_problem(task, cfg, seed=0):
     """Standardised training inputs and the 61 target columns of one placement."""
-    arrays = H._task_arrays(task, *H._data_key(cfg, task))
+    arrays = HD.task_arrays(task, *HD.data_key(cfg, task))
     train, val, test = split_blocks(arrays["windows"], get_task(task).sizes, random_state=seed)
-    tp = H._teacher_pass(arrays, cfg, train, {"score": val})
+    tp = HM.teacher_pass(arrays, cfg, train, {"score": val})
     choice = {
-        pi: H._select(*(x / val.size for x in H._scores(tp[pi]["score"], arrays["y"][val])),
+        pi: HM.select(*(x / val.size for x in HM.scores(tp[pi]["score"], arrays["y"][val])),
                       "accuracy")
         for pi in cfg["grid"]["privileged"]
     }  # fmt: skip
     logits = {pi: tp[pi]["fit"] for pi in cfg["grid"]["privileged"]}
-    targets = H._student_targets(arrays["y"][train], logits, choice, H._target_specs(cfg["grid"]))
-    scale = H._Standardiser(arrays["X"][train])
+    targets = HM.student_targets(arrays["y"][train], logits, choice, HC.target_specs(cfg))
+    scale = HM.Standardiser(arrays["X"][train])
     return scale(arrays["X"][train]), targets, scale(arrays["X"][test])
 
 
@@ -121,7 +124,7 @@ def main(argv=None):
     print("|---|---|---|---|---|")
     total = 0.0
     for task in tasks:
-        H._task_arrays(task, *H._data_key(cfg, task))  # data loading is not timed
+        HD.task_arrays(task, *HD.data_key(cfg, task))  # data loading is not timed
         per = []
         for c in (cfg, variant):
             t0 = time.process_time()
