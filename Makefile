@@ -11,7 +11,7 @@ BIN_NOTORCH := $(VENV_NOTORCH)/bin
 # The CPU build of torch; an unpinned torch would pull a multi-GB CUDA build.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: setup setup-notorch demo test test-torch test-notorch lint clean
+.PHONY: setup setup-notorch demo test test-torch test-notorch lint docs docs-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ test-notorch: setup-notorch
 	$(BIN_NOTORCH)/python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is not None)" \
 		|| (echo "torch is installed in $(VENV_NOTORCH); the torch-less run needs an environment without it" && exit 1)
 	$(BIN_NOTORCH)/python -m pytest -p no:cacheprovider
+
+# The documentation: API reference, user guide and the executed gallery, warnings as
+# errors -> docs/_build/html. docs-check renders two built pages in headless Chromium.
+docs: setup
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+docs-check:
+	$(BIN)/python docs/check_rendered.py
 
 lint: setup
 	$(BIN)/python -m ruff check .

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -25,6 +26,7 @@ matplotlib.use("Agg")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))  # gallery_order.py
 
 import lupi_ts  # noqa: E402
 
@@ -45,7 +47,8 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "_render", "README.md", "findings.md", "auto_examples/*.ipynb", "**.ipynb"]
+# examples/ holds the gallery's sources; sphinx-gallery turns them into auto_examples/.
+exclude_patterns = ["_build", "_render", "README.md", "findings.md", "examples", "**.ipynb"]
 templates_path = ["_templates"]
 
 # ------------------------------------------------------------------ API reference
@@ -212,7 +215,8 @@ sphinx_gallery_conf = {
     "examples_dirs": "examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "within_subsection_order": "FileNameSortKey",
+    # a dotted name (not the class itself) keeps the configuration picklable
+    "within_subsection_order": "gallery_order.GalleryOrder",
     "download_all_examples": False,
     "remove_config_comments": True,
     "backreferences_dir": "api/generated/backreferences",
@@ -250,5 +254,22 @@ def _skip_member(app, what, name, obj, skip, options):
     return skip
 
 
+# A fitted attribute's name inside a shape, as in "ndarray of shape (n_features_in_,)",
+# reads as a reference target in reStructuredText ("name_"); escape its trailing
+# underscore outside inline code (docstrings stay plain numpydoc for help()).
+_TRAILING_UNDERSCORE = re.compile(r"(?<=\w)_(?=[,)])")
+_INLINE_CODE = re.compile(r"(``.*?``|`.*?`)")
+
+
+def _escape_attribute_names(app, what, name, obj, options, lines):
+    for i, line in enumerate(lines):
+        if "_," in line or "_)" in line:
+            parts = _INLINE_CODE.split(line)  # odd indices: inline code, left alone
+            parts[::2] = [_TRAILING_UNDERSCORE.sub(r"\\_", part) for part in parts[::2]]
+            lines[i] = "".join(parts)
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_member)
+    # before numpydoc (priority 500) turns the sections into reStructuredText
+    app.connect("autodoc-process-docstring", _escape_attribute_names, priority=100)

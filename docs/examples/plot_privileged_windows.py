@@ -33,7 +33,8 @@ windows = {
     for kind in kinds
 }
 for kind, w in windows.items():
-    print(f"{kind:>3}: inputs at t{list(w.input_offsets)}, privileged at t+{list(w.privileged_offsets)}")
+    print(f"{kind:>3}: inputs at offsets {list(w.input_offsets)}, "
+          f"privileged at offsets {list(w.privileged_offsets)}")
 
 # %%
 # The offsets relative to the last input step :math:`t`:

@@ -140,6 +140,7 @@ def fetch_fivecities(
             ``cbwd`` (categorical over NE, NW, SE, SW, cv), ``Iws``,
             ``precipitation``, ``Iprec`` (float64; missing values are NaN).
         cities : list of str
+            The cities read, in the order of the frames.
         target : str
             ``"PM_US Post"``, the target of Karlsson et al. (2022).
         path : pathlib.Path
