@@ -93,6 +93,9 @@ def test_outputs_and_keys(finished_run):
         assert sum(entry["selected"]["student"].values()) == 2
     report = (out / "report.md").read_text()
     assert "| mackey-glass | 2 | 0.971 |" in report
+    # Only what this run computed: the findings across runs are in docs/findings.md.
+    assert "What we found" not in report and "docs/findings.md" in report
+    assert "pm25-a 110 / 100 / 184" in report and "pm25-b" not in report
 
 
 def test_runs_csv_has_one_row_per_configuration(finished_run):

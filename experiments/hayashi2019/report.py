@@ -17,22 +17,36 @@ from .config import AR_TYPE, reg_configs, student_types, target_specs, teacher_r
 from .extra import extra_rows
 from .models import select
 
-# What every report says about its protocol; numbers found across runs (with the
-# commands behind them) are in docs/findings.md, not here: a report holds only
-# what its own run computed.
-PROTOCOL_NOTES = """\
-## Notes on the protocol
 
-* Paper protocol (`selection = "validation"`): 100 training / 100 validation
-  windows (110 / 100 for PM2.5); every choice on the validation block.
-* The baseline is the λ = 0 student of the same grid, so both sides get the same
-  amount of tuning; λ = 0 is also a candidate for the student (then it ties).
-* p-values: two-sided paired t-test over repeats (Wilcoxon signed-rank in
-  summary.json as a check). Test accuracy varies a lot between placements, so
-  single-placement numbers are not comparable to means.
-* Findings across runs, variants and seeds, each with its command:
-  `docs/findings.md` in the lupi-ts repository.
-"""
+def protocol_notes(cfg, tasks):
+    """The report's notes on its own protocol (no number it did not use or compute).
+
+    Findings across runs, variants and seeds are in ``docs/findings.md``, not
+    here: a report holds only what its own run computed.
+    """
+    from lupi_ts import get_task
+
+    sizes = "; ".join(
+        f"{t} {' / '.join(map(str, get_task(t).sizes))}" for t in tasks
+    )
+    if cfg["protocol"]["selection"] == "validation":
+        selection = "every choice on the validation block (the paper's protocol)"
+    else:
+        selection = (
+            f"every choice by blocked {cfg['protocol'].get('cv_folds', 5)}-fold cross-validation "
+            "over the training and validation blocks, then refitted on both"
+        )
+    return "\n".join([
+        "## Notes on the protocol",
+        "",
+        f"* Training / validation / test windows per placement: {sizes}; {selection}.",
+        "* The baseline is the λ = 0 student of the same grid, so both sides get the same",
+        "  amount of tuning; λ = 0 is also a candidate for the student (then it ties).",
+        "* p-values: two-sided paired t-test over repeats (Wilcoxon signed-rank in",
+        "  summary.json as a check).",
+        "* Findings across runs, variants and seeds, each with its command:",
+        "  `docs/findings.md` in the lupi-ts repository.",
+    ]) + "\n"  # fmt: skip
 
 
 def write_runs_csv(path, results, cfg):
@@ -244,5 +258,6 @@ def write_report(out, summary, results, cfg):
         lines.append(
             f"  - privileged type of the selected student: {s['selected']['student_privileged']}"
         )
-    lines += ["", "Plots: " + ", ".join(f"[{p}]({p})" for p in plots), "", PROTOCOL_NOTES]
+    lines += ["", "Plots: " + ", ".join(f"[{p}]({p})" for p in plots), ""]
+    lines.append(protocol_notes(cfg, list(summary)))
     harness.atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
