@@ -599,12 +599,20 @@ class BaseDistiller:
             share = float(np.mean(gap <= _SATURATED_GAP))
             self.teacher_saturation_ = share
             if share >= _SATURATED_SHARE:
+                if getattr(getattr(self, "teacher_", None), "oof_outputs_", None) is not None:
+                    advice = (
+                        "The out-of-fold outputs are confident and right: use a more strongly "
+                        "regularised teacher or a higher temperature."
+                    )
+                else:
+                    advice = (
+                        "An in-sample teacher memorised its training rows; use out-of-fold "
+                        "outputs (lupi_ts.CrossFittedTeacher), a more strongly regularised "
+                        "teacher or a higher temperature."
+                    )
                 warnings.warn(
                     f"{share:.0%} of the teacher's soft labels equal the hard labels (within "
-                    f"{_SATURATED_GAP:g}): distillation is close to a no-op. An in-sample "
-                    "teacher memorised its training rows; use out-of-fold outputs "
-                    "(lupi_ts.CrossFittedTeacher), a more strongly regularised teacher or a higher "
-                    "temperature.",
+                    f"{_SATURATED_GAP:g}): distillation is close to a no-op. {advice}",
                     DistillationWarning,
                     stacklevel=4,  # _check_saturation <- fit <- _fit_context <- caller
                 )

@@ -574,9 +574,9 @@ class CrossFittedTeacher(MetaEstimatorMixin, BaseEstimator):
     >>> from lupi_ts import CrossFittedTeacher, GeneralizedDistillationClassifier
     >>> rng = np.random.default_rng(0)
     >>> X_priv = rng.normal(size=(100, 2))
-    >>> y = (X_priv[:, 0] > 0).astype(int)
+    >>> y = (X_priv[:, 0] + rng.normal(size=100) > 0).astype(int)
     >>> X = X_priv + rng.normal(size=(100, 2))
-    >>> teacher = CrossFittedTeacher(LogisticRegression(C=100.0), n_splits=5)
+    >>> teacher = CrossFittedTeacher(LogisticRegression(), n_splits=5)
     >>> clf = GeneralizedDistillationClassifier(teacher).fit(X, y, X_priv=X_priv)
     >>> clf.teacher_.oof_outputs_.shape
     (100,)

@@ -410,3 +410,16 @@ def test_saturated_teacher_warns_and_a_regularised_cross_fitted_one_does_not():
             CrossFittedTeacher(LogisticRegression(C=0.1))
         ).fit(X, y, X_priv=X_priv)
     assert crossed.teacher_saturation_ < 0.5
+
+
+def test_saturated_out_of_fold_outputs_get_their_own_advice():
+    from lupi_ts import DistillationWarning
+
+    rng = np.random.default_rng(9)
+    X_priv = rng.normal(size=(100, 20))
+    y = (X_priv[:, 0] + 0.3 * rng.normal(size=100) > 0).astype(int)
+    X = X_priv[:, :3] + rng.normal(size=(100, 3))
+    teacher = CrossFittedTeacher(LogisticRegression(C=1e4, max_iter=5000))
+    with pytest.warns(DistillationWarning, match="out-of-fold outputs are confident"):
+        est = GeneralizedDistillationClassifier(teacher).fit(X, y, X_priv=X_priv)
+    assert est.teacher_saturation_ >= 0.5
