@@ -182,7 +182,7 @@ def test_student_windows_smoothing_and_stop_rule_reach_both_students(tmp_path):
                     max_iter=10, learning_rate=0.1, early_stopping=False, random_state=0
                 ),
                 teacher_inputs=inputs, windows=(4, 30), smoothing=7, n_reference=400,
-                absolute_features=False, random_state=0,
+                absolute_features=False, cv=3, random_state=0,
             ).fit(X, X_priv=P, groups=groups)
             np.testing.assert_allclose(z[f"score__{method}"], det.decision_function(held))
             assert float(z[f"threshold__{method}"]) == pytest.approx(det.threshold_)
