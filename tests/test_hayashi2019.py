@@ -511,3 +511,26 @@ def test_ar_teacher_default_keeps_the_hash_and_bad_values_are_refused(tmp_path):
     assert H.config_from_args(args)["protocol"]["ar_teacher"] is True
     args = H.add_arguments(__import__("argparse").ArgumentParser()).parse_args([])
     assert H.config_from_args(args)["protocol"]["ar_teacher"] is False
+
+
+def test_compare_summaries_script(finished_run, tmp_path, capsys):
+    # studies/compare_summaries.py: the numbers-unchanged check of refactorings.
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from studies import compare_summaries
+
+    out, summary = finished_run
+    same = tmp_path / "same.json"
+    same.write_text(json.dumps(summary))
+    assert compare_summaries.main([str(out / "summary.json"), str(same)]) == 0
+    assert "agree" in capsys.readouterr().out
+    summary["pm25-a"]["delta"]["p_value"] += 1e-9
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps(summary))
+    assert compare_summaries.main([str(out / "summary.json"), str(changed)]) == 1
+    assert "DIFF pm25-a.delta.p_value" in capsys.readouterr().out
+    assert compare_summaries.main([str(out / "summary.json"), str(changed), "--tol", "1e-6"]) == 0
