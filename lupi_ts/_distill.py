@@ -370,10 +370,10 @@ class BaseDistiller:
         X, y, hard, sample_weight = self._validate_fit_data(X, y, sample_weight)
         n = X.shape[0]
         if teacher_outputs is not None:
-            if X_priv is not None:
+            if X_priv is not None or teacher_target is not None:
                 raise ValueError(
-                    "Pass either teacher_outputs or X_priv, not both: with teacher_outputs no "
-                    "teacher is fitted."
+                    "Pass either teacher_outputs or X_priv/teacher_target, not both: with "
+                    "teacher_outputs no teacher is fitted."
                 )
             outputs = self._check_teacher_outputs(teacher_outputs, hard)
             self.teacher_ = None

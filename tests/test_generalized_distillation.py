@@ -180,6 +180,8 @@ def test_precomputed_teacher_outputs(n_classes):
         assert_allclose(_student_params(col), _student_params(est), atol=1e-10)
     with pytest.raises(ValueError, match="teacher_outputs or X_priv"):
         GDC().fit(X, y, X_priv=X_priv, teacher_outputs=z)
+    with pytest.raises(ValueError, match="teacher_outputs or X_priv/teacher_target"):
+        GDC().fit(X, y, teacher_outputs=z, teacher_target=z)
     with pytest.raises(ValueError, match="teacher_outputs"):
         GDC().fit(X, y, teacher_outputs=z[:-1])
     bad = z.copy()
