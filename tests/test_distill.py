@@ -128,3 +128,60 @@ def test_teacher_logits_uses_decision_function_then_proba():
 
     with pytest.raises(TypeError, match="decision_function nor predict_proba"):
         teacher_logits(NoScores(), X)
+
+
+# ------------------------------------------------------------ BaseDistiller
+
+
+def test_base_distiller_runs_the_hooks_in_order():
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    from lupi_ts import BaseDistiller
+
+    calls = []
+
+    class Recording(BaseDistiller, ClassifierMixin, BaseEstimator):
+        _parameter_constraints: dict = {}
+
+        def __init__(self, imitation=0.5, temperature=2.0):
+            self.imitation = imitation
+            self.temperature = temperature
+
+        def _default_student(self):
+            from lupi_ts import SoftLabelLogisticRegression
+
+            return SoftLabelLogisticRegression()
+
+        def _teacher_design(self, X, X_priv):
+            calls.append("design")
+            return super()._teacher_design(X, X_priv)
+
+        def _fit_teacher(self, Z, target, *, sample_weight=None):
+            calls.append("teacher")
+            return super()._fit_teacher(Z, target, sample_weight=sample_weight)
+
+        def _compute_teacher_outputs(self, teacher, Z, target):
+            calls.append("outputs")
+            return super()._compute_teacher_outputs(teacher, Z, target)
+
+        def _make_targets(self, hard, outputs):
+            calls.append("targets")
+            targets, kw = super()._make_targets(hard, outputs)
+            self.targets_ = targets
+            return targets, kw
+
+        def _fit_student(self, X, targets, *, sample_weight=None, **fit_params):
+            calls.append("student")
+            return super()._fit_student(X, targets, sample_weight=sample_weight, **fit_params)
+
+    rng = np.random.default_rng(0)
+    X_priv = rng.normal(size=(60, 2))
+    y = (X_priv[:, 0] + rng.normal(size=60) > 0).astype(int)
+    X = X_priv + rng.normal(size=(60, 2))
+    est = Recording().fit(X, y, X_priv=X_priv)
+    assert calls == ["design", "teacher", "outputs", "targets", "student"]
+    z = LogisticRegression().fit(X_priv, y).decision_function(X_priv)
+    np.testing.assert_allclose(est.targets_, 0.5 * y + 0.5 * soft_labels(z, 2.0))
+    calls.clear()
+    Recording().fit(X, y, teacher_outputs=z)
+    assert calls == ["targets", "student"]
