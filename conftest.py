@@ -13,4 +13,5 @@ if importlib.util.find_spec("torch") is None:
         "lupi_ts/neural/_*.py",
         "lupi_ts/compress/_*.py",
         "lupi_ts/anomaly/_autoencoders.py",
+        "lupi_ts/lupts/_representation.py",  # imports torch in fit; its doctest trains
     ]
