@@ -43,25 +43,22 @@ COMMANDS: dict[str, Any] = {
             "hayashi2019",
             "Hayashi et al. (IJCNN 2019): direction forecasting with privileged windows.",
         ),
+        "karlsson2022": (
+            "karlsson2022",
+            "Karlsson et al. (AISTATS 2022): LuPTS on synthetic systems and five cities.",
+        ),
     },
     "anomaly": {
         "skab": ("skab", "Sensor anomaly detection with privileged sensors on SKAB."),
         "synthetic": ("skab", "The same study on generated multi-sensor data (offline)."),
+        "tep": ("tep", "Tennessee Eastman: privileged analysers, leave one fault out."),
     },
+    # The development studies (variant search, pooling of seeds) are not shipped: they
+    # run from a checkout as `python -m studies.<name>` (see studies/__init__.py).
     "study": {
         "neural-fewdata": (
             "neural_fewdata",
             "Few-data study of the robust distillation term (neural students).",
-        ),
-        "hayashi2019-variants": (
-            "hayashi2019_variants",
-            "Teacher / selection-rule variants of Hayashi 2019 on dev seeds.",
-        ),
-    },
-    "pool": {
-        "hayashi2019": (
-            "hayashi2019_pool",
-            "Pool runs of hayashi2019 made with different seeds (paired statistics).",
         ),
     },
     # A command mapped straight to a module has no sub-command.
@@ -73,7 +70,6 @@ _HELP = {
     "anomaly": "run an anomaly-detection study",
     "study": "run a study that goes beyond a paper",
     "compress": "compress students for on-device inference",
-    "pool": "pool the results of several runs of an experiment",
 }
 
 # Exit statuses: 2 for a user error (as argparse), 128 + signal number for a stop.

@@ -37,7 +37,26 @@ _VERIFIED: dict[tuple[str, int, int], str] = {}
 
 
 class ChecksumError(OSError):
-    """A data file's sha256 digest differs from the pinned one (corrupted or altered)."""
+    """A data file's sha256 digest differs from the pinned one (corrupted or altered).
+
+    A subclass of :class:`OSError`, raised by the loaders and :func:`verify_sha256`;
+    its message names the file and both digests.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from lupi_ts.datasets import ChecksumError
+    >>> from lupi_ts.datasets._base import verify_sha256
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     p = Path(tmp) / "data.csv"
+    ...     _ = p.write_text("edited")
+    ...     try:
+    ...         verify_sha256(p, "0" * 64)
+    ...     except ChecksumError as exc:
+    ...         print("mismatch" in str(exc), isinstance(exc, OSError))
+    True True
+    """
 
 
 def get_data_home(data_home: str | os.PathLike[str] | None = None) -> Path:
