@@ -9,6 +9,8 @@ import os
 import stat
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lupi_ts.experiments import harness
 from lupi_ts.experiments.harness import (
     ConfigMismatchError,
@@ -44,6 +46,32 @@ def test_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
         atomic_write_text(path, "new")
     assert path.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+
+
+def _reversed_keys(obj):
+    if isinstance(obj, dict):
+        return {k: _reversed_keys(obj[k]) for k in reversed(list(obj))}
+    if isinstance(obj, list):
+        return [_reversed_keys(v) for v in obj]
+    return obj
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dictionaries(st.text(max_size=4), _json, max_size=5))
+def test_config_hash_depends_on_content_not_key_order(config):
+    assert config_hash(_reversed_keys(config)) == config_hash(config)
+    changed = {**config, "\x00extra": 1}
+    assert config_hash(changed) != config_hash(config)
+    # a stored stamp round-trips through JSON to the same hash
+    assert config_hash(json.loads(harness.dump_json(config))) == config_hash(config)
 
 
 def test_config_hash_ignores_key_order_only():
