@@ -177,3 +177,48 @@ def test_docstring_examples():
 
     result = doctest.testmod(harness, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+_KILLED_RUN = """
+import sys, time
+from lupi_ts.experiments.harness import RunFolder
+
+def slow_square(x):
+    time.sleep(0.2)
+    return {"x": x, "y": x * x}
+
+RunFolder(sys.argv[1], {"k": 1}).run(slow_square, {f"u{x}": (x,) for x in range(40)},
+                                     progress="quiet")
+"""
+
+
+def test_a_killed_run_resumes_with_its_finished_units(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, str(out)])
+    try:
+        deadline = time.monotonic() + 60
+        while len(list((out / "repeats").glob("u*.json"))) < 3:
+            assert time.monotonic() < deadline, "the child run never wrote a unit"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)  # no chance to clean up
+    finally:
+        proc.wait(timeout=60)
+    finished = {p.stem for p in (out / "repeats").glob("u*.json")}
+    assert 3 <= len(finished) < 40
+    # Every file left is complete JSON (atomic writes; no half-written unit).
+    folder = RunFolder(out, {"k": 1})
+    assert all(folder.load(k) is not None for k in finished)
+    calls = []
+
+    def counting(x):
+        calls.append(x)
+        return square(x)
+
+    done = folder.run(counting, {f"u{x}": (x,) for x in range(40)}, progress="quiet")
+    assert sorted(f"u{x}" for x in calls) == sorted(set(done) - finished)
+    assert [done[f"u{x}"]["y"] for x in range(40)] == [x * x for x in range(40)]
