@@ -130,6 +130,16 @@ def add_arguments(parser, name):
         parser.add_argument("--n-series", type=int, default=12, help="generated runs (files)")
         parser.add_argument("--n-steps", type=int, default=1000, help="rows per run")
         parser.add_argument("--seed", type=int, default=0, help="random_state of the generator")
+        parser.add_argument(
+            "--anomaly-types",
+            default="shift,drift,decoupling,vibration",
+            help="comma-separated anomaly types of the generated runs, assigned in turn "
+            "(default %(default)s; 'shift' alone: a latent step that the privileged sensors "
+            "read clearly and the deployable ones only through noise)",
+        )
+        parser.add_argument(
+            "--magnitude", type=float, default=1.0, help="scale of the injected anomalies"
+        )
     parser.add_argument(
         "--deployable",
         metavar="SENSORS",
@@ -238,6 +248,8 @@ def _load(args):
             n_series=args.n_series,
             n_steps=args.n_steps,
             n_train=args.n_train,
+            anomaly_types=tuple(t.strip() for t in args.anomaly_types.split(",") if t.strip()),
+            magnitude=args.magnitude,
             random_state=args.seed,
         )
         sensors = list(data.sensors)
@@ -301,6 +313,11 @@ def _config(args, deployable, privileged, files):
         files=list(files),
         data=getattr(args, "data", None),
         synthetic=[getattr(args, k, None) for k in ("n_series", "n_steps", "seed")],
+        generator=(
+            {"anomaly_types": args.anomaly_types, "magnitude": args.magnitude}
+            if getattr(args, "_experiment_name", "skab") != "skab"
+            else None
+        ),
     )
     return cfg
 

@@ -27,20 +27,21 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from numbers import Real
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._distill import (
+    BaseDistiller,
     DistillationWarning,
     check_imitation,
     check_temperature,
-    distillation_targets,
-    teacher_logits,
 )
 from .._validation import check_int
 from ._base import BaseDetector, check_contamination, rolling_median
@@ -664,15 +665,48 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         return {"student": student, "plain": plain, "combined": self._combine(student, plain)}
 
 
+class _FeatureDistiller(BaseDistiller, ClassifierMixin, BaseEstimator):
+    """:class:`lupi_ts.BaseDistiller` on precomputed features (SupervisedDistilledDetector's core).
+
+    ``teacher_inputs="privileged"`` with ``X_priv`` the window features of all
+    sensors, ``objective="generalized"``: the student regressor fits
+    ``(1 - imitation) y + imitation sigmoid(z / temperature)``; the targets are
+    kept as ``targets_``.
+    """
+
+    _parameter_constraints: dict = {
+        "teacher": [HasMethods(["fit"]), None],
+        "student": [HasMethods(["fit", "predict"]), None],
+        "imitation": [Interval(Real, 0, 1, closed="both")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+    }
+    teacher_inputs = "privileged"
+    objective = "generalized"
+
+    def __init__(self, teacher=None, student=None, *, imitation=0.5, temperature=1.0):
+        self.teacher = teacher
+        self.student = student
+        self.imitation = imitation
+        self.temperature = temperature
+
+    def _make_targets(self, hard, outputs):
+        targets, params = super()._make_targets(hard, outputs)
+        self.targets_ = targets
+        return targets, params
+
+
 class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
     """Supervised privileged distillation with labels (generalized distillation).
 
     A teacher classifier is fitted on window features of ``[X, X_priv]`` and
     labels ``y``; its logits become soft labels ``sigmoid(z / temperature)``
-    mixed with the hard labels, ``(1 - imitation) * y + imitation * s``
-    (:func:`lupi_ts._distill.distillation_targets`). The student regressor
-    learns that target from features of ``X`` alone; its prediction is the
-    anomaly score.
+    mixed with the hard labels, ``(1 - imitation) * y + imitation * s``. The
+    student regressor learns that target from features of ``X`` alone; its
+    prediction is the anomaly score. These steps are the distillation core's
+    (:class:`lupi_ts.BaseDistiller` with ``teacher_inputs="privileged"`` on the
+    features of all sensors and ``objective="generalized"``), so its
+    saturation check applies: a teacher whose in-sample soft labels equal the
+    hard labels (e.g. a deep forest) raises a :class:`lupi_ts.DistillationWarning`.
 
     Parameters
     ----------
@@ -715,6 +749,9 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         ``student="neural"``: it holds both networks)
     targets_ : ndarray
         The student's regression targets (``student="regressor"`` only).
+    teacher_saturation_ : float
+        Share of training rows whose soft label is within 1e-3 of the hard
+        label (``student="regressor"`` only; the core's check).
     student_ : fitted regressor or NeuralDistillationClassifier
     scaler_, priv_scaler_ : StandardScaler
         Feature standardisation of the neural networks (``student="neural"``).
@@ -834,13 +871,13 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
             if self.regressor is None
             else self.regressor
         )
-        full_features = self._features(full, slices, self.full_stats_)
-        self.teacher_ = clone(teacher).fit(full_features, y)
-        logits = teacher_logits(self.teacher_, full_features)
-        self.targets_ = distillation_targets(
-            y.astype(float), logits, imitation=imitation, temperature=temperature
-        )
-        self.student_ = clone(regressor).fit(self._features(X, slices), self.targets_)
+        # the distillation core's template (lupi_ts.BaseDistiller) on window features:
+        # teacher on the features of all sensors, generalized targets, student regressor
+        core = _FeatureDistiller(
+            teacher=teacher, student=regressor, imitation=imitation, temperature=temperature
+        ).fit(self._features(X, slices), y, X_priv=self._features(full, slices, self.full_stats_))
+        self.teacher_, self.student_, self.targets_ = core.teacher_, core.student_, core.targets_
+        self.teacher_saturation_ = core.teacher_saturation_
         self._set_threshold(self._student_scores(X, slices))
         return self
 
