@@ -194,6 +194,7 @@ def test_bad_data_fails_before_training(change, match):
     with pytest.raises(ValueError, match=match):
         clf.fit(X, y, X_priv=Xp)
     assert not hasattr(clf, "history_")
+    assert not hasattr(clf, "_state")  # a failed fit keeps no tensors alive
 
 
 @pytest.mark.parametrize(
@@ -231,7 +232,7 @@ def test_bad_parameters_fail_before_training(params, match):
         else InvalidParameterError
     with pytest.raises(expected, match=match):
         clf.fit(X, y, X_priv=Xp)
-    assert not hasattr(clf, "history_")
+    assert not hasattr(clf, "history_") and not hasattr(clf, "_state")
 
 
 def test_the_spec_names_agree_with_the_network_builder():

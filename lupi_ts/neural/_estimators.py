@@ -90,7 +90,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
     """The torch hooks of :class:`~lupi_ts.BaseDistiller`; subclasses define the task.
 
     One fit keeps its working state (tensors, networks, seeds) in ``_state``
-    from ``_validate_fit_data`` to ``_fit_student``, which removes it.
+    from ``_validate_fit_data`` to ``_fit_student``; ``fit`` removes it.
     """
 
     _is_classifier = False
@@ -156,6 +156,45 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
             "n_iter_no_change": int(self.n_iter_no_change),
             "verbose": int(self.verbose),
         }
+
+    def fit(self, X, y, *, X_priv=None, teacher_outputs=None, teacher_target=None,
+            sample_weight=None):
+        """Fit the teacher (or take its outputs), then distil it into the student on ``X``.
+
+        The steps of :meth:`lupi_ts.BaseDistiller.fit`; this method only adds
+        that windows are accepted and that the fit's working state is released
+        even when a step fails.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, length, channels)
+            Deployable inputs (the student's).
+        y : array-like of shape (n_samples,) (or (n_samples, n_targets) for regression)
+            Targets.
+        X_priv : array-like of shape (n_samples, ...), default=None
+            Privileged inputs, row-aligned with ``X`` (windows allowed for
+            ``teacher_inputs`` "privileged"); ``None`` uses ``X`` (classic
+            knowledge distillation).
+        teacher_outputs : array-like, default=None
+            Precomputed teacher logits (classification: shape (n_samples,) for two
+            classes, (n_samples, n_classes) else) or predictions (regression, the
+            shape of ``y``); no teacher is fitted and ``X_priv`` must be None.
+        teacher_target : array-like of shape (n_samples,), default=None
+            What a scikit-learn regressor teacher fits instead of ``y``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights of the training losses (scaled to mean 1 on the
+            training rows); passed to a scikit-learn teacher's ``fit``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        try:
+            return super().fit(X, y, X_priv=X_priv, teacher_outputs=teacher_outputs,
+                               teacher_target=teacher_target, sample_weight=sample_weight)
+        finally:
+            self.__dict__.pop("_state", None)
 
     # ------------------------------------------------------ BaseDistiller hooks
     def _validate_fit_data(self, X, y, sample_weight):
@@ -285,24 +324,21 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         torch = import_torch()
         st = self._state
         seed, device, params = st["seed"], st["device"], st["params"]
-        try:
-            with seed_scope(seed, device):
-                modules = st["modules"]
-                if modules is None:  # a scikit-learn teacher, or teacher_outputs
-                    modules = self._build_modules(params, self.n_outputs_, device, seed,
-                                                  network=False)
-                else:
-                    _set_rng_state(st["rng"], device)
-                if st["Z"] is not None and "Zt" not in st:
-                    st["Zt"] = _tensor(st["Z"], device)
-                if params["hint_epochs"] > 0:
-                    st["history"]["hint"] = self._fit_hint_stage(modules, st, params,
-                                                                 _generator(seed, 1))
-                torch.manual_seed(seed + 2)  # the student's dropout noise, likewise independent
-                st["history"]["student"] = self._fit_student_stage(
-                    modules, st, params, targets, fit_params, _generator(seed, 2))
-        finally:
-            del self._state
+        with seed_scope(seed, device):
+            modules = st["modules"]
+            if modules is None:  # a scikit-learn teacher, or teacher_outputs
+                modules = self._build_modules(params, self.n_outputs_, device, seed,
+                                              network=False)
+            else:
+                _set_rng_state(st["rng"], device)
+            if st["Z"] is not None and "Zt" not in st:
+                st["Zt"] = _tensor(st["Z"], device)
+            if params["hint_epochs"] > 0:
+                st["history"]["hint"] = self._fit_hint_stage(modules, st, params,
+                                                             _generator(seed, 1))
+            torch.manual_seed(seed + 2)  # the student's dropout noise, likewise independent
+            st["history"]["student"] = self._fit_student_stage(
+                modules, st, params, targets, fit_params, _generator(seed, 2))
         for module in modules.values():
             if module is not None:
                 module.eval()
