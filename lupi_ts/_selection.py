@@ -15,7 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, log_loss
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import ClassifierTags, RegressorTags
@@ -34,6 +34,11 @@ from .linear import (
 from .lupts import LuPTSClassifier, LuPTSRegressor
 
 __all__ = ["PrivilegedModelSelector"]
+
+
+def _neg_log_loss(model, X, y):
+    """Log-loss scorer that names the classes (a validation fold may hold only one)."""
+    return -log_loss(y, model.predict_proba(X), labels=model.classes_)
 
 
 def _best_has(attr):
@@ -126,7 +131,8 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
     n_se : float, default=1.0
         The margin in standard errors.
     scoring : str or callable, default=None
-        A scikit-learn scorer (greater is better). Default: "neg_log_loss" for
+        A scikit-learn scorer (greater is better). Default: the negative log loss
+        (with the classes named, so a validation fold may hold one class) for
         classification, "neg_mean_squared_error" for regression.
 
     Attributes
@@ -135,7 +141,10 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         One entry per candidate (plain first): ``"candidate"`` (name), ``"kind"``
         ("plain", "distilled", "lupts"), ``"params"``, ``"split<i>_test_score"``,
         ``"mean_test_score"``, ``"std_test_score"``, ``"mean_gain"`` and
-        ``"se_gain"`` (paired with the plain model), ``"selected"``.
+        ``"se_gain"`` (paired with the plain model, over the usable folds),
+        ``"selected"``, ``"error"`` (why a candidate could not be fitted on a fold;
+        such a candidate is not eligible). Folds whose training rows lack a class
+        are left out (NaN scores).
     selected_ : str
         Name of the chosen candidate.
     best_privileged_ : str or None
@@ -145,6 +154,8 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
     best_estimator_ : estimator
         The chosen candidate refitted on all rows (predicts from ``X`` only).
     n_splits_, gap_ : int
+    n_folds_used_ : int
+        Folds that entered the decision.
     task_ : str
     classes_ : ndarray
         Classification only.
@@ -396,13 +407,19 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         else:
             P, n_steps = self._flat_priv(X, X_priv)
         candidates = self._candidates(task, P is not None)
+        if (
+            any(kind == "distilled" for _, kind, _ in candidates)
+            and self.teacher_inputs == "last"
+            and self.n_step_features is None
+        ):
+            raise ValueError("teacher_inputs='last' needs n_step_features (features per step).")
         if len(candidates) == 1:  # nothing to choose between
             self.best_estimator_ = self._fit_candidate(task, "plain", {}, X, y, None, 0, None, {})
             self.cv_results_ = {"candidate": ["plain"], "kind": ["plain"], "params": [{}],
                                 "selected": np.array([True])}  # fmt: skip
             self.selected_, self.best_privileged_ = "plain", None
             self.gain_ = self.gain_se_ = np.nan
-            self.n_splits_, self.gap_ = 0, 0
+            self.n_splits_, self.gap_, self.n_folds_used_ = 0, 0, 0
             return self
 
         if isinstance(self.cv, Integral):
@@ -424,46 +441,69 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
                     f"purging gap={gap} rows on each side; use fewer folds or a smaller gap, "
                     "or pass more windows."
                 )
-        scorer = check_scoring(
-            self._plain(task),
-            scoring=self.scoring
-            or ("neg_log_loss" if task == "classification" else "neg_mean_squared_error"),
-        )
+        if self.scoring is not None:
+            scorer = check_scoring(self._plain(task), scoring=self.scoring)
+        elif task == "classification":
+            scorer = _neg_log_loss
+        else:
+            scorer = check_scoring(self._plain(task), scoring="neg_mean_squared_error")
         scores = np.full((len(candidates), len(folds)), np.nan)
+        errors = [""] * len(candidates)
         for f, (train, test) in enumerate(folds):
+            if task == "classification" and np.unique(y[train]).size < self.classes_.size:
+                continue  # a fold whose training rows lack a class cannot compare models
             cache = {}
             Ptr = P[train]
             ttr = None if target is None else target[train]
             for c, (_, kind, params) in enumerate(candidates):
-                model = self._fit_candidate(
-                    task, kind, params, X[train], y[train], Ptr, n_steps, ttr, cache
-                )
+                try:
+                    model = self._fit_candidate(
+                        task, kind, params, X[train], y[train], Ptr, n_steps, ttr, cache
+                    )
+                except ValueError as exc:
+                    if c == 0:
+                        raise
+                    # A privileged candidate that cannot be fitted on this fold (e.g. a
+                    # cross-fitting fold without one class) is not eligible.
+                    errors[c] = errors[c] or f"fold {f}: {exc}"
+                    continue
                 scores[c, f] = scorer(model, X[test], y[test])
-        self._choose(candidates, scores)
+        self._choose(candidates, scores, errors)
         name, kind, params = candidates[self._selected_index]
         self.best_estimator_ = self._fit_candidate(task, kind, params, X, y, P, n_steps, target, {})
         return self
 
-    def _choose(self, candidates, scores):
-        F = scores.shape[1]
-        mean = scores.mean(axis=1)
-        std = scores.std(axis=1, ddof=1) if F > 1 else np.zeros(len(candidates))
-        diff = scores - scores[0]
+    def _choose(self, candidates, scores, errors=None):
+        usable = np.isfinite(scores[0])  # folds where the plain model was scored
+        if usable.sum() < 2:
+            raise ValueError(
+                f"only {int(usable.sum())} of {scores.shape[1]} folds have training rows with "
+                "every class; use fewer folds or more windows."
+            )
+        S = scores[:, usable]
+        F = S.shape[1]
+        eligible = np.isfinite(S).all(axis=1)
+        mean = S.mean(axis=1)
+        std = S.std(axis=1, ddof=1)
+        diff = S - S[0]
         gain = diff.mean(axis=1)
-        se_gain = (diff.std(axis=1, ddof=1) if F > 1 else np.zeros(len(candidates))) / np.sqrt(F)
-        priv = np.arange(1, len(candidates))
-        best = int(priv[np.argmax(mean[1:])])
-        if self.rule == "paired":
-            wins = gain[best] > 0 and gain[best] > self.n_se * se_gain[best]
+        se_gain = diff.std(axis=1, ddof=1) / np.sqrt(F)
+        priv = np.flatnonzero(eligible[1:]) + 1
+        if priv.size == 0:
+            best, wins = None, False
         else:
-            wins = mean[best] - self.n_se * std[best] / np.sqrt(F) > mean[0]
+            best = int(priv[np.argmax(mean[priv])])
+            if self.rule == "paired":
+                wins = gain[best] > 0 and gain[best] > self.n_se * se_gain[best]
+            else:
+                wins = mean[best] - self.n_se * std[best] / np.sqrt(F) > mean[0]
         self._selected_index = best if wins else 0
         results = {
             "candidate": [c[0] for c in candidates],
             "kind": [c[1] for c in candidates],
             "params": [c[2] for c in candidates],
         }
-        for f in range(F):
+        for f in range(scores.shape[1]):
             results[f"split{f}_test_score"] = scores[:, f]
         results.update(
             mean_test_score=mean,
@@ -471,11 +511,14 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
             mean_gain=gain,
             se_gain=se_gain,
             selected=np.arange(len(candidates)) == self._selected_index,
+            error=list(errors) if errors is not None else [""] * len(candidates),
         )
+        self.n_folds_used_ = int(F)
         self.cv_results_ = results
         self.selected_ = candidates[self._selected_index][0]
-        self.best_privileged_ = candidates[best][0]
-        self.gain_, self.gain_se_ = float(gain[best]), float(se_gain[best])
+        self.best_privileged_ = None if best is None else candidates[best][0]
+        self.gain_ = np.nan if best is None else float(gain[best])
+        self.gain_se_ = np.nan if best is None else float(se_gain[best])
 
     # ------------------------------------------------------------------ delegation
     def predict(self, X):

@@ -152,3 +152,34 @@ def test_without_privileged_data_is_the_plain_model():
     sel = PrivilegedModelSelector(LinearRegression()).fit(X, y)
     assert sel.selected_ == "plain" and sel.cv_results_["candidate"] == ["plain"]
     np.testing.assert_allclose(sel.predict(X), LinearRegression().fit(X, y).predict(X))
+
+
+def test_single_class_folds_and_failing_candidates():
+    # Labels constant over the first third: the first validation fold holds one class
+    # (log loss must still be defined) and the last training folds lack nothing.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 2))
+    P = rng.normal(size=(90, 3, 2))
+    y = (X[:, 0] + 0.3 * rng.normal(size=90) > 0).astype(int)
+    y[:18] = 1
+    sel = PrivilegedModelSelector(gap=0, n_step_features=2, imitations=(0.5,), temperatures=(1.0,))
+    sel.fit(X, y, X_priv=P)
+    assert np.isfinite(sel.cv_results_["split0_test_score"][0])
+    assert sel.n_folds_used_ == 5
+    # A fold whose training rows lack a class is left out of the decision.
+    y2 = y.copy()
+    y2[18:] = 0
+    y2[:18] = 1  # class 1 only in the first fold
+    sel2 = PrivilegedModelSelector(gap=0, imitations=(), lupts=True).fit(X, y2, X_priv=P)
+    assert sel2.n_folds_used_ == 4
+    assert np.isnan(sel2.cv_results_["split0_test_score"]).all()
+    assert np.isfinite(sel2.cv_results_["split1_test_score"]).all()
+    # A privileged candidate that fails on a fold is recorded and not eligible.
+    sel4 = PrivilegedModelSelector(LinearRegression(), gap=0, imitations=(), task="regression")
+    sel4._candidates = lambda task, has_priv: [
+        ("plain", "plain", {}),
+        ("broken", "distilled", {"imitation": 2.0}),  # invalid λ: the core raises
+    ]
+    sel4.fit(X, X[:, 0], X_priv=P)
+    assert sel4.selected_ == "plain" and sel4.best_privileged_ is None
+    assert sel4.cv_results_["error"][1].startswith("fold 0:")
