@@ -64,7 +64,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write_text
+from .harness import atomic_write_text
 
 # Published SKAB outlier-detection leaderboard (test parts): F1, FAR %, MAR %,
 # and NAB Standard / LowFP / LowFN where published.
@@ -603,54 +603,25 @@ DEVELOPMENT_FOLDERS = ("valve1",)
 class _WeightedPool:
     """One method's test scores of several files, pooled with integer file weights.
 
-    A bootstrap resample of files is the pool with each file repeated ``w[f]``
-    times. Precomputing the pairwise (positive row of file i > negative row of
-    file j) counts and the sorted scores per file makes every resample's pooled
-    ROC-AUC and thresholded counts cost O(files²) instead of a sort of all rows:
-    the same numbers as concatenating the drawn files (tested), 28x faster on the
-    34 SKAB files (1,000 resamples: 0.5 s against 14.6 s CPU;
-    ``benchmarks/bench_skab_bootstrap.py``).
+    A thin view of :class:`lupi_ts.stats.WeightedScorePool` (precomputed pairwise
+    counts: a resample's pooled ROC-AUC and thresholded counts in O(files²), the
+    same numbers as concatenating the drawn files; tested) with the F1 at a
+    false-alarm rate this experiment reports.
     """
 
     def __init__(self, ys, scores):
-        self.pos = [np.sort(s[y]) for y, s in zip(ys, scores)]
-        self.neg = [np.sort(s[~y]) for y, s in zip(ys, scores)]
-        self.n_pos = np.array([p.size for p in self.pos], dtype=float)
-        self.n_neg = np.array([n.size for n in self.neg], dtype=float)
-        # wins[i, j]: pairs (positive of file i, negative of file j), ties counted 1/2
-        self.wins = np.array(
-            [
-                [
-                    np.searchsorted(n, p, side="left").sum()
-                    + np.searchsorted(n, p, side="right").sum()
-                    for n in self.neg
-                ]
-                for p in self.pos
-            ],
-            dtype=float,
-        ) / 2.0
-        neg_all = np.concatenate(self.neg)
-        order = np.argsort(neg_all, kind="stable")
-        self.neg_sorted = neg_all[order]
-        self.neg_file = np.repeat(np.arange(len(self.neg)), self.n_neg.astype(int))[order]
+        from lupi_ts.stats import WeightedScorePool
+
+        self.pool = WeightedScorePool(ys, scores)
+        self.n_pos, self.n_neg = self.pool.n_pos, self.pool.n_neg
 
     def roc_auc(self, w):
-        return float(w @ self.wins @ w / ((w @ self.n_pos) * (w @ self.n_neg)))
+        return self.pool.roc_auc(w)
 
     def f1_at_far(self, w, far):
         """:func:`_f1_at_far` of the weighted pool (the k-th of the repeated negatives)."""
-        n_neg = w @ self.n_neg
-        k = int(np.clip(round(n_neg * (1 - far / 100.0)), 0, n_neg - 1))
-        if far >= 100:
-            thr = -np.inf
-        else:
-            cum = np.cumsum(w[self.neg_file])
-            thr = self.neg_sorted[np.searchsorted(cum, k + 1)]
-        tp = sum(wi * (p.size - np.searchsorted(p, thr, side="right"))
-                 for wi, p in zip(w, self.pos))  # fmt: skip
-        fp = sum(wi * (n.size - np.searchsorted(n, thr, side="right"))
-                 for wi, n in zip(w, self.neg))  # fmt: skip
-        return _f1(tp, fp, w @ self.n_pos - tp)
+        thr = self.pool.threshold_at_rate(w, far / 100.0)
+        return _f1(*self.pool.counts_above(w, thr))
 
 
 def _bootstrap_gains(results, n_train, pairs=BOOTSTRAP_PAIRS, n_boot=BOOTSTRAP_RESAMPLES, seed=0):
@@ -663,6 +634,8 @@ def _bootstrap_gains(results, n_train, pairs=BOOTSTRAP_PAIRS, n_boot=BOOTSTRAP_R
     "f1_at_distilled_far": {...}}, "resamples": n, "seed": seed}``; ``mean`` is
     the bootstrap mean, the point estimate is the summary's own difference.
     """
+    from lupi_ts.stats import bootstrap_weights, percentile_interval
+
     names = list(results)
     methods = sorted({m for pair in pairs for m in pair} | {"distilled"})
     test = slice(n_train, None)
@@ -672,15 +645,12 @@ def _bootstrap_gains(results, n_train, pairs=BOOTSTRAP_PAIRS, n_boot=BOOTSTRAP_R
     false_alarms = np.array([np.sum(a & ~y) for a, y in zip(alarm, ys)], dtype=float)
     n_pos = pools["distilled"].n_pos
     n_neg = pools["distilled"].n_neg
-    rng = np.random.default_rng(seed)
     draws = {f"{a}_vs_{b}": {"roc_auc": [], "f1_at_distilled_far": []} for a, b in pairs}
-    done = 0
-    while done < n_boot:
-        w = np.bincount(rng.integers(0, len(names), len(names)), minlength=len(names))
-        w = w.astype(float)
-        if w @ n_pos == 0 or w @ n_neg == 0:
-            continue  # a resample without both classes has no ROC-AUC; draw again
-        done += 1
+    # a resample without both classes has no ROC-AUC: it is drawn again
+    for w in bootstrap_weights(
+        len(names), n_boot, random_state=seed,
+        accept=lambda w: w @ n_pos > 0 and w @ n_neg > 0,
+    ):
         far = 100.0 * (w @ false_alarms) / (w @ n_neg)
         auc = {m: pools[m].roc_auc(w) for m in methods}
         f1 = {m: pools[m].f1_at_far(w, far) for m in methods}
@@ -689,13 +659,7 @@ def _bootstrap_gains(results, n_train, pairs=BOOTSTRAP_PAIRS, n_boot=BOOTSTRAP_R
             draws[f"{a}_vs_{b}"]["f1_at_distilled_far"].append(f1[a] - f1[b])
     out = {"resamples": int(n_boot), "seed": int(seed)}
     for key, metrics in draws.items():
-        out[key] = {
-            name: {
-                "mean": float(np.mean(v)),
-                "ci95": [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))],
-            }
-            for name, v in metrics.items()
-        }
+        out[key] = {name: percentile_interval(v) for name, v in metrics.items()}
     return out
 
 
