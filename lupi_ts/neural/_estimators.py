@@ -16,6 +16,7 @@ naming ``pip install "lupi-ts[torch]"``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import warnings
 from numbers import Integral, Real
@@ -86,11 +87,27 @@ def _set_rng_state(state, device):
 _NETWORK = [StrOptions(set(SPEC_NAMES)), dict, HasMethods(["forward", "parameters"])]
 
 
+def _drops_state_on_error(hook):
+    """A failed step releases the fit's working state (tensors) instead of keeping it."""
+
+    @functools.wraps(hook)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return hook(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.pop("_state", None)
+            raise
+
+    return wrapper
+
+
 class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
     """The torch hooks of :class:`~lupi_ts.BaseDistiller`; subclasses define the task.
 
-    One fit keeps its working state (tensors, networks, seeds) in ``_state``
-    from ``_validate_fit_data`` to ``_fit_student``; ``fit`` removes it.
+    ``fit`` is the core's (not wrapped: the core's warnings point at the
+    caller's line). One fit keeps its working state (tensors, networks, seeds)
+    in ``_state`` from ``_validate_fit_data`` to ``_fit_student``; the hooks
+    that run in between drop it when they fail, ``_fit_student`` when it ends.
     """
 
     _is_classifier = False
@@ -157,45 +174,6 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
             "verbose": int(self.verbose),
         }
 
-    def fit(self, X, y, *, X_priv=None, teacher_outputs=None, teacher_target=None,
-            sample_weight=None):
-        """Fit the teacher (or take its outputs), then distil it into the student on ``X``.
-
-        The steps of :meth:`lupi_ts.BaseDistiller.fit`; this method only adds
-        that windows are accepted and that the fit's working state is released
-        even when a step fails.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, length, channels)
-            Deployable inputs (the student's).
-        y : array-like of shape (n_samples,) (or (n_samples, n_targets) for regression)
-            Targets.
-        X_priv : array-like of shape (n_samples, ...), default=None
-            Privileged inputs, row-aligned with ``X`` (windows allowed for
-            ``teacher_inputs`` "privileged"); ``None`` uses ``X`` (classic
-            knowledge distillation).
-        teacher_outputs : array-like, default=None
-            Precomputed teacher logits (classification: shape (n_samples,) for two
-            classes, (n_samples, n_classes) else) or predictions (regression, the
-            shape of ``y``); no teacher is fitted and ``X_priv`` must be None.
-        teacher_target : array-like of shape (n_samples,), default=None
-            What a scikit-learn regressor teacher fits instead of ``y``.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-row weights of the training losses (scaled to mean 1 on the
-            training rows); passed to a scikit-learn teacher's ``fit``.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        try:
-            return super().fit(X, y, X_priv=X_priv, teacher_outputs=teacher_outputs,
-                               teacher_target=teacher_target, sample_weight=sample_weight)
-        finally:
-            self.__dict__.pop("_state", None)
-
     # ------------------------------------------------------ BaseDistiller hooks
     def _validate_fit_data(self, X, y, sample_weight):
         """Check settings and data (windows allowed), encode y; start the fit's state."""
@@ -239,6 +217,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         }
         return X, y, hard, sample_weight
 
+    @_drops_state_on_error
     def _teacher_design(self, X, X_priv):
         """``teacher_inputs`` as in the core; "privileged" and "deployable" also take windows."""
         if self.teacher_inputs == "deployable" or X_priv is None:
@@ -266,6 +245,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         self._state["Z"] = Z
         return Z
 
+    @_drops_state_on_error
     def _fit_teacher(self, Z, target, *, sample_weight=None):
         """Train a network teacher with the shared loop; a scikit-learn one via the core."""
         if not _is_network_spec(self.teacher):
@@ -303,6 +283,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         teacher.eval()
         return teacher
 
+    @_drops_state_on_error
     def _compute_teacher_outputs(self, teacher, Z, target):
         """A network teacher's logits (predictions for regression) on ``Z``; else the core's."""
         torch = import_torch()
@@ -324,21 +305,24 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         torch = import_torch()
         st = self._state
         seed, device, params = st["seed"], st["device"], st["params"]
-        with seed_scope(seed, device):
-            modules = st["modules"]
-            if modules is None:  # a scikit-learn teacher, or teacher_outputs
-                modules = self._build_modules(params, self.n_outputs_, device, seed,
-                                              network=False)
-            else:
-                _set_rng_state(st["rng"], device)
-            if st["Z"] is not None and "Zt" not in st:
-                st["Zt"] = _tensor(st["Z"], device)
-            if params["hint_epochs"] > 0:
-                st["history"]["hint"] = self._fit_hint_stage(modules, st, params,
-                                                             _generator(seed, 1))
-            torch.manual_seed(seed + 2)  # the student's dropout noise, likewise independent
-            st["history"]["student"] = self._fit_student_stage(
-                modules, st, params, targets, fit_params, _generator(seed, 2))
+        try:
+            with seed_scope(seed, device):
+                modules = st["modules"]
+                if modules is None:  # a scikit-learn teacher, or teacher_outputs
+                    modules = self._build_modules(params, self.n_outputs_, device, seed,
+                                                  network=False)
+                else:
+                    _set_rng_state(st["rng"], device)
+                if st["Z"] is not None and "Zt" not in st:
+                    st["Zt"] = _tensor(st["Z"], device)
+                if params["hint_epochs"] > 0:
+                    st["history"]["hint"] = self._fit_hint_stage(modules, st, params,
+                                                                 _generator(seed, 1))
+                torch.manual_seed(seed + 2)  # the student's dropout noise, likewise independent
+                st["history"]["student"] = self._fit_student_stage(
+                    modules, st, params, targets, fit_params, _generator(seed, 2))
+        finally:
+            self.__dict__.pop("_state", None)
         for module in modules.values():
             if module is not None:
                 module.eval()
@@ -405,7 +389,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
                 target = y if teacher_target is None else np.asarray(teacher_target, float)
                 outputs = self._compute_teacher_outputs(self.teacher_, Z, target)
             finally:
-                del self._state
+                self.__dict__.pop("_state", None)
                 self.__dict__.update(kept)
         student_y, fit_params = self._make_targets(hard, outputs)
         return X, codes, outputs, student_y, fit_params
