@@ -536,3 +536,16 @@ def test_saturated_teacher_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DistillationWarning)
         GDR(Ridge()).fit(Xr, yr, X_priv=Xr_priv)
+
+
+def test_regressor_objectives_coincide_and_last_step_inputs():
+    X, X_priv, y = _reg_data(seed=7)
+    gen = GDR(imitation=0.4).fit(X, y, X_priv=X_priv)
+    hin = GDR(imitation=0.4, objective="hinton").fit(X, y, X_priv=X_priv)
+    assert_array_equal(hin.predict(X), gen.predict(X))
+    last = GDR(teacher_inputs="last", n_step_features=1, imitation=0.4).fit(X, y, X_priv=X_priv)
+    assert last.teacher_.n_features_in_ == X_priv.shape[1] + 1
+    t = Ridge().fit(np.hstack([X_priv, X[:, -1:]]), y).predict(np.hstack([X_priv, X[:, -1:]]))
+    assert_allclose(last.student_.coef_, Ridge().fit(X, 0.6 * y + 0.4 * t).coef_)
+    with pytest.raises(ValueError, match="'objective' parameter"):
+        GDR(objective="kl").fit(X, y, X_priv=X_priv)
