@@ -44,6 +44,14 @@ def _public_names(module_name: str) -> list[str]:
     return [n for n in module.__all__ if not (n.startswith("__") and n.endswith("__"))]
 
 
+def _public_object(module: object, name: str) -> object:
+    """The object, or None when it needs a missing optional extra (torch names)."""
+    try:
+        return getattr(module, name)
+    except ImportError:
+        return None
+
+
 def write_api_pages(docs: Path) -> None:
     """Write ``api/index.rst`` and one page per public module from ``__all__``.
 
@@ -57,7 +65,9 @@ def write_api_pages(docs: Path) -> None:
     for name in modules[1:]:
         module = importlib.import_module(name)
         for obj_name in _public_names(name):
-            home.setdefault(id(getattr(module, obj_name)), name)
+            obj = _public_object(module, obj_name)
+            if obj is not None:
+                home.setdefault(id(obj), name)
     index = [
         "API reference",
         "=============",
@@ -75,7 +85,7 @@ def write_api_pages(docs: Path) -> None:
         module = importlib.import_module(name)
         own, elsewhere = [], []
         for obj_name in _public_names(name):
-            obj = getattr(module, obj_name)
+            obj = _public_object(module, obj_name)
             where = home.get(id(obj), name)
             (own if where == name or name != PACKAGE else elsewhere).append((obj_name, where))
         title = f"``{name}``"
