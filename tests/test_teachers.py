@@ -11,6 +11,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -423,3 +425,22 @@ def test_saturated_out_of_fold_outputs_get_their_own_advice():
     with pytest.warns(DistillationWarning, match="out-of-fold outputs are confident"):
         est = GeneralizedDistillationClassifier(teacher).fit(X, y, X_priv=X_priv)
     assert est.teacher_saturation_ >= 0.5
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 60), data=st.data())
+def test_cross_fitted_outputs_hold_out_every_row_once(n, data):
+    k = data.draw(st.integers(2, n))
+    X = np.column_stack([np.arange(n), np.zeros(n)])
+    # Out of fold: no row is predicted by a model that saw it ...
+    assert_array_equal(cross_fitted_outputs(_Memoriser(), X, np.zeros(n), n_splits=k), 0.0)
+    # ... and every row is predicted (by the models of the other folds).
+    counts = cross_fitted_outputs(_Counter(), X, np.zeros(n), n_splits=k)
+    assert_array_equal(counts, 1.0)
+
+
+class _Counter(_Memoriser):
+    """Predicts 1 for every row it is asked about (so each row's output is written once)."""
+
+    def predict(self, X):
+        return np.ones(np.asarray(X).shape[0])
