@@ -48,7 +48,7 @@ from . import harness
 
 __all__ = ["add_arguments", "main", "run", "run_experiment"]
 
-VERSION = 1
+VERSION = 2
 
 # The paper's grids (their experiment defaults and notebooks).
 SYNTHETIC = {
@@ -236,7 +236,8 @@ def fivecities_unit(cfg, city, L, step, n):
         return {"skipped": f"n = {n} > {len(ytr_all)} training sequences"}
     steps = np.arange(0, L, step)
     n_cont = len(FIVECITIES_SETUP["continuous"])
-    res = {"baseline": [], "lupts": [], "selector": [], "selected_lupts": []}
+    res = {"baseline": [], "lupts": [], "selector": [], "selected_lupts": [], "cv_gain": [],
+           "cv_gain_se": []}  # fmt: skip
     for d in range(cfg["draws"]):
         rng = np.random.default_rng([cfg["seed"], CITIES.index(city), L, step, n, d])
         idx = np.sort(rng.choice(len(ytr_all), n, replace=False))  # time order
@@ -252,10 +253,25 @@ def fivecities_unit(cfg, city, L, step, n):
         for name, model in (("baseline", base), ("lupts", lupts), ("selector", sel)):
             res[name].append(_r2(yte, model.predict(Xte[:, 0])))
         res["selected_lupts"].append(sel.selected_ == "lupts")
+        # The fold evidence, so that other decision rules can be scored after the fact
+        # (the selector's refit is the baseline or LuPTS fitted above, on the same rows).
+        res["cv_gain"].append(sel.gain_)
+        res["cv_gain_se"].append(sel.gain_se_)
     return {"n_train_sequences": len(ytr_all), "n_test": len(yte), **res}
 
 
 # -------------------------------------------------------------------------------- summary
+def _t_rule_r2(rec, significance=0.05, n_folds=5):
+    """Test R² per draw of PrivilegedModelSelector(rule="paired_t"): the same folds and
+    refits as the default selector, only the margin differs (t quantile, one-sided)."""
+    from scipy.stats import t as student_t
+
+    margin = student_t.ppf(1.0 - significance, n_folds - 1)
+    gain, se = np.asarray(rec["cv_gain"]), np.asarray(rec["cv_gain_se"])
+    chose = (gain > 0) & (gain > margin * se)
+    return np.where(chose, rec["lupts"], rec["baseline"]).tolist(), chose
+
+
 def _cell(records, name):
     rec = records
     if "skipped" in rec:
@@ -290,7 +306,11 @@ def summarise(cfg, records):
                             "baseline": mean_ci(rec["baseline"]),
                             "lupts": _cell(rec, "lupts"),
                             "selector": _cell(rec, "selector"),
+                            "selector_t": _cell(
+                                {**rec, "selector_t": _t_rule_r2(rec)[0]}, "selector_t"
+                            ),
                             "share_selected_lupts": float(np.mean(rec["selected_lupts"])),
+                            "share_selected_lupts_t": float(np.mean(_t_rule_r2(rec)[1])),
                         }
                     )  # fmt: skip
     cells = summary["fivecities"]
@@ -309,6 +329,12 @@ def summarise(cfg, records):
         "lupts_losses": sum(verdict(c, "lupts") == "loss" for c in cells),
         "selector_wins": sum(verdict(c, "selector") == "win" for c in cells),
         "selector_losses": sum(verdict(c, "selector") == "loss" for c in cells),
+        "selector_t_wins": sum(verdict(c, "selector_t") == "win" for c in cells),
+        "selector_t_losses": sum(verdict(c, "selector_t") == "loss" for c in cells),
+        "share_of_lupts_gain_kept_t": (
+            sum(c["selector_t"]["mean"] for c in helped) / gain_lupts if gain_lupts > 0 else None
+        ),
+        "worst_selector_t_mean_delta": min((c["selector_t"]["mean"] for c in cells), default=None),
         "share_of_lupts_gain_kept": gain_sel / gain_lupts if gain_lupts > 0 else None,
         "worst_selector_mean_delta": min((c["selector"]["mean"] for c in cells), default=None),
         "worst_lupts_mean_delta": min((c["lupts"]["mean"] for c in cells), default=None),
@@ -356,20 +382,25 @@ def report(summary):
             f"## Five cities ({cfg['draws']} draws per cell; test R²; Δ = model − baseline on "
             "the same draws, * p < 0.05 paired t-test)", "",
             f"Cells: {t['cells']}. LuPTS significantly better in {t['lupts_wins']}, worse in "
-            f"{t['lupts_losses']}; the selector better in {t['selector_wins']}, worse in "
-            f"{t['selector_losses']}. Share of LuPTS's gain kept by the selector in the cells "
-            f"where LuPTS wins: {_share(t['share_of_lupts_gain_kept'])}. Worst mean Δ: LuPTS "
-            f"{_num(t['worst_lupts_mean_delta'])}, selector "
-            f"{_num(t['worst_selector_mean_delta'])}.", "",
+            f"{t['lupts_losses']}. Selector (default rule: paired gain > 1 SE over 5 blocked "
+            f"folds) better in {t['selector_wins']}, worse in {t['selector_losses']}, keeping "
+            f"{_share(t['share_of_lupts_gain_kept'])} of LuPTS's gain in the cells where LuPTS "
+            f"wins. Selector with rule='paired_t' (one-sided paired t-test at 5 %, same folds; "
+            f"scored from the stored fold evidence) better in {t['selector_t_wins']}, worse in "
+            f"{t['selector_t_losses']}, keeping {_share(t['share_of_lupts_gain_kept_t'])}. "
+            f"Worst mean Δ: LuPTS {_num(t['worst_lupts_mean_delta'])}, selector "
+            f"{_num(t['worst_selector_mean_delta'])}, selector (paired_t) "
+            f"{_num(t['worst_selector_t_mean_delta'])}.", "",
             "| city | horizon | privileged every | n | baseline R² | LuPTS Δ | selector Δ | "
-            "selector chose LuPTS |",
-            "|---|---|---|---|---|---|---|---|",
+            "chose LuPTS | selector (paired_t) Δ | chose LuPTS |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]  # fmt: skip
         for c in summary["fivecities"]:
             lines.append(
                 f"| {c['city']} | {c['horizon']} | {c['step']} | {c['n']} | "
                 f"{c['baseline']['mean']:.3f} | {_fmt(c['lupts'])} | {_fmt(c['selector'])} | "
-                f"{c['share_selected_lupts']:.0%} |"
+                f"{c['share_selected_lupts']:.0%} | {_fmt(c['selector_t'])} | "
+                f"{c['share_selected_lupts_t']:.0%} |"
             )
         lines.append("")
     lines += ["## Reference", "", REFERENCE, ""]

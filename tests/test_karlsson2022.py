@@ -160,3 +160,27 @@ def test_command_line_entry(tmp_path, monkeypatch, capsys):
     assert cli.main(argv) == 0
     assert "Synthetic systems" in capsys.readouterr().out
     assert (out / "summary.json").is_file()
+
+
+def test_post_hoc_paired_t_rule_equals_the_fitted_selector(fivecities_dir):
+    from sklearn.linear_model import LinearRegression
+
+    from lupi_ts import PrivilegedModelSelector
+
+    cfg = {"data": fivecities_dir, "draws": 4, "seed": 0}
+    rec = K.fivecities_unit(cfg, "shenyang", 11, 1, 100)
+    chosen = np.asarray(rec["selected_lupts"])
+    # The selector's refit is the baseline or LuPTS of the same draw, exactly.
+    expect = np.where(chosen, rec["lupts"], rec["baseline"])
+    np.testing.assert_array_equal(rec["selector"], expect)
+    t_r2, t_chose = K._t_rule_r2(rec)
+    Xtr_all, ytr_all, Xte_all, yte = K.city_sequences(fivecities_dir, "shenyang", 11)
+    for d in range(4):
+        rng = np.random.default_rng([0, K.CITIES.index("shenyang"), 11, 1, 100, d])
+        idx = np.sort(rng.choice(len(ytr_all), 100, replace=False))
+        Xtr, Xte = K.scale_and_impute(Xtr_all[idx], Xte_all, 6)
+        sel = PrivilegedModelSelector(
+            LinearRegression(), task="regression", imitations=(), gap=0, rule="paired_t"
+        ).fit(Xtr[:, 0], ytr_all[idx], X_priv=Xtr[:, 1:])
+        assert (sel.selected_ == "lupts") == t_chose[d]
+        assert K._r2(yte, sel.predict(Xte[:, 0])) == pytest.approx(t_r2[d], abs=1e-12)

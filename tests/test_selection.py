@@ -107,6 +107,16 @@ def test_decision_rules():
     assert sel.selected_ == "plain" and sel.gain_ > 0
     sel.set_params(n_se=0.0)._choose(cands, noisy)
     assert sel.selected_ == "a"
+    # paired_t: gain 1.5 SE passes the 1-SE rule but not the 5 % one-sided t-test
+    # (t_3 quantile 2.35), which 2.5 SE passes.
+    base = np.zeros(4)
+    d = np.array([1.0, -1.0, 1.0, -1.0]) + 0.0  # sd = 1.1547, se = 0.5774
+    for k, expected in ((1.5, ("a", "plain")), (2.5, ("a", "a"))):
+        scores = np.vstack([base, d + k * 0.5774])
+        sel.set_params(rule="paired", n_se=1.0)._choose(cands, scores)
+        assert sel.selected_ == expected[0]
+        sel.set_params(rule="paired_t", significance=0.05)._choose(cands, scores)
+        assert sel.selected_ == expected[1]
 
 
 def test_direction_task_on_windows_with_teacher_target():
