@@ -138,9 +138,12 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
     significance : float, default=0.05
         Level of the one-sided paired t-test ("paired_t").
     scoring : str or callable, default=None
-        A scikit-learn scorer (greater is better). Default: the negative log loss
-        (with the classes named, so a validation fold may hold one class) for
-        classification, "neg_mean_squared_error" for regression.
+        A scikit-learn scorer (greater is better): the metric you will judge the
+        model by, since "no harm" is measured in it. Default: "accuracy" for
+        classification (what ``score`` reports), "neg_mean_squared_error" for
+        regression. "neg_log_loss" names the classes, so a validation fold may hold
+        one class. (LuPTS's composed logits are often less calibrated than the plain
+        model's while its accuracy is higher: log loss then keeps the plain model.)
 
     Attributes
     ----------
@@ -451,10 +454,12 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
                     f"purging gap={gap} rows on each side; use fewer folds or a smaller gap, "
                     "or pass more windows."
                 )
-        if self.scoring is not None:
+        if self.scoring == "neg_log_loss" and task == "classification":
+            scorer = _neg_log_loss  # scikit-learn's fails on a single-class fold
+        elif self.scoring is not None:
             scorer = check_scoring(self._plain(task), scoring=self.scoring)
         elif task == "classification":
-            scorer = _neg_log_loss
+            scorer = check_scoring(self._plain(task), scoring="accuracy")
         else:
             scorer = check_scoring(self._plain(task), scoring="neg_mean_squared_error")
         scores = np.full((len(candidates), len(folds)), np.nan)

@@ -172,7 +172,9 @@ def test_single_class_folds_and_failing_candidates():
     P = rng.normal(size=(90, 3, 2))
     y = (X[:, 0] + 0.3 * rng.normal(size=90) > 0).astype(int)
     y[:18] = 1
-    sel = PrivilegedModelSelector(gap=0, n_step_features=2, imitations=(0.5,), temperatures=(1.0,))
+    sel = PrivilegedModelSelector(
+        gap=0, n_step_features=2, imitations=(0.5,), temperatures=(1.0,), scoring="neg_log_loss"
+    )
     sel.fit(X, y, X_priv=P)
     assert np.isfinite(sel.cv_results_["split0_test_score"][0])
     assert sel.n_folds_used_ == 5
