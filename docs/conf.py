@@ -51,7 +51,9 @@ templates_path = ["_templates"]
 # ------------------------------------------------------------------ API reference
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# Inherited members too (fit comes from lupi_ts.BaseDistiller), but only those defined in
+# lupi_ts itself: _skip_member drops scikit-learn's and torch's.
+autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"  # numpydoc sections already give the types
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -112,6 +114,11 @@ def _skip_member(app, what, name, obj, skip, options):
     # metadata routing is available; their docstrings point into scikit-learn's own docs.
     if name.startswith("set_") and name.endswith("_request"):
         return True
+    if what == "class" and not skip:
+        target = obj.fget if isinstance(obj, property) else obj
+        module = getattr(target, "__module__", None) or ""
+        if callable(target) or isinstance(obj, property):
+            return not module.startswith("lupi_ts")
     return skip
 
 
