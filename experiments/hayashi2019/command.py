@@ -112,18 +112,17 @@ def run(args):
         cfg = config_from_args(args)
         start = time.perf_counter()
         with harness.parallel_backend(getattr(args, "scheduler", None)):
-            summary = run_experiment(
+            run_experiment(
                 cfg, cfg["run"]["out"], jobs=harness.jobs_for(args),
                 progress="quiet" if args.quiet else None,
             )  # fmt: skip
-    except (ValueError, harness.ConfigMismatchError) as exc:
+    except ValueError as exc:  # bad options, or --out holds another configuration
         print(f"lupi-ts reproduce hayashi2019: error: {exc}", file=sys.stderr)
         return 2
     out = Path(cfg["run"]["out"])
     print((out / "report.md").read_text().split("\nTeachers")[0])
     print(f"Wrote {out}/summary.json, runs.csv, report.md and plots "
           f"in {time.perf_counter() - start:.1f} s.")  # fmt: skip
-    del summary
     return 0
 
 
