@@ -487,8 +487,8 @@ def _cross_file_scores(files, held_out, deployable, privileged, args, cache):
         out["_selected"][name] = det.selected_
         if name == "distilled":
             # the student candidate whatever was chosen, at its own calibrated threshold
-            med, scale = det.calibration_["student"]
-            out["distilled_student"] = (det.score_candidates(dep)["student"], med + scale)
+            # (calibrated scores: 1 is its threshold)
+            out["distilled_student"] = (det.score_candidates(dep)["student"], 1.0)
     return out
 
 

@@ -315,8 +315,9 @@ def test_normal_training_rows_only_warn_and_keep_the_plain_detector():
         )
     assert det.selected_ == "plain"
     assert "no teacher alarm" in det.selection_["reason"]
-    np.testing.assert_array_equal(
-        det.decision_function(X[:700]), det.plain_.decision_function(X[:700])
+    med, scale = det.calibration_["plain"]
+    np.testing.assert_allclose(
+        det.decision_function(X[:700]), (det.plain_.decision_function(X[:700]) - med) / scale
     )
 
 
@@ -329,13 +330,18 @@ def test_forced_selection_and_candidates():
     assert det.selected_ == "student" and "forced" in det.selection_["reason"]
     cand = det.score_candidates(X, groups=groups)
     np.testing.assert_allclose(det.decision_function(X, groups=groups), cand["student"])
-    (ms, ss), (mp, sp) = det.calibration_["student"], det.calibration_["plain"]
-    np.testing.assert_allclose(
-        cand["combined"], np.maximum((cand["student"] - ms) / ss, (cand["plain"] - mp) / sp)
-    )
-    # the threshold flags `contamination` of the out-of-fold reference rows
+    np.testing.assert_allclose(cand["combined"], np.maximum(cand["student"], cand["plain"]))
+    # calibrated scale: median 0 and threshold 1 on the out-of-fold reference rows,
+    # where the threshold flags `contamination` of them
     oof = det.oof_scores_["student"]
+    assert np.median(oof[ref]) == pytest.approx(0.0, abs=1e-12)
+    assert det.threshold_ == pytest.approx(1.0)
     assert np.mean(oof[ref] > det.threshold_) == pytest.approx(0.01, abs=0.003)
+    med, scale = det.calibration_["plain"]
+    raw = np.concatenate(
+        [PCADetector().fit(X[ref]).decision_function(X[groups == g]) for g in range(3)]
+    )
+    np.testing.assert_allclose(cand["plain"], (raw - med) / scale)
     np.testing.assert_array_equal(det.decision_scores_, oof)
 
 

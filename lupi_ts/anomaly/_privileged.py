@@ -215,16 +215,22 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     4. **Do no harm, from training data only.** Student and plain detector are
        cross-fitted over ``cv`` folds of whole series (leave-series-out; one
        series: contiguous blocks), giving out-of-fold scores of every training
-       row. Each candidate -- ``"plain"``, ``"student"`` and ``"combined"``
-       (the larger of both scores, each scaled so that its median on the
-       reference rows is 0 and its threshold 1) -- gets the threshold that
-       flags ``contamination`` of the out-of-fold reference rows, and its
+       row. Student and plain scores are *calibrated*: scaled so that the
+       median of their out-of-fold reference rows is 0 and the threshold that
+       flags ``contamination`` of them is 1; ``"combined"`` is the larger of
+       the two. Every candidate -- ``"plain"``, ``"student"``, ``"combined"``
+       -- gets the threshold that flags ``contamination`` of the out-of-fold
+       reference rows (1 for the first two), and its
        *detection rate of the teacher's alarms* at that threshold is
        measured out of fold. ``selection="auto"`` keeps the plain detector
        unless a distilled candidate detects at least ``margin`` more of the
        teacher's alarms (then ``"combined"`` unless ``"student"`` beats it by
        ``margin`` too). The decision is ``selected_``, the evidence
        ``selection_``.
+
+    Scores are on that calibrated scale whichever candidate is deployed, so
+    the scores of detectors fitted on different data (e.g. one per held-out
+    file) can be pooled.
 
     Nothing at scoring time is fitted on the rows being scored: the
     standardisation comes from the reference rows (or, with ``n_reference``,
@@ -297,7 +303,10 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     teacher_alarm_rate_ : float
         Share of non-reference training rows the teacher flags.
     oof_scores_ : dict of ndarray
-        Out-of-fold scores of ``"student"``, ``"plain"`` and ``"combined"``.
+        Calibrated out-of-fold scores of ``"student"``, ``"plain"`` and
+        ``"combined"``.
+    calibration_ : dict
+        ``name -> (median, scale)`` of the raw student and plain scores.
     selected_ : str
         The candidate that :meth:`decision_function` scores with.
     selection_ : dict
@@ -577,10 +586,17 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             med = float(np.median(oof[name][ref]))
             thr = float(np.quantile(oof[name][ref], 1.0 - self.contamination))
             self.calibration_[name] = (med, thr - med if thr - med > 1e-12 else 1.0)
-        oof["combined"] = self._combine(oof["student"], oof["plain"])
+        oof = {name: self._calibrated(name, oof[name]) for name in ("student", "plain")}
+        oof["combined"] = np.maximum(oof["student"], oof["plain"])
         self.oof_scores_ = oof
         self._select(oof, ref, alarms, history)
-        self._set_threshold(oof[self.selected_])
+        # the threshold flags `contamination` of the reference rows (out of fold),
+        # not of all training rows: the history holds anomalies
+        self.decision_scores_ = oof[self.selected_]
+        self.threshold_ = float(
+            np.quantile(self.decision_scores_[ref], 1.0 - self.contamination)
+        )
+        self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
         return self
 
     def _features_of(self, Z, slices, ref):
@@ -602,9 +618,11 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             priv = (priv - priv.mean(axis=0)) / np.where(scale > 1e-12, scale, 1.0)
         return priv
 
-    def _combine(self, student, plain):
-        (ms, ss), (mp, sp) = self.calibration_["student"], self.calibration_["plain"]
-        return np.maximum((student - ms) / ss, (plain - mp) / sp)
+    def _calibrated(self, name, scores):
+        """Scores on the common scale: 0 at the median of the out-of-fold reference
+        rows, 1 at the threshold that flags ``contamination`` of them."""
+        med, scale = self.calibration_[name]
+        return (scores - med) / scale
 
     def _select(self, oof, ref, alarms, history):
         rate = self.contamination
@@ -648,21 +666,24 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     # ------------------------------------------------------------ scoring
     def _scores(self, X, slices):
         if self.selected_ == "plain":
-            return self._plain_scores(self.plain_, X, slices)
+            return self._calibrated("plain", self._plain_scores(self.plain_, X, slices))
         student = self._student_raw(self.student_, X, self._features(X, slices), slices)
+        student = self._calibrated("student", student)
         if self.selected_ == "student":
             return student
-        return self._combine(student, self._plain_scores(self.plain_, X, slices))
+        plain = self._calibrated("plain", self._plain_scores(self.plain_, X, slices))
+        return np.maximum(student, plain)
 
     def score_candidates(self, X, groups=None):
-        """Scores of all three candidates (``{"student", "plain", "combined"}``) on ``X``."""
+        """Calibrated scores of the three candidates (``{"student", "plain", "combined"}``)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=float, ensure_min_samples=2)
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)
         student = self._student_raw(self.student_, X, self._features(X, slices), slices)
-        plain = self._plain_scores(self.plain_, X, slices)
-        return {"student": student, "plain": plain, "combined": self._combine(student, plain)}
+        student = self._calibrated("student", student)
+        plain = self._calibrated("plain", self._plain_scores(self.plain_, X, slices))
+        return {"student": student, "plain": plain, "combined": np.maximum(student, plain)}
 
 
 class _FeatureDistiller(BaseDistiller, ClassifierMixin, BaseEstimator):
