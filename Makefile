@@ -15,7 +15,7 @@ TORCH_SPEC ?= torch==2.13.0
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools>=77" wheel
 
 setup: $(BIN)/python
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
@@ -23,7 +23,7 @@ setup: $(BIN)/python
 
 $(BIN_NOTORCH)/python:
 	$(PYTHON) -m venv $(VENV_NOTORCH)
-	$(BIN_NOTORCH)/python -m pip install --quiet --upgrade pip
+	$(BIN_NOTORCH)/python -m pip install --quiet --upgrade pip "setuptools>=77" wheel
 
 setup-notorch: $(BIN_NOTORCH)/python
 	$(BIN_NOTORCH)/python -m pip install --quiet -e ".[dev]"
