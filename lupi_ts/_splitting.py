@@ -9,6 +9,8 @@ here keeps the windows of different blocks (or folds) that far apart.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
@@ -20,10 +22,13 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
+if TYPE_CHECKING:
+    from ._windows import PrivilegedWindows
+
 __all__ = ["BlockedTimeSeriesSplit", "split_blocks"]
 
 
-def _window_span(windows):
+def _window_span(windows: Any) -> tuple[np.ndarray, int]:
     """(t, span) of a PrivilegedWindows-like object."""
     try:
         t = np.asarray(windows.t, dtype=np.int64)
@@ -38,7 +43,7 @@ def _window_span(windows):
     return t, span
 
 
-def _check_sizes(sizes):
+def _check_sizes(sizes: Any) -> list[int]:
     try:
         sizes = list(sizes)
     except TypeError:
@@ -55,7 +60,7 @@ def _check_sizes(sizes):
     return [int(s) for s in sizes]
 
 
-def _block_starts(t, span, sizes, starts):
+def _block_starts(t: np.ndarray, span: int, sizes: Sequence[int], starts: np.ndarray) -> np.ndarray:
     """Greedy block starts (rows) for each candidate first row; -1 where infeasible.
 
     Each block begins at the first remaining window whose last input step is at
@@ -85,7 +90,13 @@ def _block_starts(t, span, sizes, starts):
     },
     prefer_skip_nested_validation=True,
 )
-def split_blocks(windows, sizes, *, start=None, random_state=None):
+def split_blocks(
+    windows: PrivilegedWindows,
+    sizes: Sequence[int],
+    *,
+    start: int | None = None,
+    random_state: int | np.random.RandomState | np.random.Generator | None = None,
+) -> tuple[np.ndarray, ...]:
     """Contiguous, time-ordered blocks of windows separated by purged gaps.
 
     The blocks (e.g. train, validation, test) follow each other in time. Between
@@ -205,15 +216,15 @@ class BlockedTimeSeriesSplit(BaseCrossValidator):
         "gap": [StrOptions({"auto"}), Interval(numbers.Integral, 0, None, closed="left")],
     }
 
-    def __init__(self, n_splits=5, *, gap="auto"):
+    def __init__(self, n_splits: int = 5, *, gap: int | str = "auto") -> None:
         self.n_splits = n_splits
         self.gap = gap
 
-    def get_n_splits(self, X=None, y=None, groups=None):
+    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
         """Number of splits (``n_splits``)."""
         return self._check_n_splits()
 
-    def _check_n_splits(self):
+    def _check_n_splits(self) -> int:
         # A cross-validator is no BaseEstimator: validate its constraints directly.
         validate_parameter_constraints(
             self._parameter_constraints,
@@ -222,7 +233,9 @@ class BlockedTimeSeriesSplit(BaseCrossValidator):
         )
         return int(self.n_splits)
 
-    def _iter_test_indices(self, X=None, y=None, groups=None):
+    def _iter_test_indices(
+        self, X: Any = None, y: Any = None, groups: Any = None
+    ) -> Iterator[np.ndarray]:
         n_splits = self._check_n_splits()
         n = len(X)
         if n < n_splits:
@@ -231,7 +244,9 @@ class BlockedTimeSeriesSplit(BaseCrossValidator):
         for a, b in zip(bounds[:-1], bounds[1:]):
             yield np.arange(a, b)
 
-    def split(self, X, y=None, groups=None):
+    def split(
+        self, X: Any, y: Any = None, groups: Any = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Generate (train, test) row indices.
 
         Parameters

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import types
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import validate_params
 
 from ._windows import make_privileged_windows
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._windows import PrivilegedWindows
 
 __all__ = ["PAPER_TASKS", "ReportedResult", "Task", "get_task", "make_task_windows"]
 
@@ -118,12 +124,12 @@ class Task:
     reference: str = PAPER_REFERENCE
 
     @property
-    def input_dim(self):
+    def input_dim(self) -> int:
         """Student input dimension ``input_length * n_features``."""
         return self.input_length * self.n_features
 
     @property
-    def privileged_dim(self):
+    def privileged_dim(self) -> int:
         """Teacher input dimension ``privileged_length * n_features``."""
         return self.privileged_length * self.n_features
 
@@ -193,7 +199,7 @@ PAPER_TASKS = types.MappingProxyType(
 
 # The names are checked by hand: the message lists them sorted (StrOptions prints a set).
 @validate_params({"name": [str, Task]}, prefer_skip_nested_validation=True)
-def get_task(name):
+def get_task(name: str | Task) -> Task:
     """The :class:`Task` called ``name``.
 
     Examples
@@ -218,7 +224,13 @@ def get_task(name):
     },
     prefer_skip_nested_validation=True,
 )
-def make_task_windows(name, privileged="BAO", *, data=None, **data_kwargs):
+def make_task_windows(
+    name: str | Task,
+    privileged: str | Sequence[int] = "BAO",
+    *,
+    data: Any = None,
+    **data_kwargs: Any,
+) -> PrivilegedWindows:
     """Windows of one of the paper's tasks, with its input length and horizon.
 
     Parameters

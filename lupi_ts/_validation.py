@@ -8,14 +8,16 @@ everywhere.
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.utils import check_array
 
 __all__ = ["check_int", "check_privileged", "check_probabilities"]
 
 
-def check_int(value, name, minimum=1):
+def check_int(value: Any, name: str, minimum: int = 1) -> int:
     """Return ``value`` as an int, or raise a ValueError naming ``name``.
 
     Accepts Python and numpy integers ``>= minimum``; refuses bools (an easy
@@ -40,7 +42,13 @@ def check_int(value, name, minimum=1):
     return int(value)
 
 
-def check_privileged(X_priv, n_samples, *, name="X_priv", dtype=(np.float64, np.float32)):
+def check_privileged(
+    X_priv: npt.ArrayLike,
+    n_samples: int,
+    *,
+    name: str = "X_priv",
+    dtype: Any = (np.float64, np.float32),
+) -> np.ndarray:
     """Validate privileged inputs: 2-D, finite, numeric, one row per sample of X.
 
     Parameters
@@ -78,7 +86,9 @@ def check_privileged(X_priv, n_samples, *, name="X_priv", dtype=(np.float64, np.
     return X_priv
 
 
-def check_probabilities(p, n_samples=None, *, name="y", atol=1e-6):
+def check_probabilities(
+    p: npt.ArrayLike, n_samples: int | None = None, *, name: str = "y", atol: float = 1e-6
+) -> np.ndarray:
     """Validate soft targets: values in [0, 1]; rows of a matrix sum to 1.
 
     Parameters

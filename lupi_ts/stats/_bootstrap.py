@@ -12,13 +12,22 @@ cost independent of the number of rows.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ._intervals import ci_key
 
 
-def bootstrap_weights(n_units, n_resamples, *, random_state=None, accept=None):
+def bootstrap_weights(
+    n_units: int,
+    n_resamples: int,
+    *,
+    random_state: int | np.random.Generator | None = None,
+    accept: Callable[[npt.NDArray[np.float64]], bool] | None = None,
+) -> Iterator[npt.NDArray[np.float64]]:
     """Unit weights of bootstrap resamples: how often each unit is drawn.
 
     Each resample draws ``n_units`` units uniformly with replacement
@@ -61,7 +70,7 @@ def bootstrap_weights(n_units, n_resamples, *, random_state=None, accept=None):
         yield w
 
 
-def percentile_interval(draws, level=0.95):
+def percentile_interval(draws: npt.ArrayLike, level: float = 0.95) -> dict[str, Any]:
     """Bootstrap mean and percentile interval of ``draws``.
 
     Parameters
@@ -121,22 +130,22 @@ class WeightedScorePool:
     (2.0, 0.0, 0.0)
     """
 
-    def __init__(self, labels, scores):
-        labels = [np.asarray(y).astype(bool) for y in labels]
-        scores = [np.asarray(s, dtype=float) for s in scores]
-        if len(labels) != len(scores) or not labels:
+    def __init__(self, labels: Sequence[npt.ArrayLike], scores: Sequence[npt.ArrayLike]) -> None:
+        y_units = [np.asarray(y).astype(bool) for y in labels]
+        s_units = [np.asarray(s, dtype=float) for s in scores]
+        if len(y_units) != len(s_units) or not y_units:
             raise ValueError(
                 "labels and scores must hold the same non-zero number of units; got "
-                f"{len(labels)} and {len(scores)}."
+                f"{len(y_units)} and {len(s_units)}."
             )
-        for i, (y, s) in enumerate(zip(labels, scores)):
+        for i, (y, s) in enumerate(zip(y_units, s_units)):
             if y.shape != s.shape or y.ndim != 1:
                 raise ValueError(
                     f"unit {i}: labels and scores must be 1-D of the same length; got "
                     f"{y.shape} and {s.shape}."
                 )
-        self.pos = [np.sort(s[y]) for y, s in zip(labels, scores)]
-        self.neg = [np.sort(s[~y]) for y, s in zip(labels, scores)]
+        self.pos = [np.sort(s[y]) for y, s in zip(y_units, s_units)]
+        self.neg = [np.sort(s[~y]) for y, s in zip(y_units, s_units)]
         self.n_pos = np.array([p.size for p in self.pos], dtype=float)
         self.n_neg = np.array([n.size for n in self.neg], dtype=float)
         # wins[i, j]: pairs (positive of unit i, negative of unit j), ties counted 1/2
@@ -156,12 +165,12 @@ class WeightedScorePool:
         self.neg_sorted = neg_all[order]
         self.neg_unit = np.repeat(np.arange(len(self.neg)), self.n_neg.astype(int))[order]
 
-    def roc_auc(self, w):
+    def roc_auc(self, w: npt.ArrayLike) -> float:
         """Pooled ROC-AUC of the units repeated ``w`` times (ties count 1/2)."""
         w = np.asarray(w, dtype=float)
         return float(w @ self.wins @ w / ((w @ self.n_pos) * (w @ self.n_neg)))
 
-    def threshold_at_rate(self, w, rate):
+    def threshold_at_rate(self, w: npt.ArrayLike, rate: float) -> float:
         """The score above which a fraction ``rate`` of the weighted negatives lies.
 
         It is the ``k``-th smallest of the repeated negative scores, ``k =
@@ -176,7 +185,7 @@ class WeightedScorePool:
         cum = np.cumsum(w[self.neg_unit])
         return self.neg_sorted[np.searchsorted(cum, k + 1)]
 
-    def counts_above(self, w, threshold):
+    def counts_above(self, w: npt.ArrayLike, threshold: float) -> tuple[float, float, float]:
         """Weighted ``(true pos., false pos., false neg.)`` of ``score > threshold``."""
         w = np.asarray(w, dtype=float)
         tp = sum(wi * (p.size - np.searchsorted(p, threshold, side="right"))

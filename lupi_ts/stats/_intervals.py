@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 
-def ci_key(level):
+def ci_key(level: float) -> str:
     """The dictionary key of an interval at ``level``: ``"ci95"`` for 0.95.
 
     Parameters
@@ -34,7 +36,7 @@ def ci_key(level):
     return f"ci{round(100.0 * float(level), 6):g}"
 
 
-def mean_ci(values, level=0.95):
+def mean_ci(values: npt.ArrayLike, level: float = 0.95) -> dict[str, Any]:
     """Mean and Student-t confidence interval of the mean.
 
     Parameters

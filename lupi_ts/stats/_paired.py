@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from ._intervals import mean_ci
 
 
-def paired_comparison(a, b, *, level=0.95, tie_tol=1e-12):
+def paired_comparison(
+    a: npt.ArrayLike, b: npt.ArrayLike, *, level: float = 0.95, tie_tol: float = 1e-12
+) -> dict[str, Any]:
     """Paired comparison of ``a - b`` over units (placements, files, seeds).
 
     Parameters
