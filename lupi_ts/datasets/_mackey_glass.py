@@ -19,10 +19,13 @@ same as stepping RK4 one step at a time, only regrouped.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 from numbers import Integral, Real
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 from scipy.interpolate import CubicSpline
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -43,7 +46,7 @@ _RANDOM_HISTORY_RANGE = (0.5, 1.5)
 _RK4_STABILITY = 2.5
 
 
-def _check_param(value, name, *, low, low_inclusive):
+def _check_param(value: Any, name: str, *, low: float, low_inclusive: bool) -> np.ndarray:
     """A scalar or 1-D array of finite reals, bounded below; returns a float64 array."""
     arr = np.asarray(value)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
@@ -63,7 +66,7 @@ def _check_param(value, name, *, low, low_inclusive):
     return arr
 
 
-def _internal_steps_per_delay(tau, dt, max_step):
+def _internal_steps_per_delay(tau: float, dt: float, max_step: float) -> tuple[int, bool]:
     """Number ``M`` of RK4 steps per delay ``tau`` and whether ``h = tau / M`` divides ``dt``."""
     m_min = max(1, math.ceil(tau / max_step * (1 - 1e-12)))
     ratio = Fraction(dt / tau).limit_denominator(1000)
@@ -75,10 +78,10 @@ def _internal_steps_per_delay(tau, dt, max_step):
     return m_min, False
 
 
-def _rk4_linear_coefficients(gamma, h):
+def _rk4_linear_coefficients(gamma: float, h: float) -> tuple[float, float, float, float]:
     """RK4 for ``x' = D(t) - gamma x`` as ``x+ = R x + a0 D(t) + am D(t+h/2) + a1 D(t+h)``."""
 
-    def step(x, d0, dm, d1):
+    def step(x: float, d0: float, dm: float, d1: float) -> float:
         k1 = d0 - gamma * x
         k2 = dm - gamma * (x + 0.5 * h * k1)
         k3 = dm - gamma * (x + 0.5 * h * k2)
@@ -90,7 +93,7 @@ def _rk4_linear_coefficients(gamma, h):
     return step(1.0, 0, 0, 0), step(0.0, 1, 0, 0), step(0.0, 0, 1, 0), step(0.0, 0, 0, 1)
 
 
-def _window_map(m, h, gamma):
+def _window_map(m: int, h: float, gamma: float) -> tuple[np.ndarray, np.ndarray]:
     """Affine map from one delay window to the next on the half-step grid.
 
     Input: ``G`` (``2m + 1`` values ``beta g(x)`` on the previous window's half-step
@@ -124,7 +127,7 @@ def _window_map(m, h, gamma):
     return a, b
 
 
-def _hill(x, beta, n):
+def _hill(x: np.ndarray, beta: Any, n: Any) -> np.ndarray:
     """``beta * x / (1 + x**n)`` (the delayed production term)."""
     out = np.power(x, n)
     out += 1.0
@@ -132,7 +135,9 @@ def _hill(x, beta, n):
     return out
 
 
-def _integrate(z, m, h, beta, gamma, n, n_steps):
+def _integrate(
+    z: np.ndarray, m: int, h: float, beta: Any, gamma: Any, n: Any, n_steps: int
+) -> None:
     """Fill ``z`` (rows, half-step grid from ``-tau``) in place for ``n_steps`` RK4 steps."""
     a, b = _window_map(m, h, gamma)
     # Shared parameters as Python floats: broadcasting (rows, 1) arrays costs more than
@@ -163,7 +168,9 @@ def _integrate(z, m, h, beta, gamma, n, n_steps):
             out += b * z[:, s + 2 * m, None]
 
 
-def _history_values(history, times, n_rows, dt, tau):
+def _history_values(
+    history: Any, times: np.ndarray, n_rows: int, dt: float, tau: float
+) -> np.ndarray:
     """The history on ``times`` (all <= 0) as an array of shape (n_rows, len(times))."""
     if callable(history):
         vals = np.asarray(history(times.copy()), dtype=np.float64)
@@ -213,19 +220,19 @@ _NON_NEGATIVE = Interval(Real, 0, np.inf, closed="left")
     prefer_skip_nested_validation=True,
 )
 def mackey_glass(
-    n_samples,
+    n_samples: int,
     *,
-    tau=17.0,
-    beta=0.2,
-    gamma=0.1,
-    n=10,
-    dt=1.0,
-    history=1.2,
-    burn_in=None,
-    n_series=None,
-    max_step=_DEFAULT_MAX_STEP,
-    random_state=None,
-):
+    tau: npt.ArrayLike = 17.0,
+    beta: npt.ArrayLike = 0.2,
+    gamma: npt.ArrayLike = 0.1,
+    n: npt.ArrayLike = 10,
+    dt: float = 1.0,
+    history: npt.ArrayLike | Callable[[np.ndarray], npt.ArrayLike] | Literal["random"] = 1.2,
+    burn_in: float | None = None,
+    n_series: int | None = None,
+    max_step: float = _DEFAULT_MAX_STEP,
+    random_state: int | np.random.RandomState | None = None,
+) -> np.ndarray:
     r"""Generate Mackey-Glass time series (one, or a batch at once).
 
     Integrates the delay differential equation of Mackey and Glass (1977)
