@@ -444,7 +444,7 @@ def _per_file_scores(frame, deployable, privileged, args):
                     arch,
                     window=16,
                     hidden=16,
-                    epochs=args.epochs,
+                    max_epochs=args.epochs,
                     device=args.device,
                     random_state=args.random_state,
                 ).fit(X[:n])
@@ -787,11 +787,17 @@ def _report(
         f"Privileged: {', '.join(cfg['privileged'])}. Files: {len(cfg['files'])}; "
         f"first {cfg['n_train']} rows of each file train, the rest is tested. "
         "Thresholds come from training data only (control limits at 0.999; for the "
-        "distilled students and controls the quantile of their training scores at "
-        "their teachers' training alarm rate; 1% contamination for Isolation "
-        "Forest and autoencoders). `F1@FAR` moves each method's threshold to the "
+        "distilled detectors and controls the threshold flagging 1% of the training "
+        "files' reference rows out of fold, on their calibrated scale; 1% contamination "
+        "for Isolation Forest and autoencoders). The distilled detector deploys its "
+        "student, the plain detector or both combined as its do-no-harm rule chooses "
+        "from training data only (`--selection auto`); `distilled_student` is the "
+        "student whatever was chosen. `teacher_skab` (per-file protocol) is the "
+        "leaderboard's T²+Q exactly: SKAB's control limits, its median over the test "
+        "part only. NAB is scored exactly as SKAB's code (cut windows, reward grid). "
+        "`F1@FAR` moves each method's threshold to the "
         "distilled student's false-alarm rate on the pooled test scores (an oracle "
-        "comparison of rankings, not a deployable rule). Distilled student and control: "
+        "comparison of rankings, not a deployable rule). Student and control: "
         + _STUDENT_TEXT[cfg.get("student", "gbm")]
         + (
             f"; causal feature windows of {', '.join(map(str, cfg['student_windows']))} rows, "

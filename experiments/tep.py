@@ -176,7 +176,7 @@ def _detector(family, cfg):
     if family == "iforest":
         return IsolationForestDetector(random_state=cfg["random_state"])
     return AutoencoderDetector(
-        "conv", window=16, hidden=16, epochs=cfg["epochs"], random_state=cfg["random_state"]
+        "conv", window=16, hidden=16, max_epochs=cfg["epochs"], random_state=cfg["random_state"]
     )
 
 
