@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import expit, softmax
 from sklearn.base import _fit_context, clone, is_classifier, is_regressor
 from sklearn.utils import check_array, column_or_1d
@@ -26,6 +28,9 @@ from sklearn.utils.validation import (
 )
 
 from ._validation import check_privileged
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "BaseDistiller",
@@ -44,7 +49,7 @@ __all__ = [
 _EPS = 1e-12
 
 
-def check_imitation(imitation, *, name="imitation"):
+def check_imitation(imitation: float, *, name: str = "imitation") -> float:
     """Validate the imitation weight λ and return it as a float.
 
     Parameters
@@ -71,7 +76,7 @@ def check_imitation(imitation, *, name="imitation"):
     return value
 
 
-def check_temperature(temperature, *, name="temperature"):
+def check_temperature(temperature: float, *, name: str = "temperature") -> float:
     """Validate a distillation temperature T > 0 (finite) and return it as a float.
 
     Examples
@@ -87,7 +92,7 @@ def check_temperature(temperature, *, name="temperature"):
     return value
 
 
-def soft_labels(logits, temperature=1.0):
+def soft_labels(logits: npt.ArrayLike, temperature: float = 1.0) -> np.ndarray:
     """Soft labels from teacher logits at temperature ``T``.
 
     Parameters
@@ -120,7 +125,7 @@ def soft_labels(logits, temperature=1.0):
     raise ValueError(f"logits must be 1-D or 2-D; got an array of shape {z.shape}.")
 
 
-def logits_from_proba(proba, *, eps=_EPS):
+def logits_from_proba(proba: npt.ArrayLike, *, eps: float = _EPS) -> np.ndarray:
     """Recover logits from predicted probabilities.
 
     Parameters
@@ -154,7 +159,7 @@ def logits_from_proba(proba, *, eps=_EPS):
     return np.log(np.clip(p, eps, None))
 
 
-def teacher_logits(teacher, X):
+def teacher_logits(teacher: Any, X: npt.ArrayLike) -> np.ndarray:
     """Logits of a fitted scikit-learn classifier.
 
     Uses ``decision_function`` when the teacher has one, else the logits of
@@ -180,7 +185,7 @@ def teacher_logits(teacher, X):
     return z
 
 
-def mix_targets(hard, soft, imitation):
+def mix_targets(hard: npt.ArrayLike, soft: npt.ArrayLike, imitation: float) -> np.ndarray:
     """Student targets ``(1 - imitation) * hard + imitation * soft``.
 
     Parameters
@@ -209,7 +214,9 @@ def mix_targets(hard, soft, imitation):
     return (1.0 - imitation) * hard + imitation * soft
 
 
-def distillation_targets(hard, logits, *, imitation, temperature=1.0):
+def distillation_targets(
+    hard: npt.ArrayLike, logits: npt.ArrayLike, *, imitation: float, temperature: float = 1.0
+) -> np.ndarray:
     """Soft labels from ``logits`` at ``temperature`` mixed with ``hard`` labels.
 
     ``hard`` must be encoded like the soft labels: 0/1 for 1-D logits, one-hot
@@ -256,7 +263,7 @@ TEACHER_INPUTS = ("privileged", "both", "last", "deployable")
 OBJECTIVES = ("generalized", "hinton")
 
 
-def _fit_kwargs(estimator, sample_weight, role):
+def _fit_kwargs(estimator: Any, sample_weight: Any, role: str) -> dict[str, Any]:
     if sample_weight is None:
         return {}
     if not has_fit_parameter(estimator, "sample_weight"):
@@ -267,7 +274,7 @@ def _fit_kwargs(estimator, sample_weight, role):
     return {"sample_weight": sample_weight}
 
 
-def _is_regressor_teacher(teacher):
+def _is_regressor_teacher(teacher: Any) -> bool:
     """A teacher whose outputs are predictions (to be scaled into logits), not scores."""
     if hasattr(teacher, "decision_function") or hasattr(teacher, "predict_proba"):
         return is_regressor(teacher)
@@ -330,14 +337,14 @@ class BaseDistiller:
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(
         self,
-        X,
-        y,
+        X: npt.ArrayLike,
+        y: npt.ArrayLike,
         *,
-        X_priv=None,
-        teacher_outputs=None,
-        teacher_target=None,
-        sample_weight=None,
-    ):
+        X_priv: npt.ArrayLike | None = None,
+        teacher_outputs: npt.ArrayLike | None = None,
+        teacher_target: npt.ArrayLike | None = None,
+        sample_weight: npt.ArrayLike | None = None,
+    ) -> Self:
         """Fit (or take) the teacher, compute its outputs, then fit the student on X.
 
         Parameters
@@ -414,18 +421,18 @@ class BaseDistiller:
 
     # -------------------------------------------------------------- hooks
 
-    def _is_classifier_distiller(self):
+    def _is_classifier_distiller(self) -> bool:
         return is_classifier(self)
 
-    def _default_teacher(self):
+    def _default_teacher(self) -> Any:
         from sklearn.linear_model import LogisticRegression, Ridge
 
         return LogisticRegression() if self._is_classifier_distiller() else Ridge()
 
-    def _default_student(self):
+    def _default_student(self) -> Any:
         raise NotImplementedError
 
-    def _validate_fit_data(self, X, y, sample_weight):
+    def _validate_fit_data(self, X: Any, y: Any, sample_weight: Any) -> tuple[Any, Any, Any, Any]:
         """Validate ``X``, ``y`` and ``sample_weight``; set ``classes_`` for classifiers.
 
         Returns ``(X, y, hard, sample_weight)``: ``y`` as the teacher fits it
@@ -467,7 +474,7 @@ class BaseDistiller:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         return X, y, hard, sample_weight
 
-    def _teacher_design(self, X, X_priv):
+    def _teacher_design(self, X: Any, X_priv: Any) -> np.ndarray:
         """The inputs the teacher sees, from ``teacher_inputs``; sets ``n_priv_features_in_``."""
         mode = getattr(self, "teacher_inputs", "privileged")
         if mode == "deployable":
@@ -501,7 +508,7 @@ class BaseDistiller:
             return np.hstack([X_priv, X[:, X.shape[1] - k :]])
         return X_priv
 
-    def _fit_teacher(self, Z, target, *, sample_weight=None):
+    def _fit_teacher(self, Z: Any, target: Any, *, sample_weight: Any = None) -> Any:
         """Clone and fit ``teacher`` on ``(Z, target)``, or take a prefitted one as is."""
         teacher = getattr(self, "teacher", None)
         if getattr(self, "prefit_teacher", False):
@@ -514,7 +521,7 @@ class BaseDistiller:
         teacher = clone(teacher) if teacher is not None else self._default_teacher()
         return teacher.fit(Z, target, **_fit_kwargs(teacher, sample_weight, "teacher"))
 
-    def _compute_teacher_outputs(self, teacher, Z, target):
+    def _compute_teacher_outputs(self, teacher: Any, Z: Any, target: Any) -> np.ndarray:
         """Teacher outputs on the training rows: logits (classifiers), predictions (regressors).
 
         A cross-fitted teacher (with ``oof_outputs_``) gives its out-of-fold outputs.
@@ -562,10 +569,10 @@ class BaseDistiller:
         return z
 
     @staticmethod
-    def _hard_shape_like(target, n):
+    def _hard_shape_like(target: Any, n: int) -> np.ndarray:
         return np.zeros(np.shape(target)) if np.ndim(target) else np.zeros(n)
 
-    def _check_teacher_outputs(self, outputs, hard):
+    def _check_teacher_outputs(self, outputs: Any, hard: Any) -> np.ndarray:
         """Validate precomputed outputs against the hard targets' shape."""
         t = check_array(
             outputs, ensure_2d=False, dtype=np.float64, input_name="teacher_outputs"
@@ -589,7 +596,7 @@ class BaseDistiller:
                 )
         return t
 
-    def _check_saturation(self, hard, outputs):
+    def _check_saturation(self, hard: Any, outputs: Any) -> None:
         """Record ``teacher_saturation_`` and warn when distilling would change nothing."""
         if self._is_classifier_distiller():
             s = soft_labels(outputs, getattr(self, "temperature", 1.0))
@@ -630,7 +637,7 @@ class BaseDistiller:
                 stacklevel=4,
             )
 
-    def _make_targets(self, hard, outputs):
+    def _make_targets(self, hard: Any, outputs: Any) -> tuple[Any, dict[str, Any]]:
         """Student targets and extra fit parameters from the objective.
 
         ``"generalized"``: ``((1 - λ) hard + λ σ(z / T), {})`` (for regressors the
@@ -646,7 +653,9 @@ class BaseDistiller:
             return hard, {"soft_targets": soft, "imitation": imitation, "temperature": temperature}
         return mix_targets(hard, soft, imitation), {}
 
-    def _fit_student(self, X, targets, *, sample_weight=None, **fit_params):
+    def _fit_student(
+        self, X: Any, targets: Any, *, sample_weight: Any = None, **fit_params: Any
+    ) -> Any:
         """Clone ``student`` (or the default) and fit it on ``X`` to ``targets``."""
         student = getattr(self, "student", None)
         student = clone(student) if student is not None else self._default_student()
