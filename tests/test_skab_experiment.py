@@ -287,3 +287,36 @@ def test_weighted_pool_equals_concatenating_the_drawn_files(case, far):
         expected = _f1_at_far(y, s, far)
         got = pool.f1_at_far(w, far)
         assert got == pytest.approx(expected, abs=1e-12, nan_ok=True)
+
+
+def test_development_and_test_split_of_the_files():
+    # valve1 is the development folder (settings chosen there); the other folders
+    # are judged: each part gets its own pooled rows, gains and selection counts
+    import pandas as pd
+    from lupi_ts.experiments.skab import _evaluate, _splits
+
+    fake = _fake_results(np.random.default_rng(5), n_files=6)
+    names = ["valve1/0", "valve1/1", "valve1/2", "valve2/0", "other/1", "other/2"]
+    results, files = {}, {}
+    for name, (scores, y, cp, sec) in zip(names, fake.values()):
+        scores = dict(scores, _selected={"distilled": "student" if name.endswith("2") else "plain"})
+        results[name] = (scores, y, cp, sec)
+        files[name] = pd.DataFrame(
+            {"anomaly": y}, index=pd.date_range("2020", periods=len(y), freq="s")
+        )
+    parts = _splits(results, files, 50, seed=0)
+    assert list(parts) == ["development (valve1)", "test (valve2 + other)"]
+    dev, test = parts["development (valve1)"], parts["test (valve2 + other)"]
+    assert dev["n_files"] == 3 and test["n_files"] == 3
+    judged = names[3:]
+    expected, _ = _evaluate({k: results[k] for k in judged}, {k: files[k] for k in judged}, 50)
+    for key in ("f1", "far", "roc_auc", "f1_at_distilled_far"):  # (no changepoints: NAB nan)
+        assert test["methods"]["distilled"][key] == expected["distilled"][key]
+    gain = test["gains"]["distilled_vs_student"]["roc_auc"]
+    assert gain["gain"] == pytest.approx(
+        expected["distilled"]["roc_auc"] - expected["student"]["roc_auc"]
+    )
+    assert gain["ci95"][0] <= gain["ci95"][1]
+    assert dev["chosen"]["distilled"] == {"plain": 2, "student": 1}
+    # generated runs (one folder) have no split
+    assert _splits(fake, {k: files[n] for k, n in zip(fake, names)}, 50) == {}
