@@ -21,9 +21,12 @@ operation for operation, so that the experiment's numbers stay equal to 1e-12.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
@@ -31,6 +34,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._distill import _fit_kwargs, _is_regressor_teacher, teacher_logits
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "ARTeacher",
@@ -46,7 +52,7 @@ __all__ = [
 _SV_CUTOFF = 1e-10
 
 
-def _standardisation(X):
+def _standardisation(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and scale of the fitting rows; constant columns keep scale 1."""
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
@@ -69,25 +75,32 @@ class RidgeGridResult:
         Standardisation of the fitting rows (None when ``standardize=False``).
     """
 
-    def __init__(self, coef, intercept, Cs, mean, scale):
+    def __init__(
+        self,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        Cs: np.ndarray,
+        mean: np.ndarray | None,
+        scale: np.ndarray | None,
+    ) -> None:
         self.coef = coef
         self.intercept = intercept
         self.Cs = Cs
         self.mean = mean
         self.scale = scale
 
-    def transform(self, X):
+    def transform(self, X: npt.ArrayLike) -> np.ndarray:
         """``X`` standardised with the fitting rows' statistics (``X`` when not standardised)."""
         X = np.asarray(X, dtype=np.float64)
         if self.mean is None:
             return X
         return (X - self.mean) / self.scale
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predictions of every fit: ndarray of shape (n_samples, n_Cs)."""
         return self.transform(X) @ self.coef + self.intercept
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RidgeGridResult(n_features={self.coef.shape[0]}, Cs={self.Cs.tolist()})"
 
 
@@ -100,7 +113,9 @@ class RidgeGridResult:
     },
     prefer_skip_nested_validation=True,
 )
-def fit_ridge_grid(X, y, Cs, *, standardize=True):
+def fit_ridge_grid(
+    X: npt.ArrayLike, y: npt.ArrayLike, Cs: npt.ArrayLike, *, standardize: bool = True
+) -> RidgeGridResult:
     """Ridge regressions of ``y`` on ``X`` for every ``C`` in ``Cs``, with one SVD.
 
     Minimises ``sum_i (y_i - b - x_i w)^2 / 2 + ||w||^2 / (2 C)`` (the intercept
@@ -157,7 +172,7 @@ def fit_ridge_grid(X, y, Cs, *, standardize=True):
     return RidgeGridResult(coef, intercept, Cs, mean, scale)
 
 
-def _ridge_svd(X, target, Cs):
+def _ridge_svd(X: np.ndarray, target: np.ndarray, Cs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The SVD solution for every C (``hayashi2019._ridge_grid``, operation for operation)."""
     x_mean, t_mean = X.mean(axis=0), target.mean()
     U, sv, Vt = np.linalg.svd(X - x_mean, full_matrices=False)
@@ -215,10 +230,10 @@ class RidgeTeacher(RegressorMixin, BaseEstimator):
 
     _parameter_constraints: dict = {"C": [Interval(Real, 0, np.inf, closed="right")]}
 
-    def __init__(self, C=1.0):
+    def __init__(self, C: float = 1.0) -> None:
         self.C = C
 
-    def fit(self, X, y):
+    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> Self:
         """Fit the ridge regression of ``y`` on standardised ``X``.
 
         Parameters
@@ -239,7 +254,7 @@ class RidgeTeacher(RegressorMixin, BaseEstimator):
         self.mean_, self.scale_ = grid.mean, grid.scale
         return self
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predicted target (e.g. the change).
 
         Parameters
@@ -321,12 +336,20 @@ class ARTeacher(BaseEstimator):
         "target_columns": ["array-like", None],
     }
 
-    def __init__(self, horizon=1, *, max_lag=None, target_columns=None):
+    def __init__(
+        self,
+        horizon: int = 1,
+        *,
+        max_lag: int | None = None,
+        target_columns: Sequence[int] | None = None,
+    ) -> None:
         self.horizon = horizon
         self.max_lag = max_lag
         self.target_columns = target_columns
 
-    def fit(self, series, y=None, *, change_scale=None):
+    def fit(
+        self, series: npt.ArrayLike, y: Any = None, *, change_scale: float | None = None
+    ) -> Self:
         """Fit the autoregression on a segment of the target series.
 
         Parameters
@@ -379,7 +402,7 @@ class ARTeacher(BaseEstimator):
         self.change_scale_ = change_scale if change_scale > 0 else 1.0
         return self
 
-    def _lags(self, X):
+    def _lags(self, X: Any) -> np.ndarray:
         X = check_array(X, dtype=np.float64, input_name="X")
         if self.target_columns is not None:
             cols = np.asarray(self.target_columns, dtype=np.intp).ravel()
@@ -391,7 +414,7 @@ class ARTeacher(BaseEstimator):
             )
         return X
 
-    def forecast(self, lags):
+    def forecast(self, lags: npt.ArrayLike) -> np.ndarray:
         """Iterated ``horizon``-step forecasts from the most recent values.
 
         Parameters
@@ -415,7 +438,7 @@ class ARTeacher(BaseEstimator):
             hist = np.column_stack([nxt, hist[:, :-1]])
         return hist[:, 0]
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Forecasts of the target ``horizon`` steps after each row's last step.
 
         Parameters
@@ -429,7 +452,7 @@ class ARTeacher(BaseEstimator):
         check_is_fitted(self)
         return self.forecast(self._lags(X))
 
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """Logits: the forecast change ``x̂_{t+k} - x_t`` over ``change_scale_``.
 
         Parameters
@@ -445,13 +468,13 @@ class ARTeacher(BaseEstimator):
         return (self.forecast(lags) - lags[:, -1]) / self.change_scale_
 
 
-def _outputs(estimator, X):
+def _outputs(estimator: Any, X: Any) -> np.ndarray:
     if _is_regressor_teacher(estimator):
         return np.asarray(estimator.predict(X), dtype=np.float64)
     return teacher_logits(estimator, X)
 
 
-def _folds(n, n_splits):
+def _folds(n: int, n_splits: int) -> list[np.ndarray]:
     """Contiguous, time-ordered held-out blocks (the Hayashi experiment's rule)."""
     return np.array_split(np.arange(n), n_splits)
 
@@ -466,7 +489,14 @@ def _folds(n, n_splits):
     },
     prefer_skip_nested_validation=False,
 )
-def cross_fitted_outputs(estimator, X, y, *, n_splits=5, sample_weight=None):
+def cross_fitted_outputs(
+    estimator: Any,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    n_splits: int = 5,
+    sample_weight: npt.ArrayLike | None = None,
+) -> np.ndarray:
     """Out-of-fold teacher outputs on the training rows (contiguous folds in time order).
 
     In-sample outputs of a teacher fitted on ~100 windows are over-confident
@@ -529,11 +559,11 @@ def cross_fitted_outputs(estimator, X, y, *, n_splits=5, sample_weight=None):
         if out is None:
             out = np.zeros((n,) + o.shape[1:])
         out[held] = o
-    return out
+    return cast(np.ndarray, out)  # n_splits >= 1 folds: never None
 
 
-def _estimator_has(attr):
-    def check(self):
+def _estimator_has(attr: str) -> Callable[[Any], bool]:
+    def check(self: Any) -> bool:
         return hasattr(getattr(self, "estimator_", self.estimator), attr)
 
     return check
@@ -587,11 +617,11 @@ class CrossFittedTeacher(MetaEstimatorMixin, BaseEstimator):
         "n_splits": [Interval(Integral, 2, None, closed="left")],
     }
 
-    def __init__(self, estimator, *, n_splits=5):
+    def __init__(self, estimator: Any, *, n_splits: int = 5) -> None:
         self.estimator = estimator
         self.n_splits = n_splits
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         inner = self.estimator.__sklearn_tags__()
         tags.estimator_type = inner.estimator_type
@@ -600,7 +630,9 @@ class CrossFittedTeacher(MetaEstimatorMixin, BaseEstimator):
         tags.regressor_tags = inner.regressor_tags
         return tags
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None
+    ) -> Self:
         """Fit the fold models (for ``oof_outputs_``) and the all-rows model.
 
         Parameters
@@ -626,25 +658,27 @@ class CrossFittedTeacher(MetaEstimatorMixin, BaseEstimator):
         return self
 
     @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """``estimator_.decision_function`` (the all-rows model) on new rows."""
         check_is_fitted(self)
         return self.estimator_.decision_function(X)
 
     @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """``estimator_.predict_proba`` (the all-rows model) on new rows."""
         check_is_fitted(self)
         return self.estimator_.predict_proba(X)
 
     @available_if(_estimator_has("predict"))
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """``estimator_.predict`` (the all-rows model) on new rows."""
         check_is_fitted(self)
         return self.estimator_.predict(X)
 
     @available_if(_estimator_has("score"))
-    def score(self, X, y, sample_weight=None):
+    def score(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None
+    ) -> float:
         """``estimator_.score`` (the all-rows model) on new rows."""
         check_is_fitted(self)
         return self.estimator_.score(X, y, sample_weight=sample_weight)
