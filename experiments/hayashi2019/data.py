@@ -71,6 +71,31 @@ def task_arrays(task_name, data_key, privileged):
     }
 
 
+@functools.lru_cache(maxsize=4)
+def task_trajectory(task_name, data_key, privileged):
+    """The privileged trajectory of every window of :func:`task_arrays`.
+
+    Every step strictly between the last input step ``t`` and the output step
+    ``t + k`` (``privileged="ALL"`` of :func:`lupi_ts.make_privileged_windows`), all
+    the task's features, shape ``(n_windows, k - 1, n_features)``. It is cut for
+    the windows that the privileged types share, so the placements stay those of
+    the logistic rows; a window whose trajectory touches a gap that was not
+    interpolated holds NaN there (the trajectory learners leave it out of their fit;
+    their predictions need ``x`` only).
+    """
+    from lupi_ts import get_task
+
+    task = get_task(task_name)
+    arrays = task_arrays(task_name, data_key, privileged)
+    data = load_task_data(task_name, data_key)
+    if task.columns is None:
+        values = np.asarray(data, dtype=float)[:, None]
+    else:
+        values = data[list(arrays["windows"].columns)].to_numpy(dtype=float)
+    t = arrays["t"]
+    return np.stack([values[t + j] for j in range(1, task.horizon)], axis=1)
+
+
 def contiguous_starts(arrays, task):
     """First rows of placements whose blocks and gaps cover no dropped window.
 

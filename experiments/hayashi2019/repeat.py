@@ -12,8 +12,8 @@ import time
 import numpy as np
 
 from .config import AR_TYPE, target_specs
-from .data import contiguous_starts, data_key, repeat_seed, task_arrays
-from .extra import extra_models
+from .data import contiguous_starts, data_key, repeat_seed, task_arrays, task_trajectory
+from .extra import TRAJECTORY_MODELS, extra_models
 from .models import (
     ar_baseline,
     ar_fit,
@@ -173,6 +173,11 @@ def _run_repeat(task_name, repeat, cfg):
         "ar_baseline": ar,
     }
     if extra:
-        result["extra_models"] = extra_models(arrays, cfg, train, val, test, extra)
+        trajectory = None
+        if any(name in TRAJECTORY_MODELS for name in extra):
+            trajectory = task_trajectory(task_name, *data_key(cfg, task_name))
+        result["extra_models"] = extra_models(
+            arrays, cfg, train, val, test, extra, trajectory=trajectory, task=task
+        )
     result["seconds"] = time.perf_counter() - t0
     return result

@@ -221,16 +221,21 @@ def write_report(out, summary, results, cfg):
     extra = cfg.get("models", {}).get("extra", [])
     if extra:
         lines += ["", "Other LUPI learners on the same placements (tuned on validation), "
-                  "paired against the logistic baseline:", "",
-                  "| task | model | test accuracy | Δ vs baseline | p (paired t) | W/T/L |",
-                  "|---|---|---|---|---|---|"]  # fmt: skip
+                  "paired against the logistic baseline and against the AR baseline row "
+                  "(W/T/L: wins, ties, losses of the row over the placements):", "",
+                  "| task | model | test accuracy | Δ vs baseline | p (paired t) | W/T/L "
+                  "| Δ vs AR baseline [95% CI] | p (paired t) | W/T/L |",
+                  "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for task, s in summary.items():
             for name in extra_rows(cfg):
                 d = s[f"delta_{name}"]
-                lines.append(
+                row = (
                     f"| {task} | {name} | {fmt_ci(s[name])} | {d['mean']:+.3f} "
                     f"| {d['p_value']:.2g} | {d['wins']}/{d['ties']}/{d['losses']} |"
                 )
+                a = s.get(f"delta_{name}_vs_ar")
+                # Summaries written before the AR comparison existed lack the key.
+                lines.append(row + (f" {fmt_delta(a)} |" if a else " - | - | - |"))
         gains = [(t, n, s[f"delta_{n}_vs_baseline"]) for t, s in summary.items()
                  for n in extra if f"delta_{n}_vs_baseline" in s]  # fmt: skip
         if gains:

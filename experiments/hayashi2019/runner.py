@@ -115,10 +115,14 @@ def summarize(results, cfg):
             entry["baseline_by_accuracy"] = mean_ci(by_acc)
             entry["delta_vs_baseline_by_accuracy"] = paired_comparison(stud, by_acc)
         rows = extra_rows(cfg)
+        ar = np.array([r["ar_baseline"]["test_accuracy"] for r in reps])
         for name in rows:
             accs = np.array([r["extra_models"][name]["test_accuracy"] for r in reps])
             entry[name] = mean_ci(accs)
             entry[f"delta_{name}"] = paired_comparison(accs, base)
+            # Against the plain AR forecaster on the same placements: the row that a
+            # privileged learner has to match to be worth its trouble.
+            entry[f"delta_{name}_vs_ar"] = paired_comparison(accs, ar)
             if f"{name}_baseline" in rows:  # the family's own distillation gain
                 own = [r["extra_models"][f"{name}_baseline"]["test_accuracy"] for r in reps]
                 entry[f"delta_{name}_vs_baseline"] = paired_comparison(accs, np.array(own))
