@@ -258,6 +258,11 @@ def extra_models(arrays, cfg, train, val, test, names, trajectory=None, task=Non
                 "params": {k: params[k] for k in shown if k in params},
                 "test_accuracy": float(np.mean(est.predict(Xte) == y[test])),
             }
+            if isinstance(est, SelectorDirection):  # its own choice, and the evidence
+                sel = est.model_
+                out[key]["selected"] = sel.selected_
+                out[key]["best_privileged"] = sel.best_privileged_
+                out[key]["cv_gain"] = [float(sel.gain_), float(sel.gain_se_)]
     return out
 
 

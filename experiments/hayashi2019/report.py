@@ -263,6 +263,9 @@ def write_report(out, summary, results, cfg):
         lines.append(
             f"  - privileged type of the selected student: {s['selected']['student_privileged']}"
         )
+        for name, counts in s.get("selected_models", {}).items():
+            top = list(counts.items())[:4]
+            lines.append(f"  - {name}: " + "; ".join(f"{k} ({v})" for k, v in top))
     lines += ["", "Plots: " + ", ".join(f"[{p}]({p})" for p in plots), ""]
     lines.append(protocol_notes(cfg, list(summary)))
     harness.atomic_write_text(out / "report.md", "\n".join(lines) + "\n")

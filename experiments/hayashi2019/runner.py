@@ -126,6 +126,14 @@ def summarize(results, cfg):
             if f"{name}_baseline" in rows:  # the family's own distillation gain
                 own = [r["extra_models"][f"{name}_baseline"]["test_accuracy"] for r in reps]
                 entry[f"delta_{name}_vs_baseline"] = paired_comparison(accs, np.array(own))
+        if rows:
+            # Chosen settings of the extra rows (and what a selector row kept).
+            entry["selected_models"] = {
+                name: dict(
+                    Counter(extra_label(r["extra_models"][name]) for r in reps).most_common()
+                )
+                for name in rows
+            }
         treg = teacher_regs(cfg)
         for pi in student_types(cfg):
             accs = [r["teachers"][pi]["test_accuracy"][r["teachers"][pi]["chosen"]] for r in reps]
@@ -156,6 +164,15 @@ def summarize(results, cfg):
         }
         summary[task_name] = entry
     return summary
+
+
+def extra_label(record):
+    """A readable label of an extra row's chosen setting (and a selector's own choice)."""
+    params = " ".join(f"{k}={v}" for k, v in record["params"].items())
+    label = f"{record['privileged']} {params}".strip()
+    if "selected" in record:
+        label += f" -> {record['selected']}"
+    return label
 
 
 def config_label(cfg, flat_index, n_targets):
