@@ -5,7 +5,8 @@
 [--teacher-inputs privileged|both|last] [--teacher-model classifier|regression]
 [--teacher-logits in-sample|cross-fit] [--ar-teacher]
 [--metric accuracy|log_loss] [--placement random|contiguous]
-[--models logistic,svmplus,kt] [--config FILE] [--scheduler ADDRESS|local] [--quiet]``
+[--models logistic,svmplus,kt,mlp,lupts,selector] [--config FILE]
+[--scheduler ADDRESS|local] [--quiet]``
 
 The definition lives in ``hayashi2019.toml`` beside this package (a readable
 config); the code uses the public API of lupi-ts only. The package's modules
@@ -50,7 +51,17 @@ Protocol, per task and repeat
    teacher and student on CPU, λ in {0, 0.5} x T in {1, 5} x privileged type,
    chosen on validation. A family whose grid has λ = 0 settings also gets its
    own baseline row ``<model>_baseline`` (best λ = 0 setting) and the paired
-   distillation gain ``delta_<model>_vs_baseline``.
+   distillation gain ``delta_<model>_vs_baseline``. ``lupts`` and ``selector``
+   read the privileged *trajectory* (every step ``t+1 .. t+k-1``, all features;
+   :func:`.data.task_trajectory`) instead of the AI / M / BAO pairs:
+   ``lupts`` is ``lupi_ts.LuPTSRegressor`` of ``x_{t+k}`` along it (direction =
+   ``1[x_t <= prediction]``; grid: all features or the target's only x ridge
+   penalty), ``selector`` is ``lupi_ts.PrivilegedModelSelector`` fitted on the
+   training block (plain logistic, distilled students, LuPTS; its purged
+   blocked CV there decides; grid: regression or logistic teacher x C of the
+   plain model). Every extra row is also paired against the AR baseline row
+   (``delta_<model>_vs_ar``); ``selected_models`` counts the chosen settings
+   (and, for ``selector``, what it kept).
 7. ``ar_baseline``: statsmodels ``AutoReg`` on the target series of the training
    block (order by AIC up to the input length), iterated k-step forecasts of
    ``x_{t+k}``; the predicted direction is the prediction. ``--ar-teacher``
