@@ -320,6 +320,26 @@ def summarise(cfg, records):
         p, mean = c[name]["p_value"], c[name]["mean"]
         return "win" if p < sig and mean > 0 else "loss" if p < sig and mean < 0 else "n.s."
 
+    # The reference's terms: per horizon and privileged stride, the cities where LuPTS
+    # wins at every n <= 300, and the worst significant loss.
+    by_setting = []
+    for L in cfg["horizons"]:
+        for step in HORIZON_STEPS[L]:
+            row = {"horizon": L, "step": step, "wins_every_n_le_300": [], "losses": {}}
+            for city in cfg["cities"]:
+                cc = [c for c in cells if c["city"] == city and c["horizon"] == L
+                      and c["step"] == step]  # fmt: skip
+                small = [c for c in cc if c["n"] <= 300]
+                if small and all(verdict(c, "lupts") == "win" for c in small):
+                    row["wins_every_n_le_300"].append(city)
+                lost = [c for c in cc if verdict(c, "lupts") == "loss"]
+                if lost:
+                    row["losses"][city] = {
+                        "from_n": min(c["n"] for c in lost),
+                        "worst": min(c["lupts"]["mean"] for c in lost),
+                    }
+            by_setting.append(row)
+    summary["fivecities_by_setting"] = by_setting
     helped = [c for c in cells if verdict(c, "lupts") == "win"]
     gain_lupts = sum(c["lupts"]["mean"] for c in helped)
     gain_sel = sum(c["selector"]["mean"] for c in helped)
@@ -401,6 +421,23 @@ def report(summary):
                 f"{c['baseline']['mean']:.3f} | {_fmt(c['lupts'])} | {_fmt(c['selector'])} | "
                 f"{c['share_selected_lupts']:.0%} | {_fmt(c['selector_t'])} | "
                 f"{c['share_selected_lupts_t']:.0%} |"
+            )
+        lines.append("")
+    if summary.get("fivecities_by_setting"):
+        lines += [
+            "### LuPTS against the baseline, in the reference's terms", "",
+            "| horizon | privileged every | cities where LuPTS wins at every n <= 300 | "
+            "significant losses (from n, worst mean Δ R²) |",
+            "|---|---|---|---|",
+        ]  # fmt: skip
+        for r in summary["fivecities_by_setting"]:
+            wins = ", ".join(r["wins_every_n_le_300"]) or "none"
+            losses = "; ".join(
+                f"{city} (n >= {v['from_n']}, {v['worst']:+.3f})" for city, v in r["losses"].items()
+            )
+            lines.append(
+                f"| {r['horizon']} | {r['step']} | {len(r['wins_every_n_le_300'])} of "
+                f"{len(cfg['cities'])}: {wins} | {losses or 'none'} |"
             )
         lines.append("")
     lines += ["## Reference", "", REFERENCE, ""]
