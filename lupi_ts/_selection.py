@@ -93,9 +93,8 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
     and deployment: on the five-cities data (``lupi-ts reproduce karlsson2022``)
     LuPTS wins the blocked folds of the training sequences (to March 2015) at a
     23-hour horizon in Shanghai at large n, and loses on the later test sequences
-    (March-December 2015); the selector
-    follows the folds. A stricter rule (``"paired_t"``) lowers such harm, and the
-    share of real gains kept, together.
+    (March-December 2015); the selector follows the folds. A stricter rule
+    (``"paired_t"``) lowers such harm, and the share of real gains kept, together.
 
     Parameters
     ----------
