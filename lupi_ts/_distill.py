@@ -474,7 +474,7 @@ class BaseDistiller:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         return X, y, hard, sample_weight
 
-    def _teacher_design(self, X: Any, X_priv: Any) -> np.ndarray:
+    def _teacher_design(self, X: Any, X_priv: Any) -> np.ndarray | None:
         """The inputs the teacher sees, from ``teacher_inputs``; sets ``n_priv_features_in_``."""
         mode = getattr(self, "teacher_inputs", "privileged")
         if mode == "deployable":
@@ -521,7 +521,7 @@ class BaseDistiller:
         teacher = clone(teacher) if teacher is not None else self._default_teacher()
         return teacher.fit(Z, target, **_fit_kwargs(teacher, sample_weight, "teacher"))
 
-    def _compute_teacher_outputs(self, teacher: Any, Z: Any, target: Any) -> np.ndarray:
+    def _compute_teacher_outputs(self, teacher: Any, Z: Any, target: Any) -> np.ndarray | None:
         """Teacher outputs on the training rows: logits (classifiers), predictions (regressors).
 
         A cross-fitted teacher (with ``oof_outputs_``) gives its out-of-fold outputs.
@@ -572,7 +572,7 @@ class BaseDistiller:
     def _hard_shape_like(target: Any, n: int) -> np.ndarray:
         return np.zeros(np.shape(target)) if np.ndim(target) else np.zeros(n)
 
-    def _check_teacher_outputs(self, outputs: Any, hard: Any) -> np.ndarray:
+    def _check_teacher_outputs(self, outputs: Any, hard: Any) -> np.ndarray | None:
         """Validate precomputed outputs against the hard targets' shape."""
         t = check_array(
             outputs, ensure_2d=False, dtype=np.float64, input_name="teacher_outputs"
@@ -667,4 +667,17 @@ class BaseDistiller:
                     "SoftLabelLogisticRegression, or objective='generalized')."
                 )
         fit_params.update(_fit_kwargs(student, sample_weight, "student"))
-        return student.fit(X, targets, **fit_params)
+        try:
+            return student.fit(X, targets, **fit_params)
+        except ValueError as exc:
+            # A plain classifier (e.g. LogisticRegression) refuses probability targets with
+            # "Unknown label type: continuous", which does not say what a student must take.
+            if not (is_classifier(student) and "label type" in str(exc)):
+                raise
+            raise ValueError(
+                f"The student {type(student).__name__} refused the distillation targets: a "
+                "student is fitted to probabilities (soft labels mixed with the hard labels), "
+                "not to class labels. Use a student whose fit takes probability targets, e.g. "
+                "lupi_ts.SoftLabelLogisticRegression, or a regressor on the probabilities. "
+                f"(The student said: {exc})"
+            ) from exc

@@ -9,8 +9,10 @@ ordinary inputs ``X`` to the mixture of hard and soft labels. Prediction needs
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -134,16 +136,16 @@ class GeneralizedDistillationClassifier(BaseDistiller, ClassifierMixin, BaseEsti
 
     def __init__(
         self,
-        teacher=None,
-        student=None,
+        teacher: Any = None,
+        student: Any = None,
         *,
-        imitation=0.5,
-        temperature=1.0,
-        teacher_inputs="privileged",
-        n_step_features=None,
-        prefit_teacher=False,
-        objective="generalized",
-    ):
+        imitation: float = 0.5,
+        temperature: float = 1.0,
+        teacher_inputs: str = "privileged",
+        n_step_features: int | None = None,
+        prefit_teacher: bool = False,
+        objective: str = "generalized",
+    ) -> None:
         self.teacher = teacher
         self.student = student
         self.imitation = imitation
@@ -153,10 +155,10 @@ class GeneralizedDistillationClassifier(BaseDistiller, ClassifierMixin, BaseEsti
         self.prefit_teacher = prefit_teacher
         self.objective = objective
 
-    def _default_student(self):
+    def _default_student(self) -> Any:
         return SoftLabelLogisticRegression()
 
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """Student logits.
 
         Parameters
@@ -181,7 +183,7 @@ class GeneralizedDistillationClassifier(BaseDistiller, ClassifierMixin, BaseEsti
             z = z[:, 0]
         return z
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Class probabilities from the student.
 
         Parameters
@@ -199,7 +201,7 @@ class GeneralizedDistillationClassifier(BaseDistiller, ClassifierMixin, BaseEsti
         p = _distill.soft_labels(self.decision_function(X))
         return np.column_stack([1.0 - p, p]) if p.ndim == 1 else p
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predicted class labels (from X only).
 
         Parameters
@@ -282,15 +284,15 @@ class GeneralizedDistillationRegressor(BaseDistiller, RegressorMixin, BaseEstima
 
     def __init__(
         self,
-        teacher=None,
-        student=None,
+        teacher: Any = None,
+        student: Any = None,
         *,
-        imitation=0.5,
-        teacher_inputs="privileged",
-        n_step_features=None,
-        prefit_teacher=False,
-        objective="generalized",
-    ):
+        imitation: float = 0.5,
+        teacher_inputs: str = "privileged",
+        n_step_features: int | None = None,
+        prefit_teacher: bool = False,
+        objective: str = "generalized",
+    ) -> None:
         self.teacher = teacher
         self.student = student
         self.imitation = imitation
@@ -299,17 +301,17 @@ class GeneralizedDistillationRegressor(BaseDistiller, RegressorMixin, BaseEstima
         self.prefit_teacher = prefit_teacher
         self.objective = objective
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
 
-    def _default_student(self):
+    def _default_student(self) -> Any:
         from sklearn.linear_model import Ridge
 
         return Ridge()
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Student predictions (from X only).
 
         Parameters

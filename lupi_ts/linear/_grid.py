@@ -38,8 +38,10 @@ from __future__ import annotations
 
 from functools import partial
 from numbers import Integral, Real
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import expit
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
@@ -81,7 +83,15 @@ class LogisticGridResult:
         Whether each problem met the tolerance within ``max_iter``.
     """
 
-    def __init__(self, coef, intercept, Cs, penalty, n_iter, converged):
+    def __init__(
+        self,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        Cs: np.ndarray,
+        penalty: str,
+        n_iter: np.ndarray,
+        converged: np.ndarray,
+    ) -> None:
         self.coef = coef
         self.intercept = intercept
         self.Cs = Cs
@@ -89,7 +99,7 @@ class LogisticGridResult:
         self.n_iter = n_iter
         self.converged = converged
 
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """Logits of every problem: array of shape (n_samples, n_Cs, n_targets)."""
         X = _check_X(X, name="X")
         if X.shape[1] != self.coef.shape[2]:
@@ -100,11 +110,11 @@ class LogisticGridResult:
         Z = X @ self.coef.reshape(n_c * n_t, d).T  # one GEMM for all problems
         return Z.reshape(X.shape[0], n_c, n_t) + self.intercept[None, :, :]
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Probability of class 1 for every problem: shape (n_samples, n_Cs, n_targets)."""
         return expit(self.decision_function(X))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         n_c, n_t, n_f = self.coef.shape
         return (
             f"LogisticGridResult(penalty={self.penalty!r}, n_Cs={n_c}, n_targets={n_t}, "
@@ -112,7 +122,7 @@ class LogisticGridResult:
         )
 
 
-def _check_X(X, *, name):
+def _check_X(X: Any, *, name: str) -> np.ndarray:
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
         raise ValueError(
@@ -140,17 +150,17 @@ def _check_X(X, *, name):
     prefer_skip_nested_validation=True,
 )
 def fit_logistic_grid(
-    X,
-    targets,
+    X: npt.ArrayLike,
+    targets: npt.ArrayLike,
     *,
-    penalty="l2",
-    Cs=(1.0,),
-    l1_ratio=None,
-    fit_intercept=True,
-    tol=1e-8,
-    max_iter=100,
-    warm_start=None,
-):
+    penalty: str = "l2",
+    Cs: npt.ArrayLike = (1.0,),
+    l1_ratio: float | None = None,
+    fit_intercept: bool = True,
+    tol: float = 1e-8,
+    max_iter: int = 100,
+    warm_start: LogisticGridResult | None = None,
+) -> LogisticGridResult:
     """Fit soft-label logistic regressions for every target column and every ``C``.
 
     Parameters
@@ -249,7 +259,7 @@ def fit_logistic_grid(
     if penalty == "none":
         alpha[:] = 0.0
     if penalty == "elasticnet":
-        l1_share, l2_share = l1_ratio, 1.0 - l1_ratio
+        l1_share, l2_share = cast(float, l1_ratio), 1.0 - cast(float, l1_ratio)
     else:
         l1_share, l2_share = float(penalty == "l1"), float(penalty == "l2")
     l1, l2 = l1_share * alpha, l2_share * alpha

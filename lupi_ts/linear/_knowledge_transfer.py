@@ -18,9 +18,12 @@ Two teacher representations are offered:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.kernel_ridge import KernelRidge
@@ -37,12 +40,15 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 from .._distill import BaseDistiller, teacher_logits
 from .._validation import check_privileged
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["KnowledgeTransferClassifier"]
 
-def _classifier_has(attr):
+def _classifier_has(attr: str) -> Callable[[Any], bool]:
     """``available_if`` check: the (fitted, else configured) final classifier has ``attr``."""
 
-    def check(self):
+    def check(self: Any) -> bool:
         est = getattr(self, "classifier_", None)
         if est is None:
             est = LogisticRegression() if self.classifier is None else self.classifier
@@ -51,7 +57,7 @@ def _classifier_has(attr):
     return check
 
 
-def _width(value, n_features):
+def _width(value: float | str, n_features: int) -> float:
     """A kernel width for standardised inputs: "scale" is 1 / n_features (unit variance)."""
     return 1.0 / n_features if value == "scale" else float(value)
 
@@ -158,19 +164,19 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
 
     def __init__(
         self,
-        representation="prototypes",
+        representation: str = "prototypes",
         *,
-        n_prototypes=10,
-        kernel_gamma_priv="scale",
-        teacher=None,
-        regressor_alpha=1.0,
-        regressor_kernel="rbf",
-        regressor_gamma="scale",
-        features="both",
-        classifier=None,
-        cv=5,
-        random_state=None,
-    ):
+        n_prototypes: int = 10,
+        kernel_gamma_priv: float | str = "scale",
+        teacher: Any = None,
+        regressor_alpha: float = 1.0,
+        regressor_kernel: str = "rbf",
+        regressor_gamma: float | str = "scale",
+        features: str = "both",
+        classifier: Any = None,
+        cv: int = 5,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self.representation = representation
         self.n_prototypes = n_prototypes
         self.kernel_gamma_priv = kernel_gamma_priv
@@ -183,7 +189,14 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
         self.cv = cv
         self.random_state = random_state
 
-    def fit(self, X, y, *, X_priv=None, teacher_outputs=None):
+    def fit(
+        self,
+        X: npt.ArrayLike,
+        y: npt.ArrayLike,
+        *,
+        X_priv: npt.ArrayLike | None = None,
+        teacher_outputs: npt.ArrayLike | None = None,
+    ) -> Self:
         """Fit teacher representation, transfer regression and final classifier.
 
         Parameters
@@ -204,7 +217,7 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
         """
         return super().fit(X, y, X_priv=X_priv, teacher_outputs=teacher_outputs)
 
-    def _regressor(self, n_features):
+    def _regressor(self, n_features: int) -> Any:
         return KernelRidge(
             alpha=float(self.regressor_alpha),
             kernel=self.regressor_kernel,
@@ -213,7 +226,9 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
 
     # ------------------------------------------------ BaseDistiller hooks
 
-    def _validate_fit_data(self, X, y, sample_weight):
+    def _validate_fit_data(
+        self, X: Any, y: Any, sample_weight: Any
+    ) -> tuple[Any, Any, Any, Any]:
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         self.classes_ = np.unique(y)
@@ -223,12 +238,12 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
                 "KnowledgeTransferClassifier needs at least two classes."
             )
         self.x_scaler_ = StandardScaler().fit(X)
-        self.prototypes_ = None
-        self.regressor_ = None
-        self.priv_scaler_ = None
+        self.prototypes_: np.ndarray | None = None
+        self.regressor_: Any = None
+        self.priv_scaler_: Any = None
         return X, y, y, sample_weight
 
-    def _teacher_design(self, X, X_priv):
+    def _teacher_design(self, X: Any, X_priv: Any) -> np.ndarray | None:
         """Standardised ``X_priv``; None without it (nothing to transfer)."""
         if X_priv is None:
             self.n_priv_features_in_ = None
@@ -238,7 +253,7 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
         self.priv_scaler_ = StandardScaler().fit(X_priv)
         return self.priv_scaler_.transform(X_priv)
 
-    def _fit_teacher(self, Z, target, *, sample_weight=None):
+    def _fit_teacher(self, Z: Any, target: Any, *, sample_weight: Any = None) -> Any:
         """The "decision" teacher fitted on ``Z``; the k-means prototypes for "prototypes"."""
         if Z is None:
             return None
@@ -251,7 +266,7 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
         teacher = LogisticRegression() if self.teacher is None else self.teacher
         return clone(teacher).fit(Z, target)
 
-    def _compute_teacher_outputs(self, teacher, Z, target):
+    def _compute_teacher_outputs(self, teacher: Any, Z: Any, target: Any) -> np.ndarray | None:
         """The teacher representation ``phi(x*)`` of standardised ``Z``."""
         self.teacher_scale_ = 1.0
         if Z is None:
@@ -262,7 +277,7 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
         z = teacher_logits(teacher, Z)
         return z[:, None] if z.ndim == 1 else z
 
-    def _check_teacher_outputs(self, outputs, hard):
+    def _check_teacher_outputs(self, outputs: Any, hard: Any) -> np.ndarray | None:
         phi = check_array(outputs, ensure_2d=False, dtype=np.float64, input_name="teacher_outputs")
         phi = phi[:, None] if phi.ndim == 1 else phi
         if phi.ndim != 2 or phi.shape[0] != hard.shape[0]:
@@ -272,14 +287,17 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
             )
         return phi
 
-    def _check_saturation(self, hard, outputs):
+    def _check_saturation(self, hard: Any, outputs: Any) -> None:
         # The outputs are a representation to regress on, not soft labels: nothing saturates.
         pass
 
-    def _make_targets(self, hard, outputs):
+    def _make_targets(self, hard: Any, outputs: Any) -> tuple[Any, dict[str, Any]]:
         return hard, {"representation": outputs}
 
-    def _fit_student(self, X, targets, *, sample_weight=None, representation=None):
+    # Narrower than the base hook: it takes the one keyword its _make_targets gives.
+    def _fit_student(  # type: ignore[override]
+        self, X: Any, targets: Any, *, sample_weight: Any = None, representation: Any = None
+    ) -> Self:
         """Transfer regression ``x -> phi(x*)`` and the final classifier on its features."""
         Xs = self.x_scaler_.transform(X)
         if representation is None:
@@ -296,7 +314,7 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
         self.classifier_ = clone(classifier).fit(design, targets)
         return self.classifier_
 
-    def _cross_fitted(self, Xs, target):
+    def _cross_fitted(self, Xs: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Transferred features of the training rows, each predicted out of fold."""
         n_splits = min(self.cv, Xs.shape[0])
         if n_splits < 2:
@@ -307,7 +325,7 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
             out[test] = reg.predict(Xs[test]).reshape(len(test), -1)
         return out
 
-    def transferred_features(self, X):
+    def transferred_features(self, X: npt.ArrayLike) -> np.ndarray:
         """Transferred features ``phi_hat(x)`` (shape (n_samples, n_transferred_features_))."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
@@ -316,7 +334,7 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
         pred = self.regressor_.predict(self.x_scaler_.transform(X))
         return pred.reshape(X.shape[0], -1)
 
-    def _design(self, X):
+    def _design(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         Xs = self.x_scaler_.transform(X)
@@ -325,19 +343,19 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
         transferred = self.regressor_.predict(Xs).reshape(X.shape[0], -1)
         return transferred if self.features == "transferred" else np.hstack([Xs, transferred])
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predicted classes from deployable inputs only."""
         design = self._design(X)  # checks fitted state first
         return self.classifier_.predict(design)
 
     @available_if(_classifier_has("predict_proba"))
-    def predict_proba(self, X):
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Class probabilities of the final classifier."""
         design = self._design(X)  # checks fitted state first
         return self.classifier_.predict_proba(design)
 
     @available_if(_classifier_has("decision_function"))
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """Decision function of the final classifier."""
         design = self._design(X)  # checks fitted state first
         return self.classifier_.decision_function(design)

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.optimize import minimize
 from scipy.special import expit, log_softmax, logsumexp, softmax
 from sklearn.base import BaseEstimator, _fit_context
@@ -34,9 +36,12 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from .._distill import check_imitation, check_temperature
 from .._validation import check_probabilities
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["SoftLabelLogisticRegression"]
 
-def encode_targets(y, n_samples):
+def encode_targets(y: npt.ArrayLike, n_samples: int) -> tuple[np.ndarray, np.ndarray, bool]:
     """Read ``y`` as hard labels or probabilities.
 
     Returns ``(classes, P, is_soft)`` where ``P`` is the (n_samples, n_classes)
@@ -280,15 +285,15 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        penalty="l2",
-        C=1.0,
+        penalty: str | None = "l2",
+        C: float = 1.0,
         *,
-        l1_ratio=0.5,
-        fit_intercept=True,
-        class_weight=None,
-        tol=1e-4,
-        max_iter=100,
-    ):
+        l1_ratio: float = 0.5,
+        fit_intercept: bool = True,
+        class_weight: dict[Any, float] | str | None = None,
+        tol: float = 1e-4,
+        max_iter: int = 100,
+    ) -> None:
         self.penalty = penalty
         self.C = C
         self.l1_ratio = l1_ratio
@@ -297,7 +302,7 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         # The solver is numpy/scipy only (LinearClassifierMixin would claim array API).
         tags.array_api_support = False
@@ -313,13 +318,15 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def _l1_share(self):
+    def _l1_share(self) -> float:
         """Share ``r`` of the l1 term in the penalty."""
         if self.penalty == "elasticnet":
             return float(self.l1_ratio)
         return 1.0 if self.penalty == "l1" else 0.0
 
-    def _class_weights(self, classes, P, sample_weight, is_soft):
+    def _class_weights(
+        self, classes: np.ndarray, P: np.ndarray, sample_weight: np.ndarray, is_soft: bool
+    ) -> np.ndarray | None:
         cw = self.class_weight
         if cw is None:
             return None
@@ -338,7 +345,16 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         return counts.sum() / (classes.shape[0] * counts)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, soft_targets=None, imitation=0.5, temperature=1.0):
+    def fit(
+        self,
+        X: npt.ArrayLike,
+        y: npt.ArrayLike,
+        sample_weight: npt.ArrayLike | None = None,
+        *,
+        soft_targets: npt.ArrayLike | None = None,
+        imitation: float = 0.5,
+        temperature: float = 1.0,
+    ) -> Self:
         """Fit the model to hard labels or soft targets.
 
         Parameters
@@ -421,7 +437,9 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         self.n_iter_ = np.array([n_iter], dtype=np.int32)
         return self
 
-    def _hinton_parts(self, soft_targets, classes, n, imitation, temperature):
+    def _hinton_parts(
+        self, soft_targets: Any, classes: np.ndarray, n: int, imitation: float, temperature: float
+    ) -> tuple[np.ndarray, float, float]:
         """Validate Hinton's soft targets and weights: (Q, imitation, temperature)."""
         if self.class_weight is not None:
             raise ValueError(
@@ -441,7 +459,7 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
             )
         return Q, imitation, temperature
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Probability of each class.
 
         Parameters
@@ -459,7 +477,7 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
             return np.column_stack([1.0 - p1, p1])
         return softmax(z, axis=1)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Log of :meth:`predict_proba`, computed stably."""
         check_is_fitted(self)
         z = self.decision_function(X)

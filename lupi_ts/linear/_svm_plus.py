@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import SVC
@@ -21,6 +23,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._validation import check_privileged
 from ._svm_plus_solver import _kernel, _PackedHessian, _solve_packed
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["SVMPlusClassifier"]
 
 _KERNELS = StrOptions({"linear", "rbf", "poly", "sigmoid"})
@@ -28,7 +33,7 @@ _WIDTH = [StrOptions({"scale", "auto"}), Interval(Real, 0, np.inf, closed="neith
 _POSITIVE = Interval(Real, 0, np.inf, closed="neither")
 
 
-def _resolve_kernel_gamma(gamma, X):
+def _resolve_kernel_gamma(gamma: float | str, X: np.ndarray) -> float:
     """Kernel width; ``"scale"`` and ``"auto"`` follow :class:`sklearn.svm.SVC`."""
     if gamma == "scale":
         var = X.var()
@@ -129,20 +134,20 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        C=1.0,
-        gamma_priv=1.0,
-        kernel="rbf",
-        kernel_priv="rbf",
+        C: float = 1.0,
+        gamma_priv: float = 1.0,
+        kernel: str = "rbf",
+        kernel_priv: str = "rbf",
         *,
-        gamma="scale",
-        kernel_gamma_priv="scale",
-        degree=3,
-        degree_priv=3,
-        coef0=0.0,
-        coef0_priv=0.0,
-        tol=1e-3,
-        max_iter=None,
-    ):
+        gamma: float | str = "scale",
+        kernel_gamma_priv: float | str = "scale",
+        degree: int = 3,
+        degree_priv: int = 3,
+        coef0: float = 0.0,
+        coef0_priv: float = 0.0,
+        tol: float = 1e-3,
+        max_iter: int | None = None,
+    ) -> None:
         self.C = C
         self.gamma_priv = gamma_priv
         self.kernel = kernel
@@ -172,7 +177,9 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
     }
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, X_priv=None):
+    def fit(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, *, X_priv: npt.ArrayLike | None = None
+    ) -> Self:
         """Fit on deployable inputs ``X`` with privileged inputs ``X_priv``.
 
         Parameters
@@ -204,7 +211,7 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
         n_classes = self.classes_.shape[0]
         problems = [1] if n_classes == 2 else range(n_classes)
         kernel = (self.kernel, self.gamma_, self.degree, self.coef0)
-        if privileged:
+        if X_priv is not None:  # privileged
             X_priv = check_privileged(X_priv, X.shape[0], dtype=np.float64)
             self.kernel_gamma_priv_ = _resolve_kernel_gamma(self.kernel_gamma_priv, X_priv)
             kernel_priv = (
@@ -217,10 +224,10 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
             K_priv = _kernel(X_priv, X_priv, *kernel_priv) if privileged else None
         n = X.shape[0]
         alpha = np.zeros((len(problems), n))
-        beta = np.zeros((len(problems), n)) if privileged else None
-        slack = np.zeros((len(problems), n)) if privileged else None
+        beta: Any = np.zeros((len(problems), n)) if privileged else None
+        slack: Any = np.zeros((len(problems), n)) if privileged else None
         intercept = np.zeros(len(problems))
-        intercept_priv = np.zeros(len(problems)) if privileged else None
+        intercept_priv: Any = np.zeros(len(problems)) if privileged else None
         dual = np.zeros(len(problems))
         n_iter = np.zeros(len(problems), dtype=int)
         for p, cls in enumerate(problems):
@@ -272,7 +279,7 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = n_iter
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """Signed distance to the margin, from deployable inputs only.
 
         Returns
@@ -286,7 +293,7 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
         scores = K @ self.dual_coef_.T + self.intercept_
         return scores[:, 0] if self.classes_.shape[0] == 2 else scores
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predicted class labels (no privileged data needed)."""
         scores = self.decision_function(X)
         if scores.ndim == 1:
