@@ -77,6 +77,15 @@ def check_privileged(
     >>> check_privileged([[1.0], [2.0]], 2).shape
     (2, 1)
     """
+    ndim = np.ndim(X_priv)
+    if ndim != 2:
+        # scikit-learn's own message ("Expected 2D array, got 1D array") names neither
+        # the argument nor the shape a privileged input must have.
+        raise ValueError(
+            f"{name} must be 2-D, of shape (n_samples, n_priv_features); got a {ndim}-D "
+            f"array of shape {np.shape(X_priv)}. Reshape a single privileged feature with "
+            f"{name}.reshape(-1, 1)."
+        )
     X_priv = check_array(X_priv, dtype=dtype, ensure_all_finite=True, input_name=name)
     if X_priv.shape[0] != n_samples:
         raise ValueError(

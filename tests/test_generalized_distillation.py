@@ -549,3 +549,20 @@ def test_regressor_objectives_coincide_and_last_step_inputs():
     assert_allclose(last.student_.coef_, Ridge().fit(X, 0.6 * y + 0.4 * t).coef_)
     with pytest.raises(ValueError, match="'objective' parameter"):
         GDR(objective="kl").fit(X, y, X_priv=X_priv)
+
+
+def test_plain_classifier_student_gets_a_hint_about_probability_targets():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = GeneralizedDistillationClassifier(student=LogisticRegression())
+    with pytest.raises(ValueError, match="fitted to probabilities.*SoftLabelLogisticRegression"):
+        model.fit(X, y, X_priv=X)
+
+
+def test_one_dimensional_x_priv_is_named_with_the_expected_shape():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(ValueError, match=r"X_priv must be 2-D.*\(40,\).*reshape\(-1, 1\)"):
+        GeneralizedDistillationClassifier().fit(X, y, X_priv=X[:, 0])
