@@ -19,9 +19,13 @@ import contextlib
 import functools
 import math
 import warnings
+from collections.abc import Callable, Iterator
 from numbers import Integral, Real
+from os import PathLike
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import (
@@ -43,6 +47,10 @@ from .._distill import (
 )
 from ._torch import import_torch, resolve_device, seed_scope
 
+if TYPE_CHECKING:
+    from torch import Generator, Tensor, device
+    from typing_extensions import Self
+
 __all__ = ["NeuralDistillationClassifier", "NeuralDistillationRegressor"]
 
 # Inference runs in chunks of this many rows to bound memory.
@@ -53,7 +61,7 @@ _PREDICT_CHUNK = 1024
 SPEC_NAMES = ("mlp", "cnn", "gru", "lstm")
 
 
-def _check_windows(X, name):
+def _check_windows(X: np.ndarray, name: str) -> np.ndarray:
     if X.ndim not in (2, 3):
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features) or 3-D (n_samples, length, channels); "
@@ -64,20 +72,20 @@ def _check_windows(X, name):
     return X
 
 
-def _is_network_spec(spec):
+def _is_network_spec(spec: Any) -> bool:
     """A spec this estimator builds and trains itself (not a scikit-learn estimator)."""
     if isinstance(spec, (str, dict)):
         return True
     return hasattr(spec, "forward") and hasattr(spec, "parameters") and not hasattr(spec, "fit")
 
 
-def _rng_state(device):
+def _rng_state(device: device) -> tuple[Tensor, Tensor | None]:
     torch = import_torch()
     cuda = device.type == "cuda"
     return torch.get_rng_state(), (torch.cuda.get_rng_state(device) if cuda else None)
 
 
-def _set_rng_state(state, device):
+def _set_rng_state(state: tuple[Tensor, Tensor | None], device: device) -> None:
     torch = import_torch()
     torch.set_rng_state(state[0])
     if state[1] is not None:
@@ -87,11 +95,11 @@ def _set_rng_state(state, device):
 _NETWORK = [StrOptions(set(SPEC_NAMES)), dict, HasMethods(["forward", "parameters"])]
 
 
-def _drops_state_on_error(hook):
+def _drops_state_on_error(hook: Callable[..., Any]) -> Callable[..., Any]:
     """A failed step releases the fit's working state (tensors) instead of keeping it."""
 
     @functools.wraps(hook)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return hook(self, *args, **kwargs)
         except BaseException:
@@ -141,7 +149,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
     }
 
     # ------------------------------------------------------------------ checks
-    def _check_params(self):
+    def _check_params(self) -> dict[str, Any]:
         """The validated settings of one fit (``_parameter_constraints`` already ran)."""
         from ._specs import check_spec
 
@@ -175,7 +183,9 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         }
 
     # ------------------------------------------------------ BaseDistiller hooks
-    def _validate_fit_data(self, X, y, sample_weight):
+    def _validate_fit_data(
+        self, X: Any, y: Any, sample_weight: Any
+    ) -> tuple[Any, Any, Any, Any]:
         """Check settings and data (windows allowed), encode y; start the fit's state."""
         params = self._check_params()
         torch = import_torch()
@@ -200,7 +210,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
                 f"validation_fraction={self.validation_fraction} leaves {n - n_val} of {n}."
             )
         self.input_shape_ = tuple(int(d) for d in X.shape[1:])
-        self.priv_shape_ = None
+        self.priv_shape_: tuple[int, ...] | Any = None
         self.n_outputs_ = n_outputs
         self._device_ = device
         weight = None
@@ -218,8 +228,9 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         return X, y, hard, sample_weight
 
     @_drops_state_on_error
-    def _teacher_design(self, X, X_priv):
+    def _teacher_design(self, X: Any, X_priv: Any) -> np.ndarray | None:
         """``teacher_inputs`` as in the core; "privileged" and "deployable" also take windows."""
+        Z: Any
         if self.teacher_inputs == "deployable" or X_priv is None:
             Z = super()._teacher_design(X, X_priv)
         else:
@@ -246,7 +257,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         return Z
 
     @_drops_state_on_error
-    def _fit_teacher(self, Z, target, *, sample_weight=None):
+    def _fit_teacher(self, Z: Any, target: Any, *, sample_weight: Any = None) -> Any:
         """Train a network teacher with the shared loop; a scikit-learn one via the core."""
         if not _is_network_spec(self.teacher):
             return super()._fit_teacher(Z, target, sample_weight=sample_weight)
@@ -265,11 +276,11 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
             n_train = Z.shape[0] - st["n_val"]
             y, w = st["y_train"], st["weight"]
 
-            def batch_loss(idx):
+            def batch_loss(idx: Tensor) -> Tensor:
                 return self._task_loss(teacher(st["Zt"][idx]), y[idx],
                                        None if w is None else w[idx])
 
-            def val_loss():
+            def val_loss() -> Tensor:
                 return self._task_loss(teacher(st["Zt"][n_train:]), y[n_train:])
 
             # One shuffling stream per stage: the student's batches do not depend on how
@@ -284,7 +295,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         return teacher
 
     @_drops_state_on_error
-    def _compute_teacher_outputs(self, teacher, Z, target):
+    def _compute_teacher_outputs(self, teacher: Any, Z: Any, target: Any) -> np.ndarray | None:
         """A network teacher's logits (predictions for regression) on ``Z``; else the core's."""
         torch = import_torch()
         if not isinstance(teacher, torch.nn.Module):
@@ -300,7 +311,9 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
             return z[:, 0]
         return z
 
-    def _fit_student(self, X, targets, *, sample_weight=None, **fit_params):
+    def _fit_student(
+        self, X: Any, targets: Any, *, sample_weight: Any = None, **fit_params: Any
+    ) -> Any:
         """Train the student network (after the optional hint stage) with the shared loop."""
         torch = import_torch()
         st = self._state
@@ -332,8 +345,15 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         self.n_epochs_ = len(self.history_["student"]["train_loss"])
         return modules["student"]
 
-    def _distillation_steps(self, X, y, *, X_priv=None, teacher_outputs=None,
-                            teacher_target=None):
+    def _distillation_steps(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        X_priv: Any = None,
+        teacher_outputs: Any = None,
+        teacher_target: Any = None,
+    ) -> Any:
         """A fitted estimator's teacher outputs and student targets on ``(X, y)``.
 
         The core's own hooks (teacher design, teacher outputs, objective) run on
@@ -395,14 +415,16 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         return X, codes, outputs, student_y, fit_params
 
     # ----------------------------------------------------------- torch stages
-    def _build_modules(self, params, n_outputs, device, seed, *, network):
+    def _build_modules(
+        self, params: dict[str, Any], n_outputs: int, device: Any, seed: int, *, network: Any
+    ) -> Any:
         torch = import_torch()
         from ._losses import HeteroscedasticDropout, HintRegressor
         from ._specs import make_network
 
         # Each network is initialised from its own seed, so the student's initial
         # weights do not depend on the teacher's architecture.
-        teacher = None
+        teacher: Any = None
         if network:
             torch.manual_seed(seed)
             teacher = make_network(
@@ -410,14 +432,14 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
                 name="teacher",
             ).to(device).eval()
         torch.manual_seed(seed + 1)
-        student = make_network(
+        student: Any = make_network(
             self.student, input_shape=self.input_shape_, out_features=n_outputs, name="student"
         ).to(device).eval()
         # A dry run on two zero rows checks the networks fit the data before training
         # (in eval mode without gradients: it must not touch e.g. batch-norm statistics).
         x0 = _zeros((2, *self.input_shape_), device)
         xp0 = _zeros((2, *self.priv_shape_), device) if self.priv_shape_ is not None else None
-        runs = [("student", student, x0)]
+        runs: list[tuple[str, Any, Any]] = [("student", student, x0)]
         if teacher is not None:
             runs.insert(0, ("teacher", teacher, xp0))
         for name, net, x in runs:
@@ -466,7 +488,17 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
             dropout = HeteroscedasticDropout(math.prod(self.priv_shape_), width).to(device)
         return {"teacher": teacher, "student": student, "hint": hint, "dropout": dropout}
 
-    def _train(self, modules, batch_loss, val_loss, n_train, n_val, params, generator, stage):
+    def _train(
+        self,
+        modules: Any,
+        batch_loss: Callable[[Tensor], Tensor],
+        val_loss: Callable[[], Tensor] | None,
+        n_train: int,
+        n_val: int,
+        params: dict[str, Any],
+        generator: Generator,
+        stage: str,
+    ) -> dict[str, list[float]]:
         """The shared loop (:func:`~lupi_ts.neural.train_module`); early stopping on the rest."""
         from ._training import train_module
 
@@ -479,7 +511,9 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
             verbose=params["verbose"], stage=stage,
         )
 
-    def _fit_hint_stage(self, modules, st, params, generator):
+    def _fit_hint_stage(
+        self, modules: Any, st: Any, params: dict[str, Any], generator: Generator
+    ) -> dict[str, list[float]]:
         from ._losses import hint_loss
 
         student, teacher, reg = modules["student"], modules["teacher"], modules["hint"]
@@ -490,16 +524,24 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         X = st["X"]
         n_train = X.shape[0] - st["n_val"]
 
-        def batch_loss(idx):
+        def batch_loss(idx: Tensor) -> Tensor:
             return hint_loss(student.hidden(X[idx]), goal[idx], reg)
 
-        def val_loss():
+        def val_loss() -> Tensor:
             return hint_loss(student.hidden(X[n_train:]), goal[n_train:], reg)
 
         return self._train([student, reg], batch_loss, val_loss, n_train, st["n_val"], params,
                            generator, "hint")
 
-    def _fit_student_stage(self, modules, st, params, targets, fit_params, generator):
+    def _fit_student_stage(
+        self,
+        modules: Any,
+        st: Any,
+        params: dict[str, Any],
+        targets: Any,
+        fit_params: dict[str, Any],
+        generator: Generator,
+    ) -> dict[str, list[float]]:
         from ._losses import hint_loss, input_gradient_penalty
 
         torch = import_torch()
@@ -515,12 +557,12 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         eps = params["robust_eps"]
         target, soft = self._student_tensors(targets, fit_params, st)
 
-        def forward(x, idx):
+        def forward(x: Tensor, idx: Tensor) -> Tensor:
             if dropout is None:
                 return student(x)
             return student.head(dropout(student.hidden(x), Zt[idx].flatten(1)))
 
-        def batch_loss(idx):
+        def batch_loss(idx: Tensor) -> Tensor:
             x = X[idx]
             if eps > 0:
                 x = x.clone().requires_grad_(True)
@@ -538,7 +580,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
                                                                 goal[idx], reg)
             return loss
 
-        def val_loss():
+        def val_loss() -> Tensor:
             # Model selection on the hard-label loss: what the deployed student is judged on.
             return self._task_loss(student(X[n_train:]), y[n_train:])
 
@@ -546,7 +588,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         return self._train(trained, batch_loss, val_loss, n_train, st["n_val"], params,
                            generator, "student")
 
-    def _student_tensors(self, targets, fit_params, st):
+    def _student_tensors(self, targets: Any, fit_params: dict[str, Any], st: Any) -> Any:
         """(target, soft) tensors of the student's loss from the core's targets."""
         torch = import_torch()
         device = st["device"]
@@ -558,7 +600,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
                                               device=device)
 
     # -------------------------------------------------------------- inference
-    def _predict_raw(self, X):
+    def _predict_raw(self, X: npt.ArrayLike) -> np.ndarray:
         check_is_fitted(self, "student_")
         torch = import_torch()
         X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float64)
@@ -576,7 +618,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
                 out.append(self.student_(xb).double().cpu().numpy())
         return np.concatenate(out, axis=0)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         # Without torch, or with a bad device, fit reports it; the tags stay default.
@@ -586,7 +628,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------ persistence
-    def save(self, path):
+    def save(self, path: str | PathLike[str]) -> None:
         """Save the fitted estimator: state dicts plus a JSON config, no pickles.
 
         Parameters
@@ -599,7 +641,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
         save_estimator(self, path)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: str | PathLike[str]) -> Self:
         """Load an estimator written by :meth:`save` (never unpickles objects).
 
         Raises
@@ -617,7 +659,7 @@ class _NeuralDistillationBase(BaseDistiller, BaseEstimator):
 
 
 @contextlib.contextmanager
-def _cudnn_disabled(active):
+def _cudnn_disabled(active: bool) -> Iterator[None]:
     # Flip only `enabled`: cudnn.flags() would also reset the caller's benchmark and
     # deterministic settings for the duration.
     cudnn = import_torch().backends.cudnn
@@ -630,17 +672,17 @@ def _cudnn_disabled(active):
         cudnn.enabled = previous
 
 
-def _generator(seed, stage):
+def _generator(seed: int, stage: int) -> Generator:
     return import_torch().Generator().manual_seed(seed * 8 + stage)
 
 
-def _tensor(array, device):
+def _tensor(array: npt.ArrayLike, device: Any) -> Tensor:
     # A copy: validated arrays may be read-only views of the caller's data.
     torch = import_torch()
     return torch.tensor(np.asarray(array, dtype=np.float32), device=device)
 
 
-def _zeros(shape, device):
+def _zeros(shape: Any, device: Any) -> Tensor:
     torch = import_torch()
     return torch.zeros(shape, dtype=torch.float32, device=device)
 
@@ -773,30 +815,30 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
 
     def __init__(
         self,
-        teacher="mlp",
-        student="mlp",
+        teacher: Any = "mlp",
+        student: Any = "mlp",
         *,
-        teacher_inputs="privileged",
-        n_step_features=None,
-        objective="hinton",
-        imitation=0.5,
-        temperature=1.0,
-        hint_weight=0.0,
-        hint_epochs=0,
-        robust_eps=0.0,
-        heteroscedastic_dropout=False,
-        max_epochs=100,
-        batch_size=32,
-        learning_rate=1e-3,
-        weight_decay=0.0,
-        early_stopping=False,
-        validation_fraction=0.2,
-        n_iter_no_change=10,
-        device="auto",
-        random_state=None,
-        verbose=0,
-        lr="deprecated",
-    ):
+        teacher_inputs: str = "privileged",
+        n_step_features: int | None = None,
+        objective: str = "hinton",
+        imitation: float = 0.5,
+        temperature: float = 1.0,
+        hint_weight: float = 0.0,
+        hint_epochs: int = 0,
+        robust_eps: float = 0.0,
+        heteroscedastic_dropout: bool = False,
+        max_epochs: int = 100,
+        batch_size: int = 32,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 10,
+        device: Any = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        lr: float | str = "deprecated",
+    ) -> None:
         self.teacher = teacher
         self.student = student
         self.teacher_inputs = teacher_inputs
@@ -820,7 +862,7 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
         self.verbose = verbose
         self.lr = lr
 
-    def _encode_targets(self, y):
+    def _encode_targets(self, y: Any) -> Any:
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         encoded = encoded.ravel()
@@ -835,7 +877,7 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
             return encoded.astype(np.float64), encoded.astype(np.float32), 1  # one logit
         return np.eye(K)[encoded], encoded.astype(np.int64), K
 
-    def _task_loss(self, logits, target, weight=None):
+    def _task_loss(self, logits: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
         F = import_torch().nn.functional
         if weight is None:
             if logits.shape[1] == 1:
@@ -848,7 +890,9 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
             per_sample = F.cross_entropy(logits, target, reduction="none")
         return (per_sample * weight).mean()
 
-    def _distill_loss(self, logits, target, soft, params):
+    def _distill_loss(
+        self, logits: Tensor, target: Tensor, soft: Tensor, params: dict[str, Any]
+    ) -> Tensor:
         from ._losses import soft_distillation_loss
 
         F = import_torch().nn.functional
@@ -863,18 +907,18 @@ class NeuralDistillationClassifier(ClassifierMixin, _NeuralDistillationBase):
             temperature=params["temperature"], reduction="none",
         )
 
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """Student logits: shape (n,) for two classes, (n, n_classes) otherwise."""
         z = self._predict_raw(X)
         return z[:, 0] if z.shape[1] == 1 else z
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Class probabilities from the student, shape (n, n_classes)."""
         z = self.decision_function(X)
         p = soft_labels(z, 1.0)
         return np.column_stack([1.0 - p, p]) if p.ndim == 1 else p
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predicted classes from the student (no privileged data needed)."""
         z = self.decision_function(X)
         idx = (z > 0).astype(int) if z.ndim == 1 else z.argmax(axis=1)
@@ -935,29 +979,29 @@ priv_shape_, n_features_in_, n_priv_features_in_
 
     def __init__(
         self,
-        teacher="mlp",
-        student="mlp",
+        teacher: Any = "mlp",
+        student: Any = "mlp",
         *,
-        teacher_inputs="privileged",
-        n_step_features=None,
-        objective="hinton",
-        imitation=0.5,
-        hint_weight=0.0,
-        hint_epochs=0,
-        robust_eps=0.0,
-        heteroscedastic_dropout=False,
-        max_epochs=100,
-        batch_size=32,
-        learning_rate=1e-3,
-        weight_decay=0.0,
-        early_stopping=False,
-        validation_fraction=0.2,
-        n_iter_no_change=10,
-        device="auto",
-        random_state=None,
-        verbose=0,
-        lr="deprecated",
-    ):
+        teacher_inputs: str = "privileged",
+        n_step_features: int | None = None,
+        objective: str = "hinton",
+        imitation: float = 0.5,
+        hint_weight: float = 0.0,
+        hint_epochs: int = 0,
+        robust_eps: float = 0.0,
+        heteroscedastic_dropout: bool = False,
+        max_epochs: int = 100,
+        batch_size: int = 32,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.2,
+        n_iter_no_change: int = 10,
+        device: Any = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        lr: float | str = "deprecated",
+    ) -> None:
         self.teacher = teacher
         self.student = student
         self.teacher_inputs = teacher_inputs
@@ -980,12 +1024,12 @@ priv_shape_, n_features_in_, n_priv_features_in_
         self.verbose = verbose
         self.lr = lr
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
 
-    def _encode_targets(self, y):
+    def _encode_targets(self, y: Any) -> Any:
         y = np.asarray(y, dtype=np.float64)
         self._y_1d = y.ndim == 1
         y2 = y.reshape(len(y), -1)
@@ -996,12 +1040,12 @@ priv_shape_, n_features_in_, n_priv_features_in_
         hard = (y2 - self.y_mean_) / self.y_scale_
         return hard, hard.astype(np.float32), y2.shape[1]
 
-    def _task_loss(self, pred, target, weight=None):
+    def _task_loss(self, pred: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
         if weight is None:
             return ((pred - target) ** 2).mean()
         return (((pred - target) ** 2).mean(dim=1) * weight).mean()
 
-    def _check_teacher_outputs(self, outputs, hard):
+    def _check_teacher_outputs(self, outputs: Any, hard: Any) -> np.ndarray | None:
         """Precomputed or scikit-learn teacher predictions, standardised like ``y``."""
         t = check_array(outputs, ensure_2d=False, dtype=np.float64, input_name="teacher_outputs")
         n, k = hard.shape[0], self.n_outputs_
@@ -1010,12 +1054,14 @@ priv_shape_, n_features_in_, n_priv_features_in_
             raise ValueError(f"teacher outputs must have the shape of y {want}; got {t.shape}.")
         return (t.reshape(n, k) - self.y_mean_) / self.y_scale_
 
-    def _make_targets(self, hard, outputs):
+    def _make_targets(self, hard: Any, outputs: Any) -> tuple[Any, dict[str, Any]]:
         if self.objective == "generalized":  # the core's mix (1 - λ) y + λ t
             return super()._make_targets(hard, outputs)
         return hard, {"teacher_predictions": outputs}
 
-    def _distill_loss(self, pred, target, teacher_pred, params):
+    def _distill_loss(
+        self, pred: Tensor, target: Tensor, teacher_pred: Tensor, params: dict[str, Any]
+    ) -> Tensor:
         from ._losses import regression_distillation_loss
 
         if teacher_pred is None:  # "generalized": squared error to the mixed targets
@@ -1024,7 +1070,7 @@ priv_shape_, n_features_in_, n_priv_features_in_
             pred, target, teacher_pred, imitation=params["imitation"], reduction="none"
         )
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Student predictions in the original target units."""
         out = self._predict_raw(X) * self.y_scale_ + self.y_mean_
         return out[:, 0] if self._y_1d else out

@@ -10,14 +10,21 @@ the losses take those soft labels, so the soft-label arithmetic stays in one pla
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from .._distill import check_imitation, check_temperature
 from .._validation import check_int
 from ._networks import MLP, _widths
 from ._torch import import_torch
 
-torch = import_torch()
-nn = torch.nn
+# The real module for the type checker; at run time the lazy import's error names the extra.
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+else:
+    torch = import_torch()
+    nn = torch.nn
 F = torch.nn.functional
 
 __all__ = [
@@ -30,7 +37,7 @@ __all__ = [
 ]
 
 
-def _reduce(per_sample, reduction):
+def _reduce(per_sample: torch.Tensor, reduction: str) -> torch.Tensor:
     if reduction == "mean":
         return per_sample.mean()
     if reduction == "sum":
@@ -41,8 +48,14 @@ def _reduce(per_sample, reduction):
 
 
 def soft_distillation_loss(
-    student_logits, target, teacher_proba, *, imitation, temperature=1.0, reduction="mean"
-):
+    student_logits: torch.Tensor,
+    target: torch.Tensor,
+    teacher_proba: torch.Tensor,
+    *,
+    imitation: float,
+    temperature: float = 1.0,
+    reduction: str = "mean",
+) -> torch.Tensor:
     r"""Hinton-style distillation: hard-label cross-entropy plus scaled KL to the teacher.
 
     .. math::
@@ -118,8 +131,14 @@ def soft_distillation_loss(
     return _reduce((1.0 - lam) * hard + lam * T**2 * soft, reduction)
 
 
-def regression_distillation_loss(prediction, target, teacher_prediction, *, imitation,
-                                 reduction="mean"):
+def regression_distillation_loss(
+    prediction: torch.Tensor,
+    target: torch.Tensor,
+    teacher_prediction: torch.Tensor,
+    *,
+    imitation: float,
+    reduction: str = "mean",
+) -> torch.Tensor:
     r"""Squared error towards the targets and towards the teacher's predictions.
 
     .. math::
@@ -173,7 +192,7 @@ class HintRegressor(nn.Module):
     torch.Size([2, 6])
     """
 
-    def __init__(self, in_features, out_features):
+    def __init__(self, in_features: int, out_features: int) -> None:
         super().__init__()
         self.config = {
             "in_features": check_int(in_features, "in_features"),
@@ -181,11 +200,17 @@ class HintRegressor(nn.Module):
         }
         self.linear = nn.Linear(in_features, out_features)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.linear(x.flatten(1))
 
 
-def hint_loss(student_hidden, teacher_hidden, regressor, *, reduction="mean"):
+def hint_loss(
+    student_hidden: torch.Tensor,
+    teacher_hidden: torch.Tensor,
+    regressor: Callable[[torch.Tensor], torch.Tensor],
+    *,
+    reduction: str = "mean",
+) -> torch.Tensor:
     r"""Hint loss: ``mean ||r(h_s) - h_t||²`` with a learned regressor ``r`` (FitNets).
 
     The teacher's representation is detached: the hint trains the student (and
@@ -218,7 +243,9 @@ def hint_loss(student_hidden, teacher_hidden, regressor, *, reduction="mean"):
     return _reduce(((mapped - goal) ** 2).mean(dim=1), reduction)
 
 
-def input_gradient_penalty(per_sample_loss, inputs, eps):
+def input_gradient_penalty(
+    per_sample_loss: torch.Tensor, inputs: torch.Tensor, eps: float
+) -> torch.Tensor:
     r"""Robust few-data term: ``eps * mean_i ||∂ℓ_i / ∂x_i||₂`` (Kong et al., AAAI 2020).
 
     Penalising the input gradient of the distillation loss makes the student
@@ -289,7 +316,9 @@ class HeteroscedasticDropout(nn.Module):
     True
     """
 
-    def __init__(self, priv_features, features, hidden=(32,)):
+    def __init__(
+        self, priv_features: int, features: int, hidden: int | Sequence[int] = (32,)
+    ) -> None:
         super().__init__()
         priv_features = check_int(priv_features, "priv_features")
         features = check_int(features, "features")
@@ -297,11 +326,11 @@ class HeteroscedasticDropout(nn.Module):
         self.config = {"priv_features": priv_features, "features": features, "hidden": list(hidden)}
         self.branch = MLP(priv_features, features, hidden=hidden)
 
-    def scale(self, x_priv):
+    def scale(self, x_priv: torch.Tensor) -> torch.Tensor:
         """Noise scale σ(x*), shape (n, features), positive."""
         return F.softplus(self.branch(x_priv))
 
-    def forward(self, h, x_priv=None):
+    def forward(self, h: torch.Tensor, x_priv: torch.Tensor | None = None) -> torch.Tensor:
         if not self.training or x_priv is None:
             return h
         sigma = self.scale(x_priv).reshape(h.shape)

@@ -19,12 +19,20 @@ sequence models as a univariate series of length ``features``.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from .._validation import check_int
 from ._torch import import_torch
 
-torch = import_torch()
-nn = torch.nn
+# The real module for the type checker; at run time the lazy import's error names the extra.
+# (TorchScript reads the annotations: torch.Tensor resolves in this module's globals.)
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+else:
+    torch = import_torch()
+    nn = torch.nn
 
 __all__ = [
     "MLP",
@@ -37,7 +45,7 @@ __all__ = [
 ]
 
 
-def _widths(value, name, *, allow_empty=True):
+def _widths(value: Any, name: str, *, allow_empty: bool = True) -> tuple[int, ...]:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = (value,)
     try:
@@ -50,13 +58,13 @@ def _widths(value, name, *, allow_empty=True):
     return tuple(check_int(w, f"{name}[{i}]") for i, w in enumerate(widths))
 
 
-def _cell(cell, name="cell"):
+def _cell(cell: str, name: str = "cell") -> type[nn.GRU] | type[nn.LSTM]:
     if cell not in ("gru", "lstm"):
         raise ValueError(f"{name} must be 'gru' or 'lstm'; got {cell!r}.")
     return nn.GRU if cell == "gru" else nn.LSTM
 
 
-def _as_sequence(x):
+def _as_sequence(x: torch.Tensor) -> torch.Tensor:
     # (n, length) is read as a univariate series: (n, length, 1).
     if x.dim() == 2:
         return x.unsqueeze(-1)
@@ -86,7 +94,13 @@ class MLP(nn.Module):
     (torch.Size([5, 2]), torch.Size([5, 8]))
     """
 
-    def __init__(self, in_features, out_features, hidden=(64, 64), dropout=0.0):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        hidden: int | Sequence[int] = (64, 64),
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         in_features = check_int(in_features, "in_features")
         out_features = check_int(out_features, "out_features")
@@ -99,23 +113,23 @@ class MLP(nn.Module):
             "hidden": list(hidden),
             "dropout": float(dropout),
         }
-        layers = []
+        layers: list[nn.Module] = []
         width = in_features
         for h in hidden:
             layers += [nn.Linear(width, h), nn.ReLU()]
             if dropout > 0:
                 layers.append(nn.Dropout(float(dropout)))
             width = h
-        self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(width, out_features)
+        self.body: nn.Sequential = nn.Sequential(*layers)
+        self.head: nn.Linear = nn.Linear(width, out_features)
         self.hidden_features = width
 
     @torch.jit.export
-    def hidden(self, x):
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """Last hidden layer's activations, shape (n, hidden[-1])."""
         return self.body(x.flatten(1))
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.hidden(x))
 
 
@@ -141,7 +155,13 @@ class TemporalCNN(nn.Module):
     (torch.Size([5, 1]), torch.Size([5, 4]))
     """
 
-    def __init__(self, in_channels, out_features, channels=(32, 32), kernel_size=3):
+    def __init__(
+        self,
+        in_channels: int,
+        out_features: int,
+        channels: int | Sequence[int] = (32, 32),
+        kernel_size: int = 3,
+    ) -> None:
         super().__init__()
         in_channels = check_int(in_channels, "in_channels")
         out_features = check_int(out_features, "out_features")
@@ -153,7 +173,7 @@ class TemporalCNN(nn.Module):
             "channels": list(channels),
             "kernel_size": kernel_size,
         }
-        layers = []
+        layers: list[nn.Module] = []
         width = in_channels
         for c in channels:
             layers += [nn.Conv1d(width, c, kernel_size, padding="same"), nn.ReLU()]
@@ -163,12 +183,12 @@ class TemporalCNN(nn.Module):
         self.hidden_features = width
 
     @torch.jit.export
-    def hidden(self, x):
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """Time-averaged last convolution, shape (n, channels[-1])."""
         x = _as_sequence(x).transpose(1, 2)  # Conv1d wants (n, channels, length)
         return self.body(x).mean(dim=2)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.hidden(x))
 
 
@@ -193,7 +213,14 @@ class RecurrentNet(nn.Module):
     (torch.Size([4, 3]), torch.Size([4, 5]))
     """
 
-    def __init__(self, in_channels, out_features, hidden_size=32, num_layers=1, cell="gru"):
+    def __init__(
+        self,
+        in_channels: int,
+        out_features: int,
+        hidden_size: int = 32,
+        num_layers: int = 1,
+        cell: str = "gru",
+    ) -> None:
         super().__init__()
         in_channels = check_int(in_channels, "in_channels")
         out_features = check_int(out_features, "out_features")
@@ -212,12 +239,12 @@ class RecurrentNet(nn.Module):
         self.hidden_features = hidden_size
 
     @torch.jit.export
-    def hidden(self, x):
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """Output of the last time step, shape (n, hidden_size)."""
         out, _ = self.rnn(_as_sequence(x))
         return out[:, -1, :]
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.hidden(x))
 
 
@@ -242,7 +269,9 @@ class DenseAutoencoder(nn.Module):
     (torch.Size([5, 4, 3]), torch.Size([5, 2]))
     """
 
-    def __init__(self, in_features, hidden=(32,), latent=8):
+    def __init__(
+        self, in_features: int, hidden: int | Sequence[int] = (32,), latent: int = 8
+    ) -> None:
         super().__init__()
         in_features = check_int(in_features, "in_features")
         hidden = _widths(hidden, "hidden")
@@ -263,16 +292,16 @@ class DenseAutoencoder(nn.Module):
         self.hidden_features = latent
 
     @torch.jit.export
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The code, shape (n, latent)."""
         return self.encoder(x.flatten(1))
 
     @torch.jit.export
-    def hidden(self, x):
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """Same as :meth:`encode`."""
         return self.encode(x)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.encode(x)).reshape(x.shape)
 
 
@@ -296,7 +325,9 @@ class ConvAutoencoder(nn.Module):
     (torch.Size([5, 11, 3]), torch.Size([5, 11, 2]))
     """
 
-    def __init__(self, in_channels, channels=(16, 8), kernel_size=3):
+    def __init__(
+        self, in_channels: int, channels: int | Sequence[int] = (16, 8), kernel_size: int = 3
+    ) -> None:
         super().__init__()
         in_channels = check_int(in_channels, "in_channels")
         channels = _widths(channels, "channels", allow_empty=False)
@@ -320,16 +351,16 @@ class ConvAutoencoder(nn.Module):
         self.hidden_features = channels[-1]
 
     @torch.jit.export
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The code, shape (n, length, channels[-1])."""
         return self.encoder(_as_sequence(x).transpose(1, 2)).transpose(1, 2)
 
     @torch.jit.export
-    def hidden(self, x):
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """Same as :meth:`encode`."""
         return self.encode(x)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         code = self.encoder(_as_sequence(x).transpose(1, 2))
         return self.decoder(code).transpose(1, 2).reshape(x.shape)
 
@@ -353,7 +384,7 @@ class RecurrentAutoencoder(nn.Module):
     (torch.Size([5, 9, 3]), torch.Size([5, 4]))
     """
 
-    def __init__(self, in_channels, hidden_size=32, cell="lstm"):
+    def __init__(self, in_channels: int, hidden_size: int = 32, cell: str = "lstm") -> None:
         super().__init__()
         in_channels = check_int(in_channels, "in_channels")
         hidden_size = check_int(hidden_size, "hidden_size")
@@ -365,17 +396,17 @@ class RecurrentAutoencoder(nn.Module):
         self.hidden_features = hidden_size
 
     @torch.jit.export
-    def encode(self, x):
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The last encoder state, shape (n, hidden_size)."""
         out, _ = self.encoder(_as_sequence(x))
         return out[:, -1, :]
 
     @torch.jit.export
-    def hidden(self, x):
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """Same as :meth:`encode`."""
         return self.encode(x)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         seq = _as_sequence(x)
         code = self.encode(seq)
         # Feed the code at every step; the decoder unrolls it back into a window.

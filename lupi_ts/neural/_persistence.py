@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+from os import PathLike
+from typing import Any
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -25,7 +27,7 @@ FORMAT_VERSION = 1
 _MODULES = ("teacher", "student", "hint_regressor", "dropout")
 
 
-def _spec_to_json(spec, name):
+def _spec_to_json(spec: Any, name: str) -> Any:
     from ._specs import network_config
 
     torch = import_torch()
@@ -34,7 +36,7 @@ def _spec_to_json(spec, name):
     return spec
 
 
-def _spec_from_json(spec):
+def _spec_from_json(spec: Any) -> Any:
     from ._specs import network_from_config
 
     if isinstance(spec, dict) and "__network__" in spec:
@@ -42,7 +44,7 @@ def _spec_from_json(spec):
     return spec
 
 
-def _classes_to_json(classes):
+def _classes_to_json(classes: np.ndarray) -> dict[str, Any]:
     kind = classes.dtype.kind
     if kind in "iub":
         return {"dtype": classes.dtype.str, "values": [int(c) for c in classes]}
@@ -55,7 +57,7 @@ def _classes_to_json(classes):
     )
 
 
-def _classes_from_json(data):
+def _classes_from_json(data: dict[str, Any]) -> np.ndarray:
     if data["dtype"] == "str":
         return np.asarray(data["values"], dtype=str)
     if data["dtype"] == "object":
@@ -63,7 +65,7 @@ def _classes_from_json(data):
     return np.asarray(data["values"], dtype=np.dtype(data["dtype"]))
 
 
-def save_estimator(est, path):
+def save_estimator(est: Any, path: str | PathLike[str]) -> None:
     """Write a fitted lupi-ts neural estimator to ``path`` (see the module docstring)."""
     from .. import __version__
     from ._specs import network_config
@@ -103,7 +105,8 @@ def save_estimator(est, path):
         fitted["y_mean_"] = [float(v) for v in est.y_mean_]
         fitted["y_scale_"] = [float(v) for v in est.y_scale_]
         fitted["y_1d"] = bool(est._y_1d)
-    networks, states = {}, {}
+    networks: dict[str, Any] = {}
+    states: dict[str, Any] = {}
     for name in _MODULES:
         module = getattr(est, f"{name}_")
         if module is None:
@@ -123,7 +126,7 @@ def save_estimator(est, path):
     torch.save({"config": json.dumps(config), "state": states}, path)
 
 
-def load_estimator(cls, path):
+def load_estimator(cls: type[Any], path: str | PathLike[str]) -> Any:
     """Read a file written by :func:`save_estimator` as an instance of ``cls``."""
     from ._specs import network_from_config
 

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from ._networks import MLP, NETWORKS, RecurrentNet, TemporalCNN
 from ._torch import import_torch
+
+if TYPE_CHECKING:
+    from torch import nn
 
 torch = import_torch()
 
@@ -21,7 +26,7 @@ __all__ = ["SPEC_NAMES", "make_network", "network_config", "network_from_config"
 SPEC_NAMES = ("mlp", "cnn", "gru", "lstm")
 
 
-def _split_spec(spec, name):
+def _split_spec(spec: Any, name: str) -> tuple[Any, dict[str, Any]]:
     if isinstance(spec, str):
         return spec, {}
     if isinstance(spec, dict):
@@ -35,7 +40,7 @@ def _split_spec(spec, name):
     )
 
 
-def check_spec(spec, name):
+def check_spec(spec: Any, name: str) -> None:
     """Validate a spec without building it (so bad specs fail before any training)."""
     if isinstance(spec, torch.nn.Module):
         return
@@ -51,7 +56,13 @@ def check_spec(spec, name):
         )
 
 
-def make_network(spec, *, input_shape, out_features, name="network"):
+def make_network(
+    spec: str | dict[str, Any] | nn.Module,
+    *,
+    input_shape: Sequence[int],
+    out_features: int,
+    name: str = "network",
+) -> nn.Module:
     """Build the network a spec describes for inputs of ``input_shape``.
 
     Parameters
@@ -90,14 +101,14 @@ def make_network(spec, *, input_shape, out_features, name="network"):
         raise ValueError(f"{name}={spec!r} has an invalid option: {exc}") from None
 
 
-def _registry():
+def _registry() -> dict[Any, type]:
     from ._losses import HeteroscedasticDropout, HintRegressor
 
     return {**NETWORKS, "HintRegressor": HintRegressor,
             "HeteroscedasticDropout": HeteroscedasticDropout}
 
 
-def network_config(net, name="network"):
+def network_config(net: nn.Module, name: str = "network") -> dict[str, Any]:
     """JSON-friendly description of one of lupi-ts' networks (for persistence)."""
     cls = type(net).__name__
     if _registry().get(cls) is not type(net) or not hasattr(net, "config"):
@@ -105,10 +116,10 @@ def network_config(net, name="network"):
             f"{name} is a {cls}, which lupi-ts cannot save without pickling; save supports the "
             f"networks of lupi_ts.neural ({sorted(NETWORKS)}) given by spec or instance."
         )
-    return {"class": cls, "kwargs": dict(net.config)}
+    return {"class": cls, "kwargs": dict(cast("dict[str, Any]", net.config))}
 
 
-def network_from_config(config):
+def network_from_config(config: dict[str, Any]) -> nn.Module:
     """Rebuild a network (untrained) from :func:`network_config`'s output."""
     cls = _registry().get(config.get("class"))
     if cls is None:

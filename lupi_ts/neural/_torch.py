@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+from collections.abc import Iterator
+from typing import Any
 
 __all__ = ["import_torch", "resolve_device", "set_seed", "seed_scope", "TORCH_MISSING_MESSAGE"]
 
@@ -19,7 +21,7 @@ TORCH_MISSING_MESSAGE = (
 )
 
 
-def import_torch():
+def import_torch() -> Any:
     """Import and return :mod:`torch`, or raise an ImportError naming the extra.
 
     Examples
@@ -35,7 +37,7 @@ def import_torch():
     return torch
 
 
-def resolve_device(device="auto"):
+def resolve_device(device: Any = "auto") -> Any:
     """Turn a device request into a :class:`torch.device`.
 
     Parameters
@@ -84,13 +86,13 @@ def resolve_device(device="auto"):
     return dev
 
 
-def _check_seed(seed):
+def _check_seed(seed: int) -> int:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer; got {seed!r}.")
     return int(seed)
 
 
-def set_seed(seed):
+def set_seed(seed: int) -> Any:
     """Seed torch's global generators (CPU and CUDA) and return a seeded CPU generator.
 
     Prefer :func:`seed_scope`, which restores the previous global state; this
@@ -110,7 +112,7 @@ def set_seed(seed):
 
 
 @contextlib.contextmanager
-def seed_scope(seed, device=None):
+def seed_scope(seed: int, device: Any = None) -> Iterator[Any]:
     """Run a block with torch's global generators seeded, then restore them.
 
     Weight initialisation and dropout draw from torch's *global* generator; the

@@ -11,29 +11,34 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from ._torch import import_torch
+
+if TYPE_CHECKING:
+    from torch import Generator, Tensor, nn
 
 __all__ = ["train_module"]
 
 
 def train_module(
-    modules,
-    batch_loss,
-    n_train,
+    modules: nn.Module | Sequence[nn.Module],
+    batch_loss: Callable[[Tensor], Tensor],
+    n_train: int,
     *,
-    max_epochs,
-    batch_size=32,
-    learning_rate=1e-3,
-    weight_decay=0.0,
-    generator=None,
-    device=None,
-    val_loss=None,
-    n_iter_no_change=10,
-    after_step=None,
-    verbose=0,
-    stage="train",
-):
+    max_epochs: int,
+    batch_size: int = 32,
+    learning_rate: float = 1e-3,
+    weight_decay: float = 0.0,
+    generator: Generator | None = None,
+    device: Any = None,
+    val_loss: Callable[[], Tensor] | None = None,
+    n_iter_no_change: int = 10,
+    after_step: Callable[[], object] | None = None,
+    verbose: int = 0,
+    stage: str = "train",
+) -> dict[str, list[float]]:
     """Train ``modules`` with mini-batch Adam on ``batch_loss``; optional early stopping.
 
     Parameters
@@ -92,12 +97,12 @@ def train_module(
     torch = import_torch()
     if isinstance(modules, torch.nn.Module):
         modules = [modules]
-    modules = list(modules)
+    modules = list(cast("Sequence[nn.Module]", modules))
     parameters = [p for m in modules for p in m.parameters()]
     optimizer = torch.optim.Adam(parameters, lr=float(learning_rate),
                                  weight_decay=float(weight_decay))
     batch = min(int(batch_size), n_train)
-    history = {"train_loss": [], "val_loss": []}
+    history: dict[str, list[float]] = {"train_loss": [], "val_loss": []}
     best, best_state, stale = math.inf, None, 0
     for epoch in range(max_epochs):
         for m in modules:
