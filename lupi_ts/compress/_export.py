@@ -20,18 +20,23 @@ int8 CPU inference without extra packages; both formats are tested.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._layers import check_module, copy_module, import_torch, quiet_torch_deprecations
 
 torch = import_torch()
+
+if TYPE_CHECKING:
+    from torch.nn import Module
 
 __all__ = ["EXPORT_FORMATS", "export_model", "load_exported", "script_module"]
 
 EXPORT_FORMATS = ("torchscript", "export")
 
 
-def _as_input(example_input):
+def _as_input(example_input: Any) -> Any:
     if example_input is None:
         return None
     if not isinstance(example_input, torch.Tensor):
@@ -41,7 +46,7 @@ def _as_input(example_input):
     return example_input.float()
 
 
-def script_module(module, *, example_input=None, freeze=True):
+def script_module(module: Module, *, example_input: Any = None, freeze: bool = True) -> Module:
     """A TorchScript version of ``module`` for fast inference (frozen by default).
 
     Scripting is tried first (keeps the control flow); a module that cannot be
@@ -91,7 +96,14 @@ def script_module(module, *, example_input=None, freeze=True):
     return scripted
 
 
-def export_model(module, path, *, example_input=None, format="torchscript", freeze=True):
+def export_model(
+    module: Module,
+    path: str | os.PathLike[str],
+    *,
+    example_input: Any = None,
+    format: str = "torchscript",
+    freeze: bool = True,
+) -> Path:
     """Write ``module`` to ``path`` in a form that runs without lupi-ts.
 
     Parameters
@@ -163,7 +175,7 @@ def export_model(module, path, *, example_input=None, format="torchscript", free
     return path
 
 
-def load_exported(path):
+def load_exported(path: str | os.PathLike[str]) -> Callable[..., Any]:
     """Load a file written by :func:`export_model` (``.pt2``: torch.export, else TorchScript).
 
     Returns

@@ -13,8 +13,10 @@ reimplementation here; training is the one loop :func:`lupi_ts.neural.train_modu
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -29,13 +31,24 @@ from ._quantization import is_quantized
 torch = import_torch()
 nn = torch.nn
 
+if TYPE_CHECKING:
+    from torch import Tensor
+    from torch.nn import Module
+
 __all__ = ["TASKS", "distillation_data", "fine_tune"]
 
 TASKS = ("binary", "multiclass", "regression", "reconstruction")
 
 
-def distillation_data(estimator, X, y, *, X_priv=None, teacher_outputs=None,
-                      teacher_target=None):
+def distillation_data(
+    estimator: Any,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    X_priv: npt.ArrayLike | None = None,
+    teacher_outputs: npt.ArrayLike | None = None,
+    teacher_target: npt.ArrayLike | None = None,
+) -> dict[str, Any]:
     """Keyword arguments of :func:`fine_tune` that continue a fitted estimator's distillation.
 
     The teacher outputs and the student's targets come from the estimator's
@@ -119,7 +132,7 @@ def distillation_data(estimator, X, y, *, X_priv=None, teacher_outputs=None,
             "temperature": temperature}
 
 
-def _tensor(a, name, dtype):
+def _tensor(a: Any, name: str, dtype: Any) -> Tensor:
     try:
         return torch.as_tensor(np.asarray(a), dtype=dtype)
     except (TypeError, ValueError) as exc:
@@ -145,9 +158,23 @@ def _tensor(a, name, dtype):
     },
     prefer_skip_nested_validation=True,
 )
-def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, temperature=1.0,
-              max_epochs=20, batch_size=64, learning_rate=1e-3, weight_decay=0.0,
-              keep_zeros=True, random_state=None, device="auto"):
+def fine_tune(
+    module: Module,
+    X: npt.ArrayLike,
+    y: npt.ArrayLike | None = None,
+    *,
+    soft: npt.ArrayLike | None = None,
+    task: str = "binary",
+    imitation: float = 0.5,
+    temperature: float = 1.0,
+    max_epochs: int = 20,
+    batch_size: int = 64,
+    learning_rate: float = 1e-3,
+    weight_decay: float = 0.0,
+    keep_zeros: bool = True,
+    random_state: int | np.random.RandomState | None = None,
+    device: Any = "auto",
+) -> Module:
     """Train a (compressed) student a few more epochs on the distillation objective.
 
     Parameters
@@ -228,12 +255,12 @@ def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, tem
         if t is not None and t.shape[0] != n:
             raise ValueError(f"{name} must have one row per row of X; got {t.shape[0]} and {n}.")
 
-    net = copy_module(module).to(dev)
+    net: Any = copy_module(module).to(dev)
     masks = {}
     if keep_zeros:
         masks = {name: (layer.weight != 0) for name, layer in weight_layers(net)}
 
-    def loss_of(out, t, s):
+    def loss_of(out: Tensor, t: Tensor, s: Any) -> Tensor:
         if task == "binary":
             if s is None:
                 s = t
@@ -247,7 +274,7 @@ def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, tem
         out = out.reshape(t.shape)
         return regression_distillation_loss(out, t, s.reshape(t.shape), imitation=imitation)
 
-    def keep_pruned():
+    def keep_pruned() -> None:
         for name, mask in masks.items():
             net.get_submodule(name).weight.mul_(mask)
 
@@ -255,7 +282,7 @@ def fine_tune(module, X, y=None, *, soft=None, task="binary", imitation=0.5, tem
     if teacher is not None:
         teacher = teacher.to(dev)
 
-    def batch_loss(idx):
+    def batch_loss(idx: Tensor) -> Tensor:
         s = teacher[idx] if teacher is not None else None
         return loss_of(net(x[idx]), target[idx], s)
 

@@ -13,11 +13,15 @@ import gzip
 import io
 import numbers
 import warnings
+from typing import TYPE_CHECKING, Any
 
 from ..neural import import_torch
 
 torch = import_torch()
 nn = torch.nn
+
+if TYPE_CHECKING:
+    from torch.nn import Module
 
 __all__ = [
     "ELEMENTWISE",
@@ -51,20 +55,20 @@ ELEMENTWISE = (
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
-def check_module(module, name="module"):
+def check_module(module: Any, name: str = "module") -> Module:
     """Raise a TypeError unless ``module`` is a :class:`torch.nn.Module`."""
     if not isinstance(module, nn.Module):
         raise TypeError(f"{name} must be a torch.nn.Module; got {type(module).__name__}.")
     return module
 
 
-def copy_module(module, name="module"):
+def copy_module(module: Module, name: str = "module") -> Module:
     """A deep copy in eval mode on the CPU: compression never changes its input."""
     check_module(module, name)
     return copy.deepcopy(module).cpu().eval()
 
 
-def drop_config(net):
+def drop_config(net: Module) -> None:
     """Remove a lupi-ts network's ``config`` once the layers no longer match it.
 
     Persistence rebuilds a network from ``config``; a stale one would rebuild a
@@ -73,7 +77,7 @@ def drop_config(net):
     net.__dict__.pop("config", None)
 
 
-def check_fraction(value, name, *, high_inclusive=False):
+def check_fraction(value: float, name: str, *, high_inclusive: bool = False) -> float:
     """Validate a fraction in [0, 1) (or [0, 1]) and return it as a float."""
     upper = "]" if high_inclusive else ")"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -85,7 +89,9 @@ def check_fraction(value, name, *, high_inclusive=False):
     return value
 
 
-def weight_layers(module, types=(nn.Linear, nn.Conv1d)):
+def weight_layers(
+    module: Module, types: tuple[type, ...] = (nn.Linear, nn.Conv1d)
+) -> list[tuple[str, Any]]:
     """``(name, layer)`` of the float layers of ``types``, in registration order.
 
     Examples
@@ -97,7 +103,7 @@ def weight_layers(module, types=(nn.Linear, nn.Conv1d)):
     return [(n, m) for n, m in module.named_modules() if type(m) in types]
 
 
-def _quantized_weight_count(m):
+def _quantized_weight_count(m: Any) -> int:
     """Weights and biases of a quantized layer (packed params hide them from parameters())."""
     count = 0
     weight = getattr(m, "weight", None)
@@ -117,7 +123,7 @@ def _quantized_weight_count(m):
     return count
 
 
-def count_parameters(module):
+def count_parameters(module: Module) -> int:
     """Number of weights and biases, float or quantized (observers and scales excluded).
 
     Examples
@@ -136,12 +142,12 @@ def count_parameters(module):
     return total
 
 
-def _layer_weight(m):
+def _layer_weight(m: Any) -> Any:
     weight = getattr(m, "weight", None)
     return weight() if callable(weight) else weight
 
 
-def count_nonzero(module):
+def count_nonzero(module: Module) -> tuple[int, int]:
     """``(nonzero, total)`` over the weight matrices/kernels of Linear and Conv1d layers.
 
     Quantized layers are read through their int8 values (a pruned weight stays an
@@ -171,7 +177,7 @@ def count_nonzero(module):
     return nonzero, total
 
 
-def serialized_bytes(module, *, compress=False):
+def serialized_bytes(module: Module, *, compress: bool = False) -> int:
     """Bytes of ``torch.save(module.state_dict())`` (gzip level 9 when ``compress``).
 
     The raw size is what the weights occupy on disk; the gzip size shows what
@@ -200,7 +206,7 @@ class quiet_torch_deprecations(warnings.catch_warnings):
     configuration and drown the output.
     """
 
-    def __enter__(self):
+    def __enter__(self) -> Any:
         result = super().__enter__()
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\..*")
         warnings.filterwarnings("ignore", message=r".*torch\.ao\.quantization is deprecated.*")

@@ -10,6 +10,7 @@ Frobenius error of the weight is ``sqrt(sum_{i > r} s_i^2)``.
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING, Any, cast
 
 from .._validation import check_int
 from ._layers import copy_module, drop_config, import_torch, weight_layers
@@ -17,10 +18,14 @@ from ._layers import copy_module, drop_config, import_torch, weight_layers
 torch = import_torch()
 nn = torch.nn
 
+if TYPE_CHECKING:
+    from torch import Tensor
+    from torch.nn import Module
+
 __all__ = ["low_rank", "factorize_layer", "svd_rank"]
 
 
-def svd_rank(singular_values, energy):
+def svd_rank(singular_values: Tensor, energy: float) -> int:
     """Smallest rank keeping ``energy`` of the squared singular values' sum.
 
     Examples
@@ -35,7 +40,7 @@ def svd_rank(singular_values, energy):
     return int(torch.searchsorted(kept, torch.tensor(energy - 1e-12, dtype=kept.dtype))) + 1
 
 
-def _check_rank_args(rank, energy):
+def _check_rank_args(rank: int | None, energy: float | None) -> None:
     if (rank is None) == (energy is None):
         raise ValueError("give exactly one of rank (an int >= 1) or energy (a float in (0, 1]).")
     if rank is not None:
@@ -47,7 +52,7 @@ def _check_rank_args(rank, energy):
         raise ValueError(f"energy must be a real number in (0, 1]; got {energy!r}.")
 
 
-def factorize_layer(layer, rank):
+def factorize_layer(layer: Any, rank: int) -> Module:
     """Replace one Linear/Conv1d by two layers whose product is its rank-``rank`` SVD.
 
     Parameters
@@ -105,7 +110,9 @@ def factorize_layer(layer, rank):
     return nn.Sequential(a, b)
 
 
-def low_rank(module, rank=None, *, energy=None, min_features=8):
+def low_rank(
+    module: Module, rank: int | None = None, *, energy: float | None = None, min_features: int = 8
+) -> Module:
     """Factorise every Linear and Conv1d layer where a truncated SVD saves weights.
 
     Parameters
@@ -158,7 +165,7 @@ def low_rank(module, rank=None, *, energy=None, min_features=8):
             continue
         if rank is None:
             s = torch.linalg.svdvals(w.reshape(out, -1).double())
-            r = svd_rank(s, float(energy))
+            r = svd_rank(s, float(cast(float, energy)))
         else:
             r = min(int(rank), out, fan_in)
         if r * (out + fan_in) >= out * fan_in:

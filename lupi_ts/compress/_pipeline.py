@@ -9,7 +9,13 @@ what each one bought.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
 from ._layers import check_module, copy_module
+
+if TYPE_CHECKING:
+    from torch.nn import Module
 
 __all__ = ["CompressionPipeline"]
 
@@ -36,10 +42,10 @@ class CompressionPipeline:
     ['original', 'prune', 'quantize']
     """
 
-    def __init__(self, steps):
+    def __init__(self, steps: Sequence[tuple[str, Callable[[Module], Module]]]) -> None:
         self.steps = steps
 
-    def _checked_steps(self):
+    def _checked_steps(self) -> list[tuple[str, Callable[[Module], Module]]]:
         try:
             steps = list(self.steps)
         except TypeError:
@@ -61,7 +67,7 @@ class CompressionPipeline:
             names.add(step[0])
         return steps
 
-    def run(self, module):
+    def run(self, module: Module) -> list[tuple[str, Module]]:
         """Run the steps on a copy of ``module``.
 
         Returns

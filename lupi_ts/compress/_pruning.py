@@ -11,6 +11,7 @@ is faster everywhere (Li et al., "Pruning filters for efficient ConvNets", 2017)
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from ._layers import (
     ELEMENTWISE,
@@ -24,12 +25,16 @@ from ._layers import (
 torch = import_torch()
 nn = torch.nn
 
+if TYPE_CHECKING:
+    from torch import Tensor
+    from torch.nn import Module
+
 __all__ = ["prune_magnitude", "prune_structured", "weight_sparsity"]
 
 _SCOPES = ("layer", "global")
 
 
-def weight_sparsity(module):
+def weight_sparsity(module: Module) -> float:
     """Fraction of exact zeros among the weights of the Linear and Conv1d layers.
 
     Examples
@@ -43,7 +48,7 @@ def weight_sparsity(module):
     return 1.0 - nonzero / total if total else 0.0
 
 
-def prune_magnitude(module, sparsity, *, scope="layer"):
+def prune_magnitude(module: Module, sparsity: float, *, scope: str = "layer") -> Module:
     """Zero the smallest-magnitude weights of every Linear and Conv1d layer.
 
     Parameters
@@ -93,7 +98,7 @@ def prune_magnitude(module, sparsity, *, scope="layer"):
     return pruned
 
 
-def _zero_smallest(values, weights, sparsity):
+def _zero_smallest(values: Any, weights: Any, sparsity: float) -> None:
     """Zero the ``round(sparsity * n)`` smallest |values| (exactly that many, ties by order)."""
     flat = values.reshape(-1).abs()
     k = int(round(sparsity * flat.numel()))
@@ -109,7 +114,7 @@ def _zero_smallest(values, weights, sparsity):
 
 
 # ---------------------------------------------------------------- structured
-def _chain(module):
+def _chain(module: Module) -> Any:
     """The Linear/Conv1d layers in data-flow order, with their parents for replacement.
 
     Only networks whose leaves are Linear/Conv1d layers and elementwise modules
@@ -141,21 +146,21 @@ def _chain(module):
     return chain
 
 
-def _out_width(layer):
+def _out_width(layer: Any) -> int:
     return layer.out_features if isinstance(layer, nn.Linear) else layer.out_channels
 
 
-def _in_width(layer):
+def _in_width(layer: Any) -> int:
     return layer.in_features if isinstance(layer, nn.Linear) else layer.in_channels
 
 
-def _set(module, name, new):
+def _set(module: Module, name: str, new: Module) -> None:
     parent_name, _, child = name.rpartition(".")
     parent = module.get_submodule(parent_name) if parent_name else module
     setattr(parent, child, new)
 
 
-def _sliced(layer, *, rows=None, cols=None):
+def _sliced(layer: Any, *, rows: Tensor | None = None, cols: Tensor | None = None) -> Any:
     """A copy of ``layer`` keeping output units ``rows`` and input units ``cols``."""
     w = layer.weight.detach()
     if rows is not None:
@@ -180,7 +185,7 @@ def _sliced(layer, *, rows=None, cols=None):
     return new
 
 
-def _default_probe(module, first):
+def _default_probe(module: Module, first: Any) -> Tensor:
     in_width = _in_width(first)
     if isinstance(first, nn.Linear):
         return torch.randn(4, in_width, generator=torch.Generator().manual_seed(0))
@@ -190,7 +195,7 @@ def _default_probe(module, first):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(0))
 
 
-def _update_config(net):
+def _update_config(net: Any) -> None:
     """Keep a lupi-ts network's ``config`` and ``hidden_features`` true to its new widths."""
     if hasattr(net, "hidden_features"):
         head = getattr(net, "head", None)
@@ -215,7 +220,9 @@ def _update_config(net):
         drop_config(net)
 
 
-def prune_structured(module, sparsity, *, example_input=None):
+def prune_structured(
+    module: Module, sparsity: float, *, example_input: Tensor | None = None
+) -> Module:
     """Remove the hidden units / channels with the smallest L1 weight norm.
 
     Each hidden ``nn.Linear`` loses ``floor(sparsity * out_features)`` output
@@ -261,7 +268,7 @@ def prune_structured(module, sparsity, *, example_input=None):
     sparsity = check_fraction(sparsity, "sparsity")
     source = copy_module(module)
     chain = _chain(source)
-    layers = [source.get_submodule(n) for n in chain]
+    layers: list[Any] = [source.get_submodule(n) for n in chain]
     for (n_a, a), (n_b, b) in zip(zip(chain, layers), zip(chain[1:], layers[1:])):
         if _out_width(a) != _in_width(b):
             raise ValueError(
@@ -277,8 +284,8 @@ def prune_structured(module, sparsity, *, example_input=None):
         keep = torch.sort(torch.argsort(norms, descending=True, stable=True)[:n_keep]).values
         keeps.append(keep)
 
-    pruned = copy_module(source)
-    silenced = copy_module(source)  # the reference: removed units cut off from the next layer
+    pruned: Any = copy_module(source)
+    silenced: Any = copy_module(source)  # the reference: removed units cut off from the next layer
     with torch.no_grad():
         for i, name in enumerate(chain):
             rows = keeps[i] if i < len(keeps) else None

@@ -11,6 +11,9 @@ activations at every layer boundary.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ._layers import copy_module, drop_config, import_torch, quiet_torch_deprecations
@@ -18,10 +21,17 @@ from ._layers import copy_module, drop_config, import_torch, quiet_torch_depreca
 torch = import_torch()
 nn = torch.nn
 
+# Tensor is a run-time name too: TorchScript resolves QuantizedLayer.forward's annotations.
+if TYPE_CHECKING:
+    from torch import Tensor
+    from torch.nn import Module
+else:
+    Tensor = torch.Tensor
+
 __all__ = ["quantize_dynamic", "quantize_static", "QuantizedLayer", "is_quantized"]
 
 
-def _check_engine(engine):
+def _check_engine(engine: str | None) -> str:
     engines = torch.backends.quantized.supported_engines
     if engine is None:
         engine = torch.backends.quantized.engine
@@ -31,7 +41,7 @@ def _check_engine(engine):
     return engine
 
 
-def is_quantized(module):
+def is_quantized(module: Module) -> bool:
     """Whether any layer of ``module`` holds int8 (torch.ao quantized) weights.
 
     Examples
@@ -42,7 +52,7 @@ def is_quantized(module):
     return any(".quantized" in type(m).__module__ for m in module.modules())
 
 
-def quantize_dynamic(module, *, engine=None):
+def quantize_dynamic(module: Module, *, engine: str | None = None) -> Module:
     """int8 weights for every Linear, LSTM and GRU layer; activations quantized per call.
 
     Parameters
@@ -99,17 +109,17 @@ class QuantizedLayer(nn.Module):
     without rewriting its forward.
     """
 
-    def __init__(self, layer):
+    def __init__(self, layer: Module) -> None:
         super().__init__()
         self.quant = torch.ao.quantization.QuantStub()
         self.layer = layer
         self.dequant = torch.ao.quantization.DeQuantStub()
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.dequant(self.layer(self.quant(x)))
 
 
-def _static_padding(conv):
+def _static_padding(conv: Any) -> tuple[int] | None:
     """Integer padding equivalent to the conv's, or None where int8 kernels cannot do it."""
     if conv.padding_mode != "zeros" or conv.groups != 1:
         return None
@@ -123,10 +133,10 @@ def _static_padding(conv):
     return (total // 2,)
 
 
-def _wrap_layers(module):
+def _wrap_layers(module: Module) -> list[str]:
     """Wrap quantizable Linear/Conv1d layers (fusing a following ReLU); return what was skipped."""
     fuse = torch.ao.nn.intrinsic
-    skipped = []
+    skipped: list[str] = []
     for parent_name, parent in list(module.named_modules()):
         children = list(parent.named_children())
         for i, (name, child) in enumerate(children):
@@ -142,15 +152,16 @@ def _wrap_layers(module):
             follower = children[i + 1][1] if i + 1 < len(children) else None
             # Fusing is only valid when the ReLU really follows: inside a Sequential.
             if isinstance(parent, nn.Sequential) and type(follower) is nn.ReLU:
-                pair = fuse.LinearReLU if isinstance(child, nn.Linear) else fuse.ConvReLU1d
-                setattr(parent, name, QuantizedLayer(pair(child, nn.ReLU())))
+                pair: Any = fuse.LinearReLU if isinstance(child, nn.Linear) else fuse.ConvReLU1d
+                # mypy narrows nn.ReLU itself to type[None] after `type(follower) is nn.ReLU`.
+                setattr(parent, name, QuantizedLayer(pair(child, nn.ReLU())))  # type: ignore[misc]
                 setattr(parent, children[i + 1][0], nn.Identity())
             else:
                 setattr(parent, name, QuantizedLayer(child))
     return skipped
 
 
-def _batches(data, batch_size=256):
+def _batches(data: Any, batch_size: int = 256) -> Iterator[Tensor]:
     if isinstance(data, torch.Tensor):
         x = data.detach().cpu().float()
     else:
@@ -169,7 +180,7 @@ def _batches(data, batch_size=256):
         yield x[start:start + batch_size]
 
 
-def quantize_static(module, calibration, *, engine=None):
+def quantize_static(module: Module, calibration: Any, *, engine: str | None = None) -> Module:
     """int8 Linear and Conv1d layers with activation scales fixed on calibration data.
 
     Parameters
@@ -205,7 +216,7 @@ def quantize_static(module, calibration, *, engine=None):
     (torch.qint8, torch.Size([3, 1]))
     """
     engine = _check_engine(engine)
-    result = copy_module(module)
+    result: Any = copy_module(module)
     drop_config(result)
     skipped = _wrap_layers(result)
     if not any(isinstance(m, QuantizedLayer) for m in result.modules()):

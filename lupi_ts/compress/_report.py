@@ -20,9 +20,12 @@ import statistics
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .._validation import check_int
 from ._export import export_model, load_exported
@@ -35,6 +38,13 @@ from ._layers import (
 )
 
 torch = import_torch()
+
+# Tensor is a run-time name too: TorchScript resolves PerWindow.forward's annotations.
+if TYPE_CHECKING:
+    from torch import Tensor
+    from torch.nn import Module
+else:
+    Tensor = torch.Tensor
 
 __all__ = [
     "PerWindow",
@@ -89,17 +99,17 @@ class PerWindow(torch.nn.Module):
     True
     """
 
-    def __init__(self, module):
+    def __init__(self, module: Module) -> None:
         super().__init__()
         self.module = check_module(module)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if x.shape[0] == 0:
             return self.module(x)
         return torch.cat([self.module(x[i:i + 1]) for i in range(x.shape[0])])
 
 
-def _batch(X, size):
+def _batch(X: Any, size: int) -> Tensor:
     x = X if isinstance(X, torch.Tensor) else torch.as_tensor(np.asarray(X, dtype=np.float32))
     x = x.float()
     reps = math.ceil(size / x.shape[0])
@@ -109,8 +119,16 @@ def _batch(X, size):
 _CLOCKS = {"thread": time.thread_time, "wall": time.perf_counter}
 
 
-def measure_latency(model, X, *, batch_sizes=(1, 256), repeats=15, min_time=0.02,
-                    num_threads=1, clock="thread"):
+def measure_latency(
+    model: Callable[..., Any],
+    X: npt.ArrayLike,
+    *,
+    batch_sizes: Sequence[int] = (1, 256),
+    repeats: int = 15,
+    min_time: float = 0.02,
+    num_threads: int = 1,
+    clock: str = "thread",
+) -> dict[str, Any]:
     """Median seconds per window of ``model(batch)`` for each batch size.
 
     Parameters
@@ -181,7 +199,9 @@ def measure_latency(model, X, *, batch_sizes=(1, 256), repeats=15, min_time=0.02
         torch.set_num_threads(threads)
 
 
-def _describe(model, X, *, tmp, index):
+def _describe(
+    model: Module, X: Any, *, tmp: str | os.PathLike[str], index: int
+) -> tuple[dict[str, Any], Any]:
     """Sizes and export check of one stage; returns the row and the loaded file."""
     path = Path(tmp) / f"model{index}.pt"
     export_model(model, path, example_input=_batch(X, 2))
@@ -200,7 +220,7 @@ def _describe(model, X, *, tmp, index):
     return row, loaded
 
 
-def _evaluated(evaluate, model, name):
+def _evaluated(evaluate: Callable[[Any], Any] | None, model: Any, name: str) -> dict[str, Any]:
     """The row entries of ``evaluate(model)``: a number, or a dict holding ``"metric"``."""
     if evaluate is None:
         return {"metric": float("nan")}
@@ -218,8 +238,18 @@ def _evaluated(evaluate, model, name):
     return {"metric": float(value)}
 
 
-def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeats=15,
-                       rounds=3, min_time=0.02, num_threads=1, clock="thread"):
+def compression_report(
+    stages: Sequence[tuple[str, Module]],
+    X: npt.ArrayLike,
+    *,
+    evaluate: Callable[[Any], Any] | None = None,
+    batch_sizes: Sequence[int] = (1, 256),
+    repeats: int = 15,
+    rounds: int = 3,
+    min_time: float = 0.02,
+    num_threads: int = 1,
+    clock: str = "thread",
+) -> list[dict[str, Any]]:
     """Measure every stage of a compression run (the first stage is the reference).
 
     Parameters
@@ -270,9 +300,10 @@ def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeat
     check_int(repeats, "repeats")
     check_int(rounds, "rounds")
     per_round = math.ceil(repeats / rounds)
-    latency_kwargs = {"batch_sizes": tuple(batch_sizes), "repeats": per_round,
+    latency_kwargs: dict[str, Any] = {"batch_sizes": tuple(batch_sizes), "repeats": per_round,
                       "min_time": min_time, "num_threads": num_threads, "clock": clock}
-    rows, runnable = [], []
+    rows: list[dict[str, Any]] = []
+    runnable: list[tuple[Any, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, stage in enumerate(stages):
             if not (isinstance(stage, tuple) and len(stage) == 2):
@@ -286,7 +317,7 @@ def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeat
             rows.append(row)
             runnable.append((model, loaded))
         # Timing in rounds over all stages (see ``rounds``); medians of per-round medians.
-        timings = [{"eager": [], "file": []} for _ in runnable]
+        timings: list[dict[str, list[Any]]] = [{"eager": [], "file": []} for _ in runnable]
         for _ in range(rounds):
             for timing, (model, loaded) in zip(timings, runnable):
                 timing["eager"].append(measure_latency(model, X, **latency_kwargs))
@@ -304,7 +335,7 @@ def compression_report(stages, X, *, evaluate=None, batch_sizes=(1, 256), repeat
     return rows
 
 
-def _fmt(value):
+def _fmt(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, numbers.Integral):
@@ -318,7 +349,9 @@ def _fmt(value):
     return f"{value:.2g}"
 
 
-def format_markdown(rows, columns=None):
+def format_markdown(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None
+) -> str:
     """The rows as a markdown table (``columns``: keys of :data:`COLUMNS`, default all present).
 
     Examples
@@ -339,7 +372,13 @@ def format_markdown(rows, columns=None):
     return "\n".join(lines)
 
 
-def plot_report(rows, path, *, title=None, metric_name="metric"):
+def plot_report(
+    rows: Sequence[dict[str, Any]],
+    path: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+    metric_name: str = "metric",
+) -> Path:
     """Plot the metric against the exported file size (log scale) and save a PNG.
 
     Returns
@@ -377,7 +416,14 @@ def plot_report(rows, path, *, title=None, metric_name="metric"):
     return path
 
 
-def write_report(rows, out_dir, name, *, title=None, metric_name="metric"):
+def write_report(
+    rows: Sequence[dict[str, Any]],
+    out_dir: str | os.PathLike[str],
+    name: str,
+    *,
+    title: str | None = None,
+    metric_name: str = "metric",
+) -> dict[str, Path]:
     """Write ``NAME.md`` (markdown table), ``NAME.csv`` and ``NAME.png`` under ``out_dir``.
 
     Returns
