@@ -36,6 +36,7 @@ much as its slowest member.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from numbers import Integral, Real
 from typing import Any, cast
@@ -312,7 +313,13 @@ def fit_logistic_grid(
     )
 
 
-def _smooth_parts(Xa, T, W, l2, pen_mask):
+def _smooth_parts(
+    Xa: np.ndarray,
+    T: np.ndarray,
+    W: np.ndarray,
+    l2: np.ndarray,
+    pen_mask: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean soft cross-entropy + ridge part: values (B,), gradients (p, B), curvatures (n, B)."""
     n = Xa.shape[0]
     Z = Xa @ W
@@ -323,7 +330,13 @@ def _smooth_parts(Xa, T, W, l2, pen_mask):
     return value, grad, P * (1.0 - P)
 
 
-def _backtrack(W0, D, F, decrease, objective):
+def _backtrack(
+    W0: np.ndarray,
+    D: np.ndarray,
+    F: np.ndarray,
+    decrease: np.ndarray,
+    objective: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
     """Batched Armijo backtracking: each problem b halves its step along ``D[:, b]``
     until ``objective <= F + _ARMIJO * t * decrease`` (at most 40 halvings).
 
@@ -345,7 +358,15 @@ def _backtrack(W0, D, F, decrease, objective):
     return W_new
 
 
-def _objective_at(Xa, T, l2, l1, pen_mask, W, idx):
+def _objective_at(
+    Xa: np.ndarray,
+    T: np.ndarray,
+    l2: np.ndarray,
+    l1: np.ndarray | None,
+    pen_mask: np.ndarray,
+    W: np.ndarray,
+    idx: np.ndarray,
+) -> np.ndarray:
     """Objective of problems ``idx`` at columns ``W``: smooth part, plus the l1 term
     when ``l1`` is given."""
     value = _smooth_value(Xa, T[:, idx], W, l2[idx], pen_mask)
@@ -354,13 +375,26 @@ def _objective_at(Xa, T, l2, l1, pen_mask, W, idx):
     return value
 
 
-def _smooth_value(Xa, T, W, l2, pen_mask):
+def _smooth_value(
+    Xa: np.ndarray,
+    T: np.ndarray,
+    W: np.ndarray,
+    l2: np.ndarray,
+    pen_mask: np.ndarray,
+) -> np.ndarray:
     Z = Xa @ W
     value = (np.logaddexp(0.0, Z) - T * Z).mean(axis=0)
     return value + 0.5 * l2 * np.einsum("jb,j->b", W * W, pen_mask)
 
 
-def _hessians(XX, curv, l2, pen_mask, p, n):
+def _hessians(
+    XX: np.ndarray,
+    curv: np.ndarray,
+    l2: np.ndarray,
+    pen_mask: np.ndarray,
+    p: int,
+    n: int,
+) -> np.ndarray:
     """Per-problem Hessians of the smooth part, shape (B, p, p)."""
     H = (XX.T @ curv).T.reshape(-1, p, p) / n
     diag = l2[:, None] * pen_mask[None, :]
@@ -371,7 +405,17 @@ def _hessians(XX, curv, l2, pen_mask, p, n):
     return H
 
 
-def _newton(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter):
+def _newton(
+    Xa: np.ndarray,
+    XX: np.ndarray,
+    T: np.ndarray,
+    W: np.ndarray,
+    l1: Any,
+    l2: np.ndarray,
+    pen_mask: np.ndarray,
+    tol: float,
+    max_iter: int,
+) -> tuple[np.ndarray, np.ndarray]:
     n, p = Xa.shape
     B = W.shape[1]
     n_iter = np.zeros(B, dtype=int)
@@ -401,11 +445,16 @@ def _newton(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter):
     return n_iter, converged
 
 
-def _soft_threshold(z, a):
+def _soft_threshold(z: np.ndarray, a: Any) -> np.ndarray:
     return np.sign(z) * np.maximum(np.abs(z) - a, 0.0)
 
 
-def _l1_optimality(W, grad, l1, pen_mask):
+def _l1_optimality(
+    W: np.ndarray,
+    grad: np.ndarray,
+    l1: np.ndarray,
+    pen_mask: np.ndarray,
+) -> np.ndarray:
     """Largest entry of the minimum-norm subgradient, per problem."""
     a = l1[None, :] * pen_mask[:, None]
     nz = W != 0.0
@@ -413,7 +462,7 @@ def _l1_optimality(W, grad, l1, pen_mask):
     return np.abs(sub).max(axis=0)
 
 
-def _pseudo_gradient(W, grad, a):
+def _pseudo_gradient(W: np.ndarray, grad: np.ndarray, a: Any) -> np.ndarray:
     """Minimum-norm subgradient of smooth + a*|w|_1 (a = 0 on unpenalised rows)."""
     up, down = grad + a, grad - a
     return np.where(
@@ -421,7 +470,14 @@ def _pseudo_gradient(W, grad, a):
     )
 
 
-def _cd_sweep(H, inv_h, thr, penalised, V, G):
+def _cd_sweep(
+    H: np.ndarray,
+    inv_h: np.ndarray,
+    thr: np.ndarray,
+    penalised: Any,
+    V: np.ndarray,
+    G: np.ndarray,
+) -> None:
     """One cyclic coordinate-descent sweep on the l1 quadratic model, in place.
 
     ``V`` is the point ``w + d`` and ``G = g + H d`` the gradient of the smooth
@@ -437,7 +493,17 @@ def _cd_sweep(H, inv_h, thr, penalised, V, G):
         G += H[:, j, :] * delta
 
 
-def _feature_sign_step(Hb, H, grad, Wa, V, G, a, penalised, mode):
+def _feature_sign_step(
+    Hb: np.ndarray,
+    H: np.ndarray,
+    grad: np.ndarray,
+    Wa: np.ndarray,
+    V: np.ndarray,
+    G: np.ndarray,
+    a: Any,
+    penalised: Any,
+    mode: np.ndarray,
+) -> np.ndarray:
     """One batched feature-sign step on the l1 quadratic model, in place.
 
     The free set is the support of ``V``, the unpenalised coordinates and the
@@ -528,7 +594,15 @@ def _feature_sign_step(Hb, H, grad, Wa, V, G, a, penalised, mode):
     return move <= 1e-12 * (1.0 + np.abs(V).max(axis=0))
 
 
-def _lasso_quadratic(H, Hdiag, grad, Wa, a, pen_mask, inner_tol):
+def _lasso_quadratic(
+    H: np.ndarray,
+    Hdiag: np.ndarray,
+    grad: np.ndarray,
+    Wa: np.ndarray,
+    a: Any,
+    pen_mask: np.ndarray,
+    inner_tol: Any,
+) -> np.ndarray:
     """min_d g'd + d'Hd/2 + a|w + d|_1 for a batch of problems.
 
     Batched feature-sign search (:func:`_feature_sign_step`): one linear solve
@@ -571,7 +645,17 @@ def _lasso_quadratic(H, Hdiag, grad, Wa, a, pen_mask, inner_tol):
     return D
 
 
-def _prox_newton(Xa, XX, T, W, l1, l2, pen_mask, tol, max_iter):
+def _prox_newton(
+    Xa: np.ndarray,
+    XX: np.ndarray,
+    T: np.ndarray,
+    W: np.ndarray,
+    l1: Any,
+    l2: np.ndarray,
+    pen_mask: np.ndarray,
+    tol: float,
+    max_iter: int,
+) -> tuple[np.ndarray, np.ndarray]:
     n, p = Xa.shape
     B = W.shape[1]
     n_iter = np.zeros(B, dtype=int)

@@ -17,6 +17,7 @@ class, weighted by the target probabilities.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
@@ -102,7 +103,15 @@ def encode_targets(y: npt.ArrayLike, n_samples: int) -> tuple[np.ndarray, np.nda
     return classes, P, False
 
 
-def _binary_loss_grad(params, X, a, r, S, alpha, fit_intercept):
+def _binary_loss_grad(
+    params: np.ndarray,
+    X: np.ndarray,
+    a: np.ndarray,
+    r: np.ndarray,
+    S: float,
+    alpha: float,
+    fit_intercept: bool,
+) -> tuple[float, np.ndarray]:
     """Weighted binary cross-entropy ``sum(r*softplus(z) - a*z)/S`` and its gradient.
 
     ``a`` is the weight on class 1, ``r`` the total weight of each row.
@@ -124,7 +133,15 @@ def _binary_loss_grad(params, X, a, r, S, alpha, fit_intercept):
     return loss, grad
 
 
-def _multinomial_loss_grad(params, X, Wt, r, S, alpha, fit_intercept):
+def _multinomial_loss_grad(
+    params: np.ndarray,
+    X: np.ndarray,
+    Wt: np.ndarray,
+    r: np.ndarray,
+    S: float,
+    alpha: float,
+    fit_intercept: bool,
+) -> tuple[float, np.ndarray]:
     """Weighted multinomial cross-entropy ``sum(r*lse(Z) - sum(Wt*Z))/S`` and gradient."""
     n, d = X.shape
     K = Wt.shape[1]
@@ -146,7 +163,18 @@ def _multinomial_loss_grad(params, X, Wt, r, S, alpha, fit_intercept):
     return loss, grad.ravel()
 
 
-def _binary_hinton_loss_grad(params, X, a, r, b, q, T, S, alpha, fit_intercept):
+def _binary_hinton_loss_grad(
+    params: np.ndarray,
+    X: np.ndarray,
+    a: np.ndarray,
+    r: np.ndarray,
+    b: np.ndarray,
+    q: np.ndarray,
+    T: float,
+    S: float,
+    alpha: float,
+    fit_intercept: bool,
+) -> tuple[float, np.ndarray]:
     """Hinton's binary objective and its gradient.
 
     ``sum(r*softplus(z) - a*z + q*softplus(z/T) - b*z/T) / S``: ``a``/``r`` are
@@ -172,7 +200,18 @@ def _binary_hinton_loss_grad(params, X, a, r, b, q, T, S, alpha, fit_intercept):
     return loss, grad
 
 
-def _multinomial_hinton_loss_grad(params, X, Wh, rh, Ws, rs, T, S, alpha, fit_intercept):
+def _multinomial_hinton_loss_grad(
+    params: np.ndarray,
+    X: np.ndarray,
+    Wh: np.ndarray,
+    rh: np.ndarray,
+    Ws: np.ndarray,
+    rs: np.ndarray,
+    T: float,
+    S: float,
+    alpha: float,
+    fit_intercept: bool,
+) -> tuple[float, np.ndarray]:
     """Hinton's multinomial objective (hard part at T = 1, soft part at T) and gradient."""
     n, d = X.shape
     K = Wh.shape[1]
@@ -486,7 +525,16 @@ class SoftLabelLogisticRegression(LinearClassifierMixin, BaseEstimator):
         return log_softmax(z, axis=1)
 
 
-def _minimize(fun, args, n_rows, d, fit_intercept, beta, tol, max_iter):
+def _minimize(
+    fun: Callable[..., tuple[float, np.ndarray]],
+    args: tuple[Any, ...],
+    n_rows: int,
+    d: int,
+    fit_intercept: bool,
+    beta: float,
+    tol: float,
+    max_iter: int,
+) -> tuple[np.ndarray, int]:
     """L-BFGS-B on the smooth objective, or on the split (u - v) form when beta > 0.
 
     Uses LogisticRegression's lbfgs options (gtol=tol, maxiter=max_iter, maxls=50,
@@ -505,7 +553,7 @@ def _minimize(fun, args, n_rows, d, fit_intercept, beta, tol, max_iter):
         pen_mask = pen_mask.ravel()
         k = int(pen_mask.sum())
 
-        def split_fun(theta):
+        def split_fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
             x = np.empty(m)
             x[pen_mask] = theta[:k] - theta[k : 2 * k]
             x[~pen_mask] = theta[2 * k :]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -217,11 +217,12 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
             kernel_priv = (
                 self.kernel_priv, self.kernel_gamma_priv_, self.degree_priv, self.coef0_priv
             )
+        Xp = cast(np.ndarray, X_priv)  # an array whenever `privileged`
         # One binary SVM+ problem: its packed Hessian is built straight from the inputs,
         # with no kernel matrix held. Otherwise the kernels are shared by the problems.
         if not privileged or len(problems) > 1:
             K = _kernel(X, X, *kernel)
-            K_priv = _kernel(X_priv, X_priv, *kernel_priv) if privileged else None
+            K_priv: Any = _kernel(Xp, Xp, *kernel_priv) if privileged else None
         n = X.shape[0]
         alpha = np.zeros((len(problems), n))
         beta: Any = np.zeros((len(problems), n)) if privileged else None
@@ -235,7 +236,7 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
             if privileged:
                 if len(problems) == 1:
                     hess = _PackedHessian.from_data(
-                        X, X_priv, y_pm, gamma_priv, kernel, kernel_priv
+                        X, Xp, y_pm, gamma_priv, kernel, kernel_priv
                     )
                 else:
                     hess = _PackedHessian.from_kernels(K, K_priv, y_pm, gamma_priv)

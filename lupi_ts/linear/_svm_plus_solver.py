@@ -67,6 +67,7 @@ memory maps rather than huge pages (:func:`_empty`).
 from __future__ import annotations
 
 import mmap
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -98,7 +99,7 @@ _MAP_FLAGS = getattr(mmap, "MAP_PRIVATE", 0) | getattr(mmap, "MAP_ANONYMOUS", 0)
 _MAP_FLAGS |= getattr(mmap, "MAP_POPULATE", 0)
 
 
-def _empty(shape):
+def _empty(shape: tuple[int, ...]) -> np.ndarray:
     """``np.empty(shape)`` (float64, C order) for the solver's large matrices.
 
     numpy asks Linux for transparent huge pages on large arrays; where memory is
@@ -118,7 +119,14 @@ def _empty(shape):
     return np.frombuffer(buf, dtype=np.float64).reshape(shape)
 
 
-def _kernel(X, Y, kernel, gamma, degree, coef0):
+def _kernel(
+    X: np.ndarray,
+    Y: np.ndarray,
+    kernel: str,
+    gamma: float,
+    degree: int,
+    coef0: float,
+) -> np.ndarray:
     """Kernel matrix ``k(X_i, Y_j)``. The RBF is computed in blocks of rows small enough
     to stay in cache through its elementwise passes (several times faster than whole-matrix
     passes at n = 5,000)."""
@@ -138,7 +146,14 @@ def _kernel(X, Y, kernel, gamma, degree, coef0):
     )
 
 
-def _rbf_block(X, Y, x_sq, y_sq, gamma, out):
+def _rbf_block(
+    X: np.ndarray,
+    Y: np.ndarray,
+    x_sq: np.ndarray,
+    y_sq: np.ndarray,
+    gamma: float,
+    out: np.ndarray,
+) -> np.ndarray:
     """``exp(-gamma |X_i - Y_j|^2)`` into the C-contiguous ``out`` (a few rows: the passes
     below then run in cache)."""
     np.dot(X, Y.T, out=out)
@@ -156,13 +171,21 @@ class _KernelRows:
     ``k(X[start:stop], X[:n_cols])``, computed into a reused buffer (valid until the next
     call), so that no n x n kernel matrix is ever held."""
 
-    def __init__(self, X, kernel, gamma, degree, coef0, max_rows):
+    def __init__(
+        self,
+        X: np.ndarray,
+        kernel: str,
+        gamma: float,
+        degree: int,
+        coef0: float,
+        max_rows: int,
+    ) -> None:
         self.X, self.kernel, self.gamma = X, kernel, gamma
         self.degree, self.coef0 = degree, coef0
-        self.sq = np.einsum("ij,ij->i", X, X) if kernel == "rbf" else None
+        self.sq: Any = np.einsum("ij,ij->i", X, X) if kernel == "rbf" else None
         self.buf = np.empty(max_rows * X.shape[0])
 
-    def rows(self, start, stop, n_cols):
+    def rows(self, start: int, stop: int, n_cols: int) -> np.ndarray:
         X = self.X
         # np.dot writes only into a C-contiguous output: a prefix of the flat buffer.
         out = self.buf[: (stop - start) * n_cols].reshape(stop - start, n_cols)
@@ -179,20 +202,20 @@ class _KernelRows:
         return out
 
 
-def _masked_argmin(values, mask):
+def _masked_argmin(values: np.ndarray, mask: np.ndarray) -> tuple[int, float]:
     """Index of the smallest value where ``mask`` holds (or -1) and that value."""
     masked = np.where(mask, values, np.inf)
     k = int(np.argmin(masked))
     return (k, masked[k]) if np.isfinite(masked[k]) else (-1, np.inf)
 
 
-def _masked_argmax(values, mask):
+def _masked_argmax(values: np.ndarray, mask: np.ndarray) -> tuple[int, float]:
     masked = np.where(mask, values, -np.inf)
     k = int(np.argmax(masked))
     return (k, masked[k]) if np.isfinite(masked[k]) else (-1, -np.inf)
 
 
-def _level(g, free, lo, hi):
+def _level(g: np.ndarray, free: np.ndarray, lo: float, hi: float) -> float:
     """KKT multiplier of one variable group: mean gradient over its free variables,
     else the midpoint of the feasible interval ``[hi, lo]`` (``hi`` = largest gradient of a
     positive variable, ``lo`` = smallest gradient)."""
@@ -203,7 +226,12 @@ def _level(g, free, lo, hi):
     return float(lo if np.isfinite(lo) else hi)
 
 
-def _submatrix(A, rows, cols, out=None):
+def _submatrix(
+    A: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """``A[np.ix_(rows, cols)]``, gathered row by row: several times faster than fancy
     indexing on both axes, without a ``len(rows) x n`` temporary. (``mode="clip"`` lets
     ``np.take`` write into ``out`` directly; the default mode buffers, twice as slow.)"""
@@ -227,13 +255,21 @@ class _PackedHessian:
     and products with either read half of ``H`` (``dsymv``). ``P_rowsum = P 1``.
     """
 
-    def __init__(self, H, dP, P_rowsum):
+    def __init__(self, H: np.ndarray, dP: np.ndarray, P_rowsum: np.ndarray) -> None:
         self.H, self.dP, self.P_rowsum = H, dP, P_rowsum
         self.n = H.shape[0]
         self.dG = np.diag(H).copy()
 
     @classmethod
-    def from_kernels(cls, K, K_priv, y, gamma_priv, *, overwrite=False):
+    def from_kernels(
+        cls,
+        K: np.ndarray,
+        K_priv: np.ndarray,
+        y: np.ndarray,
+        gamma_priv: float,
+        *,
+        overwrite: bool = False,
+    ) -> _PackedHessian:
         """Pack the Hessian of the problem with kernel matrices ``K`` and ``K_priv`` (with
         ``overwrite``, into the buffer of ``K``, whose contents are lost)."""
         n = y.shape[0]
@@ -252,7 +288,15 @@ class _PackedHessian:
         return cls(H, dP, P_rowsum)
 
     @classmethod
-    def from_data(cls, X, X_priv, y, gamma_priv, kernel, kernel_priv):
+    def from_data(
+        cls,
+        X: np.ndarray,
+        X_priv: np.ndarray,
+        y: np.ndarray,
+        gamma_priv: float,
+        kernel: tuple[Any, ...],
+        kernel_priv: tuple[Any, ...],
+    ) -> _PackedHessian:
         """Pack the Hessian straight from the inputs, a few rows at a time; ``kernel`` and
         ``kernel_priv`` are ``(name, width, degree, coef0)``. Only the kernel entries the
         packed matrix needs are computed (the lower triangle of ``K``), and no kernel
@@ -262,8 +306,9 @@ class _PackedHessian:
         if "rbf" not in (kernel[0], kernel_priv[0]):
             # Kernels without elementwise passes: larger blocks, less per-call overhead.
             step = max(step, _BLOCK_ENTRIES // 64)
-        rows_x = _KernelRows(X, *kernel, max_rows=step)
-        rows_p = _KernelRows(X_priv, *kernel_priv, max_rows=step)
+        # kernel, kernel_priv: (name, width, degree, coef0), the arguments before max_rows.
+        rows_x = _KernelRows(X, *kernel, max_rows=step)  # type: ignore[misc]
+        rows_p = _KernelRows(X_priv, *kernel_priv, max_rows=step)  # type: ignore[misc]
         H = _empty((n, n))
         dP = np.empty(n)
         P_rowsum = np.empty(n)
@@ -278,7 +323,15 @@ class _PackedHessian:
         return cls(H, dP, P_rowsum)
 
     @staticmethod
-    def _pack_rows(H, start, stop, K_rows, P_rows, y, upper):
+    def _pack_rows(
+        H: np.ndarray,
+        start: int,
+        stop: int,
+        K_rows: np.ndarray,
+        P_rows: np.ndarray,
+        y: np.ndarray,
+        upper: np.ndarray,
+    ) -> None:
         """Rows ``start:stop`` of ``H`` from ``K_rows = K[start:stop, :stop]``
         (overwritten; it may be that part of ``H`` itself) and ``P_rows = P[start:stop]``;
         ``upper`` is a strict upper triangular mask at least ``stop - start`` wide."""
@@ -294,42 +347,42 @@ class _PackedHessian:
             out[:, :stop] = K_rows
         out[:, stop:] = P_rows[:, stop:]
 
-    def subset(self, idx):
+    def subset(self, idx: np.ndarray) -> _PackedHessian:
         """The packed Hessian of the problem restricted to the samples ``idx`` (sorted)."""
         H = _submatrix(self.H, idx, idx)
         sub = _PackedHessian(H, self.dP[idx].copy(), np.zeros(idx.size))
         sub.P_rowsum = sub.P_matvec(np.ones(idx.size))
         return sub
 
-    def G_matvec(self, v):
+    def G_matvec(self, v: np.ndarray) -> np.ndarray:
         # H.T is Fortran-ordered, so BLAS reads H in place; its upper triangle is the lower
         # triangle of H.
         return dsymv(1.0, self.H.T, v, lower=0)
 
-    def P_matvec(self, v):
+    def P_matvec(self, v: np.ndarray) -> np.ndarray:
         return dsymv(1.0, self.H.T, v, lower=1) + (self.dP - self.dG) * v
 
-    def G_row(self, i):
+    def G_row(self, i: int) -> np.ndarray:
         row = np.empty(self.n)
         row[:i] = self.H[i, :i]
         row[i:] = self.H[i:, i]  # a column below the diagonal: G is symmetric
         return row
 
-    def P_row(self, i):
+    def P_row(self, i: int) -> np.ndarray:
         row = np.empty(self.n)
         row[:i] = self.H[:i, i]
         row[i:] = self.H[i, i:]
         row[i] = self.dP[i]
         return row
 
-    def G_entries(self, r, c):
+    def G_entries(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
         """``G[np.ix_(r, c)]`` for sample indices ``r`` and ``c``."""
         H = self.H
         # G_ij sits at H[max(i, j), min(i, j)]: gather both orientations and pick.
         # (H's diagonal is diag(G).)
         return np.where(r[:, None] >= c[None, :], _submatrix(H, r, c), _submatrix(H, c, r).T)
 
-    def P_entries(self, r, c):
+    def P_entries(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
         """``P[np.ix_(r, c)]`` for sample indices ``r`` and ``c``."""
         H = self.H
         out = np.where(
@@ -340,7 +393,7 @@ class _PackedHessian:
             out[same] = np.broadcast_to(self.dP[r][:, None], same.shape)[same]
         return out
 
-    def block(self, rows, cols):
+    def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The Hessian block of the variables ``rows`` x ``cols``, numbered ``0..n-1``
         (alpha) and ``n..2n-1`` (beta)."""
         n = self.n
@@ -354,7 +407,7 @@ class _PackedHessian:
             Q[:, cb] = self.P_entries(r, c[cb])
         return Q
 
-    def lower_block(self, ids, out):
+    def lower_block(self, ids: np.ndarray, out: np.ndarray) -> np.ndarray:
         """The lower triangle (with the diagonal) of ``block(ids, ids)`` into ``out``, for
         ``ids`` sorted (alphas, then betas); its strict upper triangle is left undefined.
         Half the gathering of the full block: row ``k`` of the alpha part is read from row
@@ -380,7 +433,14 @@ class _State:
     ``g_b = F``.
     """
 
-    def __init__(self, hess, y, C, alpha, beta):
+    def __init__(
+        self,
+        hess: _PackedHessian,
+        y: np.ndarray,
+        C: float,
+        alpha: np.ndarray,
+        beta: np.ndarray,
+    ) -> None:
         self.hess, self.y, self.C = hess, y, C
         self.pos = y > 0
         self.neg = ~self.pos
@@ -388,10 +448,10 @@ class _State:
         self.P_rowsum = hess.P_rowsum
         self.refresh()
 
-    def K_row(self, i):
+    def K_row(self, i: int) -> np.ndarray:
         return (self.y[i] * self.y) * (self.hess.G_row(i) - self.hess.P_row(i))
 
-    def refresh(self):
+    def refresh(self) -> None:
         """Recompute the cached products from scratch (each product reads half the packed
         matrix)."""
         hess = self.hess
@@ -405,16 +465,16 @@ class _State:
         Pb = hess.P_matvec(self.beta) if np.any(self.beta) else 0.0
         self.F = Pa + Pb - self.C * self.P_rowsum
 
-    def gradients(self):
+    def gradients(self) -> tuple[np.ndarray, np.ndarray]:
         return self.y * self.f + self.F - 1.0, self.F
 
-    def negative_dual(self):
+    def negative_dual(self) -> float:
         s = self.alpha + self.beta - self.C
         return -self.alpha.sum() + 0.5 * np.dot(self.y * self.alpha, self.f) + 0.5 * np.dot(
             s, self.F
         )
 
-    def violation(self):
+    def violation(self) -> float:
         """Largest KKT violation (0 at the optimum); see :func:`_smo` for the five kinds."""
         g_a, g_b = self.gradients()
         a_pos = self.alpha > 0
@@ -433,7 +493,7 @@ class _State:
         )
 
 
-def _smo(state, *, tol, max_iter):
+def _smo(state: _State, *, tol: float, max_iter: int) -> tuple[int, bool]:
     """Generalized SMO steps from ``state`` until the KKT violation is at most ``tol``.
 
     The KKT conditions say that, within each group of variables (alphas with y = +1, alphas
@@ -542,7 +602,7 @@ class _FaceCache:
     ones, so most updates cost O(n_free^2 * changes) instead of O(n_free^3).
     """
 
-    def __init__(self, state):
+    def __init__(self, state: _State) -> None:
         self.state = state
         self.n = state.y.shape[0]
         scale = float(np.max(state.hess.dG))
@@ -551,14 +611,14 @@ class _FaceCache:
         self.ridge = 1e-10 * max(1.0, scale)
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         self.ids = np.empty(0, dtype=int)
         self.L = np.empty((0, 0))
 
-    def hessian(self, rows, cols):
+    def hessian(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return self.state.hess.block(rows, cols)
 
-    def factor(self, ids):
+    def factor(self, ids: np.ndarray) -> Any:
         """Make ``self.L`` the Cholesky factor of the Hessian on the set ``ids``."""
         member = np.zeros(2 * self.n, dtype=bool)
         member[ids] = True
@@ -585,7 +645,12 @@ class _FaceCache:
         self.L = L11
 
 
-def _face_solution(state, a_idx, b_idx, cache=None):
+def _face_solution(
+    state: _State,
+    a_idx: np.ndarray,
+    b_idx: np.ndarray,
+    cache: _FaceCache | None = None,
+) -> tuple[np.ndarray, np.ndarray, Any]:
     """Minimiser of the negative dual over the face where only ``alpha[a_idx]`` and
     ``beta[b_idx]`` may be non-zero, ignoring their signs: one symmetric KKT solve.
 
@@ -657,7 +722,7 @@ def _face_solution(state, a_idx, b_idx, cache=None):
     return u[:na], u[na:], lam
 
 
-def _active_set(state, *, tol, max_solves=100):
+def _active_set(state: _State, *, tol: float, max_solves: int = 100) -> int:
     """Newton steps on faces of the feasible set (a primal active-set method).
 
     Each solve gives the exact minimiser ``u`` of the negative dual on the current free set
@@ -734,7 +799,13 @@ def _active_set(state, *, tol, max_solves=100):
     return max_solves
 
 
-def _face_gradients(state, a_idx, u_a, b_idx, u_b):
+def _face_gradients(
+    state: _State,
+    a_idx: np.ndarray,
+    u_a: np.ndarray,
+    b_idx: np.ndarray,
+    u_b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Gradients ``(g_a, g_b)`` of the negative dual at the point that is ``u_a`` on
     ``a_idx``, ``u_b`` on ``b_idx`` and zero elsewhere (two passes over half the packed
     matrix, one more when a beta is free)."""
@@ -750,7 +821,7 @@ def _face_gradients(state, a_idx, u_a, b_idx, u_b):
     return hess.G_matvec(va) + base - 1.0, hess.P_matvec(va) + base
 
 
-def _cholesky_inplace(Q):
+def _cholesky_inplace(Q: np.ndarray) -> np.ndarray:
     """Lower Cholesky factor of the symmetric C-ordered ``Q``, in ``Q``'s own buffer (its
     lower triangle is read). LAPACK works on Fortran order, so a C-ordered matrix would be
     copied first: a fresh m x m buffer, whose first touch costs as much as the
@@ -781,9 +852,9 @@ class _SchurFaceSolver:
     other one): a fresh m x m buffer per call would cost its page faults each time.
     """
 
-    hessian = _FaceCache.hessian
+    hessian: Any = _FaceCache.hessian  # the same rows/cols lookup (a plain function)
 
-    def __init__(self, state):
+    def __init__(self, state: _State) -> None:
         self.state = state
         self.n = state.y.shape[0]
         # The same tiny ridge as _FaceCache (singular faces of low-rank kernels).
@@ -791,12 +862,12 @@ class _SchurFaceSolver:
         self.work = [np.empty(0), np.empty(0)]
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         self.ids = np.empty(0, dtype=int)
-        self.L = np.empty((0, 0))
+        self.L: Any = np.empty((0, 0))  # None while a larger factor is built
         self.slot = 0  # the workspace holding L
 
-    def _matrix(self, slot, m):
+    def _matrix(self, slot: int, m: int) -> np.ndarray:
         """An m x m C-ordered matrix in workspace ``slot`` (grown with some headroom)."""
         if self.work[slot].size < m * m:
             self.work[slot] = np.empty(0)  # free the old buffer first: peak memory
@@ -804,13 +875,13 @@ class _SchurFaceSolver:
             self.work[slot] = _empty((cap * cap,))
         return self.work[slot][: m * m].reshape(m, m)
 
-    def _block(self, ids, out):
+    def _block(self, ids: np.ndarray, out: np.ndarray) -> np.ndarray:
         """Lower triangle of the (ridged) Hessian block on the sorted ``ids``."""
         Q = self.state.hess.lower_block(ids, out)
         Q[np.diag_indices(ids.size)] += self.ridge
         return Q
 
-    def _update(self, S):
+    def _update(self, S: np.ndarray) -> None:
         n, ids = self.n, self.ids
         m = ids.size
         in_S = np.zeros(2 * n, dtype=bool)
@@ -861,7 +932,7 @@ class _SchurFaceSolver:
             L[j:, j:] = L22
         self.L, self.ids, self.slot = L, np.concatenate([ids[:j], tail]), other
 
-    def solve(self, a_idx, b_idx):
+    def solve(self, a_idx: np.ndarray, b_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
         """The face solution, as :func:`_face_solution` returns it."""
         st, n = self.state, self.n
         S = np.concatenate([a_idx, n + b_idx])
@@ -907,7 +978,14 @@ class _SchurFaceSolver:
         return u[pos[a_idx]], u[pos[n + b_idx]], (kappa[0], kappa[1])
 
 
-def _primal_dual_active_set(state, a_free, b_free, *, tol, max_iter=60):
+def _primal_dual_active_set(
+    state: _State,
+    a_free: np.ndarray,
+    b_free: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int = 60,
+) -> tuple[np.ndarray, np.ndarray, Any, int, bool]:
     """Primal-dual active-set iterations (Hintermueller, Ito & Kunisch, SIAM J. Optim.
     2003: a semismooth Newton method) for the SVM+ dual.
 
@@ -970,7 +1048,14 @@ def _primal_dual_active_set(state, a_free, b_free, *, tol, max_iter=60):
     return alpha, beta, lam, max_iter, False
 
 
-def _initial_guess(hess, y, C, tol, *, base=400):
+def _initial_guess(
+    hess: _PackedHessian,
+    y: np.ndarray,
+    C: float,
+    tol: float,
+    *,
+    base: int = 400,
+) -> tuple[np.ndarray, np.ndarray]:
     """First guess of the positive variables for :func:`_primal_dual_active_set`.
 
     The same problem is solved (recursively) on every fourth sample with ``C`` scaled by
@@ -1019,7 +1104,12 @@ def _initial_guess(hess, y, C, tol, *, base=400):
     return a_free, np.zeros(n, dtype=bool)
 
 
-def _make_feasible(alpha, beta, y, C):
+def _make_feasible(
+    alpha: np.ndarray,
+    beta: np.ndarray,
+    y: np.ndarray,
+    C: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """A feasible point near ``(alpha, beta)``: clip at zero, then rescale the alphas of
     each label to a common sum and the betas to the remaining mass ``n C``."""
     n = y.shape[0]
@@ -1039,7 +1129,13 @@ def _make_feasible(alpha, beta, y, C):
     return alpha, beta
 
 
-def _set(state, a_idx, a_val, b_idx, b_val):
+def _set(
+    state: _State,
+    a_idx: np.ndarray,
+    a_val: np.ndarray,
+    b_idx: np.ndarray,
+    b_val: np.ndarray,
+) -> None:
     """Set the iterate to ``alpha[a_idx] = a_val``, ``beta[b_idx] = b_val``, zero elsewhere."""
     state.alpha[:] = 0.0
     state.beta[:] = 0.0
@@ -1049,8 +1145,16 @@ def _set(state, a_idx, a_val, b_idx, b_val):
 
 
 def _solve_svm_plus_dual(
-    K, K_priv, y, *, C, gamma_priv, tol=1e-3, max_iter=None, overwrite=False
-):
+    K: np.ndarray,
+    K_priv: np.ndarray,
+    y: np.ndarray,
+    *,
+    C: float,
+    gamma_priv: float,
+    tol: float = 1e-3,
+    max_iter: int | None = None,
+    overwrite: bool = False,
+) -> dict[str, Any]:
     """Solve the SVM+ dual exactly (up to the KKT tolerance ``tol``).
 
     A primal-dual active-set phase (:func:`_primal_dual_active_set`, with
@@ -1084,7 +1188,14 @@ def _solve_svm_plus_dual(
     return _solve_packed(hess, y, C=C, tol=tol, max_iter=max_iter)
 
 
-def _solve_packed(hess, y, *, C, tol, max_iter):
+def _solve_packed(
+    hess: _PackedHessian,
+    y: np.ndarray,
+    *,
+    C: float,
+    tol: float,
+    max_iter: int | None,
+) -> dict[str, Any]:
     """:func:`_solve_svm_plus_dual` on a packed Hessian (labels ``y`` as floats)."""
     n = y.shape[0]
     if max_iter is None:
