@@ -128,62 +128,187 @@ def accuracy_by_setting(reps, cfg):
     return specs, table / len(reps)
 
 
-def write_plots(out, results, cfg):
-    import matplotlib
+# What each privileged type holds, for the plots' captions (issue: AI/M/BAO were never
+# explained next to the figures).
+TYPE_MEANINGS = {
+    "AI": "AI = the steps just after the input",
+    "M": "M = mid-way between input and output",
+    "BAO": "BAO = just before and after the output",
+    AR_TYPE: "AR = an AutoReg forecaster fitted on the training span (teacher)",
+}
 
-    matplotlib.use("Agg", force=True)
+
+def type_title(task, pi):
+    """Panel title of a privileged type: its name and the steps it holds (``t + o``)."""
+    from lupi_ts import get_task, make_privileged_windows
+
+    if pi == AR_TYPE:
+        return "AR teacher"
+    t = get_task(task)
+    # The offsets of the task's windows, read from windows cut from a dummy series.
+    offsets = make_privileged_windows(
+        np.arange(4.0 * (t.input_length + t.horizon + 4)), input_length=t.input_length,
+        horizon=t.horizon, privileged=pi, privileged_length=t.privileged_length,
+    ).privileged_offsets  # fmt: skip
+    return f"{pi}: x* = steps {', '.join(f't+{o}' for o in offsets)}"
+
+
+def caption(task, types):
+    """The figure caption: the task's windows and what the privileged types mean."""
+    from lupi_ts import get_task
+
+    t = get_task(task)
+    meaning = "; ".join(TYPE_MEANINGS.get(pi, pi) for pi in types)
+    return (
+        f"Inputs x = steps t-{t.input_length - 1}..t, label = 1[x_t <= x_(t+{t.horizon})]; "
+        f"x* (privileged, training only): {meaning}."
+    )
+
+
+def _mean_ci(values):
+    from lupi_ts.stats import mean_ci
+
+    stat = mean_ci(np.asarray(values, dtype=float))
+    return stat["mean"], stat["ci95"]
+
+
+def imitation_figure(task, reps, cfg):
+    """Mean test accuracy against λ per privileged type and T; a legend on every panel."""
     import matplotlib.pyplot as plt
 
-    files = []
     privileged = student_types(cfg)
-    for task, reps in results.items():
-        specs, acc = accuracy_by_setting(reps, cfg)
-        fig, axes = plt.subplots(1, len(privileged), figsize=(4 * len(privileged), 3.4),
-                                 sharey=True, squeeze=False)  # fmt: skip
-        for ax, pi in zip(axes[0], privileged):
-            for temp in cfg["grid"]["temperature"]:
-                pts = [(0.0, acc[0])] + [
-                    (lam, acc[k]) for k, (p, tt, lam) in enumerate(specs)
-                    if p == pi and tt == float(temp)
-                ]  # fmt: skip
-                pts.sort()
-                ax.plot(*zip(*pts), marker="o", label=f"T={temp:g}")
-            ax.axhline(np.mean([r["baseline_test_accuracy"] for r in reps]), color="k", ls="--",
-                       lw=1, label="baseline (selected)")  # fmt: skip
-            ax.set_title(f"{task}: {pi}")
-            ax.set_xlabel("imitation λ")
-        axes[0][0].set_ylabel("mean test accuracy")
-        axes[0][-1].legend(fontsize=7)
-        fig.tight_layout()
-        name = f"accuracy_vs_imitation_{task}.png"
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=90)
-        plt.close(fig)
-        harness.atomic_write_bytes(out / name, buf.getvalue())
-        files.append(name)
-    fig, ax = plt.subplots(figsize=(2.2 + 1.6 * len(results), 3.4))
+    specs, acc = accuracy_by_setting(reps, cfg)
+    base_mean, (lo, hi) = _mean_ci([r["baseline_test_accuracy"] for r in reps])
+    fig, axes = plt.subplots(1, len(privileged), figsize=(4.2 * len(privileged), 4.0),
+                             sharey=True, squeeze=False)  # fmt: skip
+    for ax, pi in zip(axes[0], privileged):
+        for temp in cfg["grid"]["temperature"]:
+            pts = [(0.0, acc[0])] + [
+                (lam, acc[k]) for k, (p, tt, lam) in enumerate(specs)
+                if p == pi and tt == float(temp)
+            ]  # fmt: skip
+            pts.sort()
+            ax.plot(*zip(*pts), marker="o", label=f"T={temp:g}")
+        # Across placements (unpaired): the paired tests are in report.md.
+        ax.axhspan(lo, hi, color="0.88", zorder=0, label="baseline mean's 95% CI (unpaired)")
+        ax.axhline(base_mean, color="k", ls="--", lw=1, label="baseline (λ=0, selected)")
+        ax.set_title(type_title(task, pi), fontsize=9)
+        ax.set_xlabel("imitation λ")
+        ax.legend(fontsize=6, loc="best")
+    axes[0][0].set_ylabel("mean test accuracy")
+    fig.suptitle(
+        f"{task}: student's mean test accuracy over {len(reps)} placements; "
+        "(penalty, C) chosen on validation per setting; paired tests in report.md",
+        fontsize=10,
+    )
+    fig.text(0.5, 0.01, caption(task, privileged), ha="center", va="bottom", fontsize=7,
+             wrap=True)  # fmt: skip
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    return fig
+
+
+def delta_figure(results):
+    """Paired student − baseline differences per task, with the mean and its 95% CI."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2.6 + 1.8 * len(results), 4.0))
     deltas = [
         [r["student_test_accuracy"] - r["baseline_test_accuracy"] for r in reps]
         for reps in results.values()
     ]
-    ax.boxplot(deltas)
-    ax.set_xticks(range(1, len(results) + 1), list(results))
+    box = ax.boxplot(deltas, widths=0.5, patch_artist=True,
+                     boxprops={"facecolor": "none"})  # fmt: skip
+    ax.set_xticks(
+        range(1, len(results) + 1), [f"{t}\n({len(d)} placements)" for t, d in zip(results, deltas)]
+    )
     for i, d in enumerate(deltas, start=1):
         jitter = np.linspace(-0.15, 0.15, len(d)) if len(d) > 1 else [0.0]
-        ax.scatter(i + np.asarray(jitter), d, s=8, alpha=0.6)
-    ax.axhline(0.0, color="k", lw=1)
-    ax.set_ylabel("student - baseline (test accuracy)")
+        ax.scatter(i + np.asarray(jitter), d, s=8, alpha=0.6, color="tab:blue",
+                   label="one placement" if i == 1 else None)  # fmt: skip
+        mean, (lo, hi) = _mean_ci(d) if len(d) > 1 else (d[0], (d[0], d[0]))
+        ax.errorbar(i + 0.33, mean, yerr=[[mean - lo], [hi - mean]], fmt="D", color="tab:red",
+                    capsize=3, label="mean, 95% CI" if i == 1 else None)  # fmt: skip
+    ax.axhline(0.0, color="k", lw=1, label="no difference")
+    handles, labels = ax.get_legend_handles_labels()
+    handles += [box["boxes"][0], box["medians"][0]]
+    labels += ["quartiles (box), 1.5 IQR (whiskers)", "median"]
+    ax.legend(handles, labels, fontsize=7, loc="best")
+    ax.set_ylabel("student − baseline (test accuracy)")
+    ax.set_title("Distillation gain, paired per placement", fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+def models_figure(summary, cfg):
+    """Mean test accuracy with 95% CI of every row of the run (one panel per task)."""
+    import matplotlib.pyplot as plt
+
+    rows = [("baseline", "baseline (λ=0)"), ("student", "student"),
+            ("ar_baseline", "AR baseline")]  # fmt: skip
+    rows += [(f"teacher_{pi}", f"teacher {pi}") for pi in student_types(cfg)]
+    rows += [(name, name) for name in extra_rows(cfg)]
+    tasks = list(summary)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 2.0 + 0.32 * len(rows)),
+                             squeeze=False)  # fmt: skip
+    for ax, task in zip(axes[0], tasks):
+        s = summary[task]
+        present = [(k, label) for k, label in rows if k in s]
+        for i, (key, _) in enumerate(present):
+            mean, (lo, hi) = s[key]["mean"], s[key]["ci95"]
+            kind = "teacher" if key.startswith("teacher_") else key
+            color = {"baseline": "k", "student": "tab:blue", "ar_baseline": "tab:green",
+                     "teacher": "0.6"}.get(kind, "tab:orange")  # fmt: skip
+            ax.errorbar(mean, i, xerr=[[mean - lo], [hi - mean]], fmt="o", color=color,
+                        capsize=3)  # fmt: skip
+        ax.set_yticks(range(len(present)), [label for _, label in present], fontsize=7)
+        ax.invert_yaxis()
+        ax.axvline(s["ar_baseline"]["mean"], color="tab:green", ls=":", lw=1,
+                   label="AR baseline mean")  # fmt: skip
+        ax.axvline(s["baseline"]["mean"], color="k", ls="--", lw=1, label="baseline mean")
+        ax.set_xlabel("test accuracy (mean, 95% CI)")
+        ax.set_title(f"{task} ({s['repeats']} placements)", fontsize=10)
+        # Below the axes: inside, it hides an interval on some task or other.
+        ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
+    fig.suptitle(
+        "Test accuracy of every row: mean and 95% t-interval over placements (unpaired; "
+        "the paired differences are in report.md)",
+        fontsize=10,
+    )
+    types = student_types(cfg)
+    fig.text(0.5, 0.01, "Teachers see x* (training only): "
+             + "; ".join(TYPE_MEANINGS.get(pi, pi) for pi in types) + ".",
+             ha="center", va="bottom", fontsize=7)  # fmt: skip
+    fig.tight_layout(rect=(0, 0.05, 1, 0.94))
+    return fig
+
+
+def _save(fig, out, name):
+    import matplotlib.pyplot as plt
+
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     plt.close(fig)
-    harness.atomic_write_bytes(out / "delta_distribution.png", buf.getvalue())
-    files.append("delta_distribution.png")
+    harness.atomic_write_bytes(out / name, buf.getvalue())
+    return name
+
+
+def write_plots(out, results, cfg, summary=None):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+
+    files = []
+    for task, reps in results.items():
+        files.append(_save(imitation_figure(task, reps, cfg), out,
+                           f"accuracy_vs_imitation_{task}.png"))  # fmt: skip
+    files.append(_save(delta_figure(results), out, "delta_distribution.png"))
+    if summary is not None:
+        files.append(_save(models_figure(summary, cfg), out, "accuracy_by_model.png"))
     return files
 
 
 def write_report(out, summary, results, cfg):
-    plots = write_plots(out, results, cfg)
+    plots = write_plots(out, results, cfg, summary)
     privileged = student_types(cfg)
     lines = [
         "# Hayashi et al. (IJCNN 2019): paper vs lupi-ts",
