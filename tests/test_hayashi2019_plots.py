@@ -88,6 +88,7 @@ def test_delta_and_model_figures_have_legends_counts_and_intervals(run):
     try:
         ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
         assert {"baseline (λ=0)", "student", "AR baseline", "lupts"} <= set(ticks)
+        assert "lupts: x* = every step t+1..t+k-1" in _texts(fig)
     finally:
         plt.close(fig)
 

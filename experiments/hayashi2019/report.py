@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import harness
 from .config import AR_TYPE, reg_configs, student_types, target_specs, teacher_regs
-from .extra import extra_rows
+from .extra import TRAJECTORY_MODELS, extra_rows
 from .models import select
 
 
@@ -275,9 +275,12 @@ def models_figure(summary, cfg):
         fontsize=10,
     )
     types = student_types(cfg)
-    fig.text(0.5, 0.01, "Teachers see x* (training only): "
-             + "; ".join(TYPE_MEANINGS.get(pi, pi) for pi in types) + ".",
-             ha="center", va="bottom", fontsize=7)  # fmt: skip
+    note = "Teachers see x* (training only): " + "; ".join(
+        TYPE_MEANINGS.get(pi, pi) for pi in types) + "."  # fmt: skip
+    trajectory = [name for name in extra_rows(cfg) if name in TRAJECTORY_MODELS]
+    if trajectory:
+        note += f" {' and '.join(trajectory)}: x* = every step t+1..t+k-1 (the trajectory)."
+    fig.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=7, wrap=True)
     fig.tight_layout(rect=(0, 0.05, 1, 0.94))
     return fig
 
