@@ -476,7 +476,7 @@ def _targets(rows):
 
 def run_experiment(cfg, out, *, skab_path=None, log=print):
     """Run the configured students; returns ``{student: rows}``."""
-    from lupi_ts.compress import compression_report, write_report
+    from lupi_ts.compress import compression_report, plot_report, write_report
 
     results = {}
     for student in cfg["students"]:
@@ -498,8 +498,13 @@ def run_experiment(cfg, out, *, skab_path=None, log=print):
         write_report(rows, folder, "report", title=meta["title"],
                      metric_name=meta["metric_name"])
         log(f"[{student}] measured; noise floor ...")
-        noise_text = _noise_markdown(*meta["noise"](), meta["metric_name"])
+        noise_rows, sampling = meta["noise"]()
+        noise_text = _noise_markdown(noise_rows, sampling, meta["metric_name"])
         harness.atomic_write_text(folder / "noise.md", noise_text)
+        # The plot again, its title saying how many runs it shows and how large the
+        # noise is (the reader cannot judge a 0.5-point drop without it).
+        plot_report(rows, folder / "report.png", metric_name=meta["metric_name"],
+                    title=plot_title(meta["title"], cfg["seed"], noise_rows, sampling))
         meta["noise_text"] = noise_text
         results[student] = (rows, meta)
         log(f"[{student}] done in {time.perf_counter() - start:.0f} s -> {folder}")
@@ -511,6 +516,24 @@ _SUMMARY_COLUMNS = ["stage", "parameters", "file_bytes", "size_ratio", "eager_b1
                     "targets met"]
 #: Extra evaluation columns, shown in the summary where a student has them.
 _EXTRA_COLUMNS = ["metric_batched", "auc", "f1_matched_far", "alarm_agreement"]
+
+
+def plot_title(title, seed, noise_rows, sampling):
+    """The plot's title: one training run (its seed) and the metric's noise floor.
+
+    Examples
+    --------
+    >>> t = plot_title("student", 0, [{"seed": 1, "delta": -0.5}], {"sampling_se": 2.04})
+    >>> print(t.replace(". ", ".\\n"))
+    student.
+    One training run (seed 0).
+    Noise floor (points): 1 retrained seed differs by -0.50; sampling SE 2.04.
+    """
+    n = len(noise_rows)
+    deltas = ", ".join(f"{r['delta']:+.2f}" for r in noise_rows)
+    return (f"{title}. One training run (seed {seed}). Noise floor (points): {n} retrained "
+            f"seed{'s' if n != 1 else ''} differ{'' if n != 1 else 's'} by {deltas}; "
+            f"sampling SE {sampling['sampling_se']:.2f}.")
 
 
 def _noise_markdown(rows, sampling, metric_name):

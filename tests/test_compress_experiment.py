@@ -71,3 +71,12 @@ def test_compress_anomaly_student_rederives_its_threshold(tmp_path):
     for r in rows:
         assert 0.0 <= float(r["auc"]) <= 1.0 and 0.0 <= float(r["f1_matched_far"]) <= 1.0
     assert "bootstrap" in (out / "anomaly" / "noise.md").read_text()
+
+
+def test_plot_title_counts_runs_and_states_the_noise(tmp_path):
+    from lupi_ts.experiments.compress import plot_title
+
+    rows = [{"seed": 1, "delta": -0.5}, {"seed": 2, "delta": 1.25}]
+    title = plot_title("hayashi student", 3, rows, {"sampling_se": 2.0})
+    assert "One training run (seed 3)" in title
+    assert "2 retrained seeds differ by -0.50, +1.25" in title and "sampling SE 2.00" in title
