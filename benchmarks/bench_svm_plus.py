@@ -12,7 +12,7 @@ Memory: "peak RSS growth" is the process's maximum resident set size after the f
 before it (data and imports excluded); "traced peak" is tracemalloc's peak during the fit
 (numpy buffers included), measured in a separate run because tracing slows the fit. It
 does not see SVM+'s buffers of 32 MB and more, which come from anonymous memory maps
-(see ``_empty`` in lupi_ts/linear/_svm_plus_solver.py); the RSS column does.
+(see ``_empty`` in lupi_ts/kernel/_svm_plus_solver.py); the RSS column does.
 
 Hugepages: numpy asks Linux for transparent huge pages for large arrays; on a machine
 with fragmented memory the first touch of a fresh n x n matrix can then cost far more

@@ -26,12 +26,11 @@ from ._teachers import (
     fit_ridge_grid,
 )
 from ._windows import PrivilegedWindows, make_privileged_windows
+from .kernel import KnowledgeTransferClassifier, SVMPlusClassifier
 from .linear import (
     GeneralizedDistillationClassifier,
     GeneralizedDistillationRegressor,
-    KnowledgeTransferClassifier,
     SoftLabelLogisticRegression,
-    SVMPlusClassifier,
     fit_logistic_grid,
 )
 from .lupts import LuPTSClassifier, LuPTSRegressor

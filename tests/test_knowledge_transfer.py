@@ -1,4 +1,4 @@
-"""Tests of KnowledgeTransferClassifier (lupi_ts/linear/_knowledge_transfer.py)."""
+"""Tests of KnowledgeTransferClassifier (lupi_ts/kernel/_knowledge_transfer.py)."""
 
 from __future__ import annotations
 

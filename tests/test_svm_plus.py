@@ -1,4 +1,4 @@
-"""Tests of SVMPlusClassifier (lupi_ts/linear/_svm_plus.py, solver in _svm_plus_solver.py).
+"""Tests of SVMPlusClassifier (lupi_ts/kernel/_svm_plus.py, solver in _svm_plus_solver.py).
 
 The reference solutions are computed here, independently of the estimator: the SVM+ dual
 with scipy's SLSQP on small problems, the linear SVM+ primal with SLSQP, and scikit-learn's
@@ -21,8 +21,8 @@ from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from lupi_ts import SVMPlusClassifier
-from lupi_ts.linear import _svm_plus_solver as _solver
-from lupi_ts.linear._svm_plus_solver import _solve_svm_plus_dual
+from lupi_ts.kernel import _svm_plus_solver as _solver
+from lupi_ts.kernel._svm_plus_solver import _solve_svm_plus_dual
 
 
 def _toy(n, seed, d=2, noise=0.8, label_noise=0.3):

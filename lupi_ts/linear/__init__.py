@@ -1,19 +1,16 @@
-"""Linear and kernel LUPI learners with the scikit-learn API."""
+"""Linear LUPI learners with the scikit-learn API: generalized distillation, the soft-label
+logistic student and its batched grid solver (the kernel learners are in :mod:`lupi_ts.kernel`)."""
 
 from ._generalized_distillation import (
     GeneralizedDistillationClassifier,
     GeneralizedDistillationRegressor,
 )
 from ._grid import fit_logistic_grid
-from ._knowledge_transfer import KnowledgeTransferClassifier
 from ._soft_logistic import SoftLabelLogisticRegression
-from ._svm_plus import SVMPlusClassifier
 
 __all__ = [
     "GeneralizedDistillationClassifier",
     "GeneralizedDistillationRegressor",
-    "KnowledgeTransferClassifier",
-    "SVMPlusClassifier",
     "SoftLabelLogisticRegression",
     "fit_logistic_grid",
 ]

@@ -1,7 +1,7 @@
 """SVMPlusClassifier: the scikit-learn estimator of SVM+ (Vapnik & Vashist, 2009).
 
 The problem, its dual and the solver are described in
-:mod:`lupi_ts.linear._svm_plus_solver`; this module validates the parameters and
+:mod:`lupi_ts.kernel._svm_plus_solver`; this module validates the parameters and
 data, builds one binary problem per class (one-vs-rest) and stores the solution.
 """
 
@@ -49,7 +49,7 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
     The SVM+ of Vapnik & Vashist (2009) replaces the free slack variables of a soft-margin
     SVM by a *correcting function* ``xi(x*) = w* . phi*(x*) + b*`` of the privileged inputs
     ``x*``, which exist at training time only; ``gamma_priv`` weighs its regularisation
-    ``gamma_priv/2 |w*|^2``. The dual (see :mod:`lupi_ts.linear._svm_plus_solver`) is
+    ``gamma_priv/2 |w*|^2``. The dual (see :mod:`lupi_ts.kernel._svm_plus_solver`) is
     solved exactly, up to the KKT tolerance ``tol``, by an active-set method finished by
     a generalized SMO (Pechyony, Izmailov, Vashist & Vapnik, 2010), after a primal-dual
     active-set (Newton)
@@ -120,7 +120,7 @@ class SVMPlusClassifier(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from lupi_ts.linear import SVMPlusClassifier
+    >>> from lupi_ts.kernel import SVMPlusClassifier
     >>> rng = np.random.default_rng(0)
     >>> X_priv = rng.normal(size=(60, 2))
     >>> y = (X_priv[:, 0] + X_priv[:, 1] > 0).astype(int)

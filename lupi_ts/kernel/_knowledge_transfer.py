@@ -136,7 +136,7 @@ class KnowledgeTransferClassifier(BaseDistiller, ClassifierMixin, BaseEstimator)
     Examples
     --------
     >>> import numpy as np
-    >>> from lupi_ts.linear import KnowledgeTransferClassifier
+    >>> from lupi_ts.kernel import KnowledgeTransferClassifier
     >>> rng = np.random.default_rng(0)
     >>> X_priv = rng.normal(size=(120, 2))
     >>> y = (X_priv[:, 0] ** 2 + X_priv[:, 1] ** 2 < 1.4).astype(int)
