@@ -73,6 +73,18 @@ class RidgeGridResult:
         The inverse regularisation strengths (``inf``: minimum-norm least squares).
     mean, scale : ndarray of shape (n_features,) or None
         Standardisation of the fitting rows (None when ``standardize=False``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lupi_ts import fit_ridge_grid
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(50, 3))
+    >>> grid = fit_ridge_grid(X, X @ np.array([1.0, -1.0, 0.5]), [0.01, np.inf])
+    >>> grid.predict(X[:4]).shape            # one column per C
+    (4, 2)
+    >>> grid.coef.shape, grid.Cs.tolist()
+    ((3, 2), [0.01, inf])
     """
 
     def __init__(

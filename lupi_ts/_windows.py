@@ -82,6 +82,17 @@ class PrivilegedWindows:
     group : ndarray of shape (n_windows,)
         The sequence each window comes from: its position in a list ``data``, its
         ``groups`` label, or 0 for a single series.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lupi_ts import make_privileged_windows
+    >>> w = make_privileged_windows(np.arange(40.0), input_length=3, horizon=4,
+    ...                             privileged="BAO", privileged_length=2)
+    >>> w.X.shape[1], w.privileged_offsets, w.feature_names[-1]
+    (3, (3, 5), 'x[t]')
+    >>> len(w.subset([0, 1, 2]))
+    3
     """
 
     X: np.ndarray

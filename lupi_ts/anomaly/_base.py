@@ -124,6 +124,20 @@ class BaseDetector(BaseEstimator):
     Subclasses implement ``_fit(X, X_priv)`` (learn, return the training scores)
     and ``_score(X)``, and may override ``_control_limit()`` to give a threshold
     when ``contamination`` is None.
+
+    Examples
+    --------
+    Every detector of :mod:`lupi_ts.anomaly` derives from it and shares its
+    ``decision_function`` / ``predict`` / ``threshold_`` contract:
+
+    >>> import numpy as np
+    >>> from lupi_ts.anomaly import BaseDetector, PCADetector
+    >>> X = np.random.default_rng(0).normal(size=(200, 4))
+    >>> det = PCADetector(contamination=0.05).fit(X)
+    >>> isinstance(det, BaseDetector), det.decision_function(X[:3]).shape
+    (True, (3,))
+    >>> bool(np.all(det.predict(X) == (det.decision_function(X) > det.threshold_)))
+    True
     """
 
     def _check_contamination(self):

@@ -182,6 +182,18 @@ def load_exported(path: str | os.PathLike[str]) -> Callable[..., Any]:
     -------
     callable
         A module mapping an input batch to the outputs.
+
+    Examples
+    --------
+    >>> import os, tempfile, torch
+    >>> from lupi_ts.compress import export_model, load_exported
+    >>> net = torch.nn.Sequential(torch.nn.Linear(3, 1))
+    >>> with tempfile.TemporaryDirectory() as tmp, torch.no_grad():
+    ...     path = export_model(net, os.path.join(tmp, "student.pt2"), format="export",
+    ...                         example_input=torch.randn(4, 3))
+    ...     loaded = load_exported(path)
+    ...     bool(torch.allclose(loaded(torch.ones(2, 3)), net(torch.ones(2, 3))))
+    True
     """
     path = Path(path)
     if not path.is_file():

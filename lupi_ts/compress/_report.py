@@ -384,6 +384,22 @@ def plot_report(
     Returns
     -------
     pathlib.Path
+
+    Examples
+    --------
+    >>> import torch
+    >>> from lupi_ts.compress import compression_report, quantize_dynamic
+    >>> net = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+    >>> x = torch.zeros(4, 16)
+    >>> rows = compression_report([("original", net), ("int8", quantize_dynamic(net))], x,
+    ...                           evaluate=lambda m: 0.5, batch_sizes=(1,), repeats=2,
+    ...                           min_time=0.001)
+    >>> import os, tempfile
+    >>> from lupi_ts.compress import plot_report
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     png = plot_report(rows, os.path.join(tmp, "report.png"), metric_name="accuracy")
+    ...     png.suffix, png.stat().st_size > 0
+    ('.png', True)
     """
     import matplotlib
 
@@ -430,6 +446,22 @@ def write_report(
     -------
     dict
         ``{"markdown": path, "csv": path, "png": path}``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from lupi_ts.compress import compression_report, quantize_dynamic
+    >>> net = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+    >>> x = torch.zeros(4, 16)
+    >>> rows = compression_report([("original", net), ("int8", quantize_dynamic(net))], x,
+    ...                           evaluate=lambda m: 0.5, batch_sizes=(1,), repeats=2,
+    ...                           min_time=0.001)
+    >>> import tempfile
+    >>> from lupi_ts.compress import write_report
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = write_report(rows, tmp, "student", title="int8 student")
+    ...     sorted(paths), paths["markdown"].read_text().startswith("# int8 student")
+    (['csv', 'markdown', 'png'], True)
     """
     import pandas as pd
 
