@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ._validation import check_int
@@ -116,32 +118,32 @@ class PrivilegedWindows:
 
     _ROW_FIELDS = ("X", "X_priv", "y", "y_value", "target_last", "t", "times", "group")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.group is None:  # a single series: every window in sequence 0
             object.__setattr__(self, "group", np.zeros(self.t.shape[0], dtype=np.int64))
 
     @property
-    def input_length(self):
+    def input_length(self) -> int:
         """Number of input steps ``L``."""
         return len(self.input_offsets)
 
     @property
-    def lookback(self):
+    def lookback(self) -> int:
         """Steps before ``t`` that a window touches: ``L - 1``."""
         return -min(self.input_offsets)
 
     @property
-    def lookahead(self):
+    def lookahead(self) -> int:
         """Steps after ``t`` that a window touches: ``max(horizon, max privileged offset)``."""
         return max(self.horizon, max(self.privileged_offsets))
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         """Number of features per step."""
         return len(self.columns)
 
     @property
-    def X_priv_steps(self):
+    def X_priv_steps(self) -> np.ndarray:
         """``X_priv`` as a trajectory of shape (n_windows, n_privileged_steps, n_features).
 
         The layout that :class:`lupi_ts.LuPTSRegressor` reads: step ``j`` is
@@ -150,10 +152,10 @@ class PrivilegedWindows:
         """
         return self.X_priv.reshape(len(self), len(self.privileged_offsets), self.n_features)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return int(self.t.shape[0])
 
-    def subset(self, indices):
+    def subset(self, indices: npt.ArrayLike) -> PrivilegedWindows:
         """A new :class:`PrivilegedWindows` with the rows ``indices``.
 
         Parameters
@@ -180,7 +182,7 @@ class PrivilegedWindows:
         rows = {name: getattr(self, name)[idx] for name in self._ROW_FIELDS}
         return dataclasses.replace(self, **rows)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"PrivilegedWindows(n_windows={len(self)}, X={self.X.shape}, "
             f"X_priv={self.X_priv.shape}, horizon={self.horizon}, "
@@ -189,7 +191,9 @@ class PrivilegedWindows:
         )
 
 
-def privileged_offsets(privileged, privileged_length, horizon):
+def privileged_offsets(
+    privileged: str | Sequence[int], privileged_length: int, horizon: int
+) -> tuple[str, tuple[int, ...]]:
     """Offsets (relative to the last input step ``t``) of the privileged steps.
 
     Parameters
@@ -308,7 +312,7 @@ def privileged_offsets(privileged, privileged_length, horizon):
     return "custom", tuple(sorted(offsets))
 
 
-def _as_table(data, target):
+def _as_table(data: Any, target: Any) -> tuple[np.ndarray, tuple[str, ...], int, Any]:
     """(values (n_steps, d) float64, column names, target index, index labels or None)."""
     index = None
     if isinstance(data, pd.Series):
@@ -368,7 +372,7 @@ def _as_table(data, target):
         elif (
             isinstance(target, bool)
             or not isinstance(target, numbers.Integral)
-            or not 0 <= target < arr.shape[1]
+            or not 0 <= int(target) < arr.shape[1]
         ):
             raise ValueError(
                 f"target must be a column index in [0, {arr.shape[1] - 1}] for array data; "
@@ -382,11 +386,11 @@ def _as_table(data, target):
     return values, columns, target_idx, index
 
 
-def _offset_label(o):
+def _offset_label(o: int | np.integer[Any]) -> str:
     return "t" if o == 0 else f"t{o:+d}"
 
 
-def _is_sequence_list(data):
+def _is_sequence_list(data: Any) -> bool:
     """A list/tuple of series (pandas objects or numpy arrays), not one nested array."""
     return (
         isinstance(data, (list, tuple))
@@ -395,7 +399,7 @@ def _is_sequence_list(data):
     )
 
 
-def _as_outcome(outcome, n_steps, index=None):
+def _as_outcome(outcome: Any, n_steps: int, index: Any = None) -> tuple[np.ndarray, str]:
     """The outcome series as float64 of length n_steps (NaN allowed), and its name."""
     name = "outcome"
     if isinstance(outcome, pd.Series):
@@ -420,7 +424,7 @@ def _as_outcome(outcome, n_steps, index=None):
     return values, name
 
 
-def _stack_sequences(data, target, outcome):
+def _stack_sequences(data: Sequence[Any], target: Any, outcome: Any) -> tuple[Any, ...]:
     """Concatenate a list of series: (values, columns, target_idx, times, groups, outcome)."""
     tables = [_as_table(part, target) for part in data]
     columns = tables[0][1]
@@ -449,16 +453,16 @@ def _stack_sequences(data, target, outcome):
 
 
 def make_privileged_windows(
-    data,
+    data: Any,
     *,
-    input_length,
-    horizon,
-    privileged="BAO",
-    privileged_length=2,
-    target=None,
-    groups=None,
-    outcome=None,
-):
+    input_length: int,
+    horizon: int,
+    privileged: str | Sequence[int] = "BAO",
+    privileged_length: int = 2,
+    target: Hashable | None = None,
+    groups: npt.ArrayLike | None = None,
+    outcome: Any = None,
+) -> PrivilegedWindows:
     """Cut a series into student inputs, privileged (teacher) steps and labels.
 
     For each last input step ``t`` the student sees steps ``t - L + 1 .. t``
