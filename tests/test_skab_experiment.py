@@ -212,10 +212,10 @@ def _fake_results(rng, n_files=6, n_train=50, n=200):
 
 
 def test_file_bootstrap_of_the_gains():
-    from lupi_ts.experiments.skab import _bootstrap_gains, _evaluate
+    from lupi_ts.experiments.skab import bootstrap_gains, evaluate
 
     results = _fake_results(np.random.default_rng(0))
-    boot = _bootstrap_gains(results, 50, n_boot=200, seed=1)
+    boot = bootstrap_gains(results, 50, n_boot=200, seed=1)
     assert boot["resamples"] == 200 and boot["seed"] == 1
     same = boot["control_vs_student"]
     for metric in ("roc_auc", "f1_at_distilled_far"):
@@ -223,13 +223,13 @@ def test_file_bootstrap_of_the_gains():
     better = boot["distilled_vs_student"]
     assert better["roc_auc"]["ci95"][0] > 0.2 and better["f1_at_distilled_far"]["ci95"][0] > 0.2
     # deterministic for a seed; another seed gives other resamples
-    assert _bootstrap_gains(results, 50, n_boot=200, seed=1) == boot
-    assert _bootstrap_gains(results, 50, n_boot=200, seed=2) != boot
+    assert bootstrap_gains(results, 50, n_boot=200, seed=1) == boot
+    assert bootstrap_gains(results, 50, n_boot=200, seed=2) != boot
     # the point estimate it brackets is the summary's pooled difference
     import pandas as pd
 
     files = {k: pd.DataFrame(index=np.arange(200.0)) for k in results}
-    summary, _ = _evaluate(results, files, 50)
+    summary, _ = evaluate(results, files, 50)
     gain = summary["distilled"]["roc_auc"] - summary["student"]["roc_auc"]
     lo, hi = better["roc_auc"]["ci95"]
     assert lo <= gain <= hi
@@ -237,24 +237,24 @@ def test_file_bootstrap_of_the_gains():
 
 def test_gains_by_folder():
     import pandas as pd
-    from lupi_ts.experiments.skab import _by_folder, _evaluate
+    from lupi_ts.experiments.skab import evaluate, folder_gains
 
     fake = _fake_results(np.random.default_rng(4), n_files=5)
     names = ["a/0", "a/1", "b/0", "b/1", "c/0"]
     results = dict(zip(names, fake.values()))
     files = {k: pd.DataFrame(index=np.arange(200.0)) for k in names}
-    out = _by_folder(results, files, 50, seed=0)
+    out = folder_gains(results, files, 50, seed=0)
     assert sorted(out) == ["a", "b"]  # a one-file folder has no pooled interval
     for folder in ("a", "b"):
         keys = [k for k in names if k.startswith(folder + "/")]
-        rows, _ = _evaluate({k: results[k] for k in keys}, files, 50)
+        rows, _ = evaluate({k: results[k] for k in keys}, files, 50)
         e = out[folder]
         assert e["n_files"] == 2
         gain = e["distilled_vs_student"]["roc_auc"]
         assert gain["gain"] == rows["distilled"]["roc_auc"] - rows["student"]["roc_auc"]
         assert gain["ci95"][0] <= gain["ci95"][1]
         assert e["control_vs_student"]["f1_at_distilled_far"]["gain"] == 0.0
-    assert _by_folder({k.replace("/", "_"): v for k, v in results.items()}, {}, 50) == {}
+    assert folder_gains({k.replace("/", "_"): v for k, v in results.items()}, {}, 50) == {}
 
 
 @st.composite
@@ -273,18 +273,18 @@ def _files_and_draw(draw):
 @settings(max_examples=150, deadline=None)
 @given(_files_and_draw(), st.floats(0.0, 100.0))
 def test_weighted_pool_equals_concatenating_the_drawn_files(case, far):
-    from lupi_ts.experiments.skab import _f1_at_far, _WeightedPool
+    from lupi_ts.experiments.skab import WeightedPool, f1_at_far
     from sklearn.metrics import roc_auc_score
 
     ys, scores, picks = case
-    pool = _WeightedPool(ys, scores)
+    pool = WeightedPool(ys, scores)
     w = np.bincount(picks, minlength=len(ys)).astype(float)
     y = np.concatenate([ys[i] for i in picks])
     s = np.concatenate([scores[i] for i in picks])
     if y.any() and not y.all():
         assert pool.roc_auc(w) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
     if not y.all():
-        expected = _f1_at_far(y, s, far)
+        expected = f1_at_far(y, s, far)
         got = pool.f1_at_far(w, far)
         assert got == pytest.approx(expected, abs=1e-12, nan_ok=True)
 
@@ -293,7 +293,7 @@ def test_development_and_test_split_of_the_files():
     # valve1 is the development folder (settings chosen there); the other folders
     # are judged: each part gets its own pooled rows, gains and selection counts
     import pandas as pd
-    from lupi_ts.experiments.skab import _evaluate, _splits
+    from lupi_ts.experiments.skab import evaluate, split_gains
 
     fake = _fake_results(np.random.default_rng(5), n_files=6)
     names = ["valve1/0", "valve1/1", "valve1/2", "valve2/0", "other/1", "other/2"]
@@ -304,12 +304,12 @@ def test_development_and_test_split_of_the_files():
         files[name] = pd.DataFrame(
             {"anomaly": y}, index=pd.date_range("2020", periods=len(y), freq="s")
         )
-    parts = _splits(results, files, 50, seed=0)
+    parts = split_gains(results, files, 50, seed=0)
     assert list(parts) == ["development (valve1)", "test (valve2 + other)"]
     dev, test = parts["development (valve1)"], parts["test (valve2 + other)"]
     assert dev["n_files"] == 3 and test["n_files"] == 3
     judged = names[3:]
-    expected, _ = _evaluate({k: results[k] for k in judged}, {k: files[k] for k in judged}, 50)
+    expected, _ = evaluate({k: results[k] for k in judged}, {k: files[k] for k in judged}, 50)
     for key in ("f1", "far", "roc_auc", "f1_at_distilled_far"):  # (no changepoints: NAB nan)
         assert test["methods"]["distilled"][key] == expected["distilled"][key]
     gain = test["gains"]["distilled_vs_student"]["roc_auc"]
@@ -319,4 +319,4 @@ def test_development_and_test_split_of_the_files():
     assert gain["ci95"][0] <= gain["ci95"][1]
     assert dev["chosen"]["distilled"] == {"plain": 2, "student": 1}
     # generated runs (one folder) have no split
-    assert _splits(fake, {k: files[n] for k, n in zip(fake, names)}, 50) == {}
+    assert split_gains(fake, {k: files[n] for k, n in zip(fake, names)}, 50) == {}

@@ -1,0 +1,245 @@
+"""report.md and the score plots of the study."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import CORE_METHODS
+from .data import safe_name
+from .evaluation import BOOTSTRAP_PAIRS
+
+# Published SKAB outlier-detection leaderboard (test parts): F1, FAR %, MAR %,
+# and NAB Standard / LowFP / LowFN where published.
+LEADERBOARD = [
+    ("Conv-AE", 0.78, 13.55, 28.02, (23.61, 21.54, 27.55)),
+    ("MSET", 0.78, 39.73, 14.13, None),
+    ("T²+Q (PCA)", 0.76, 26.62, 24.92, (25.35, 14.51, 31.33)),
+    ("LSTM-AE", 0.74, 29.96, 25.92, (23.51, 20.11, 25.91)),
+    ("T²", 0.66, 19.21, 42.60, None),
+    ("LSTM-VAE", 0.56, 9.13, 55.03, None),
+    ("Vanilla LSTM", 0.54, 12.54, 59.53, None),
+    ("Vanilla AE", 0.39, 2.59, 75.15, None),
+    ("MSCRED", 0.36, 49.94, 69.88, (32.42, 16.53, 40.28)),
+    ("Isolation forest", 0.29, 2.56, 82.89, (26.16, 19.50, 30.82)),
+]
+
+
+def _fmt(x, nd=2):
+    return "–" if x is None or not np.isfinite(x) else f"{x:.{nd}f}"
+
+
+_STUDENT_TEXT = {
+    "gbm": "gradient boosting on causal window features of the deployable sensors, "
+    "regressing the teacher's T²+Q score (`--student gbm`)",
+    "neural": "an MLP NeuralDistillationRegressor on the standardised window features, "
+    "regressing the teacher's score with imitation 0.5 of a network teacher on all "
+    "sensors' features and a hint loss (`--student neural`)",
+    "reconstruct": "gradient boosting predicting the privileged sensors from the deployable "
+    "window features; the score is T²+Q on deployable + reconstructed sensors, fitted on "
+    "each file's first rows (`--student reconstruct`; the control reconstructs the "
+    "deployable sensors)",
+}
+
+
+def _fmt_gain(gain, ci95):
+    return f"{gain:+.3f} [{ci95[0]:+.3f}, {ci95[1]:+.3f}]"
+
+
+def render_report(
+    summary, per_file_auc, tests, timing, cfg, is_skab, bootstrap=None, by_folder=None,
+    splits=None,
+):
+    lines = [
+        f"# Anomaly detection with privileged sensors ({cfg['experiment']})",
+        "",
+        f"Deployable sensors: {', '.join(cfg['deployable'])}. "
+        f"Privileged: {', '.join(cfg['privileged'])}. Files: {len(cfg['files'])}; "
+        f"first {cfg['n_train']} rows of each file train, the rest is tested. "
+        "Thresholds come from training data only (control limits at 0.999; for the "
+        "distilled detectors and controls the threshold flagging 1% of the training "
+        "files' reference rows out of fold, on their calibrated scale; 1% contamination "
+        "for Isolation Forest and autoencoders). The distilled detector deploys its "
+        "student, the plain detector or both combined as its do-no-harm rule chooses "
+        "from training data only (`--selection auto`); `distilled_student` is the "
+        "student whatever was chosen. `teacher_skab` (per-file protocol) is the "
+        "leaderboard's T²+Q exactly: SKAB's control limits, its median over the test "
+        "part only. NAB is scored exactly as SKAB's code (cut windows, reward grid). "
+        "`F1@FAR` moves each method's threshold to the "
+        "distilled student's false-alarm rate on the pooled test scores (an oracle "
+        "comparison of rankings, not a deployable rule). Student and control: "
+        + _STUDENT_TEXT[cfg.get("student", "gbm")]
+        + (
+            f"; causal feature windows of {', '.join(map(str, cfg['student_windows']))} rows, "
+            f"scores median-smoothed over the last {cfg['student_smoothing']} rows"
+            if "student_windows" in cfg
+            else ""
+        )
+        + ".",
+        "",
+    ]
+    for protocol, rows in summary.items():
+        lines += [
+            f"## {protocol}",
+            "",
+            "| algorithm | F1 | FAR % | MAR % | NAB std | NAB lowFP | NAB lowFN "
+            "| ROC-AUC | PR-AUC | F1@FAR |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for m, r in rows.items():
+            lines.append(
+                f"| **ours: {m}** | {_fmt(r['f1'])} | {_fmt(r['far'])} | {_fmt(r['mar'])} | "
+                f"{_fmt(r['nab_standard'])} | {_fmt(r['nab_lowfp'])} | {_fmt(r['nab_lowfn'])} | "
+                f"{_fmt(r['roc_auc'], 3)} | {_fmt(r['pr_auc'], 3)} | "
+                f"{_fmt(r['f1_at_distilled_far'])} |"
+            )
+        if is_skab and protocol == "per-file":
+            for name, f1, far, mar, nab in LEADERBOARD:
+                n = nab or (None, None, None)
+                lines.append(
+                    f"| published: {name} | {f1:.2f} | {far:.2f} | {mar:.2f} | "
+                    f"{_fmt(n[0])} | {_fmt(n[1])} | {_fmt(n[2])} | – | – | – |"
+                )
+        lines.append("")
+        if protocol in tests:
+            lines += [
+                "Paired Wilcoxon signed-rank tests on per-file ROC-AUC:",
+                "",
+                "| comparison | files | mean diff | median diff | wins/losses | p-value |",
+                "|---|---|---|---|---|---|",
+            ]
+            for t in tests[protocol]:
+                lines.append(
+                    f"| {t['a']} vs {t['b']} | {t['n_files']} | {t['mean_diff']:+.3f} | "
+                    f"{t['median_diff']:+.3f} | {t['wins']}/{t['losses']} | "
+                    f"{_fmt(t['p_value'], 4)} |"
+                )
+            lines.append("")
+        boot = (bootstrap or {}).get(protocol)
+        if boot:
+            lines += [
+                f"Pooled gains with 95% file-level bootstrap intervals ({boot['resamples']} "
+                "resamples of the files; the summary's own difference, then the interval):",
+                "",
+                "| comparison | ROC-AUC gain | F1 gain at the distilled student's FAR |",
+                "|---|---|---|",
+            ]
+            rows = summary[protocol]
+            for a, b in BOOTSTRAP_PAIRS:
+                g = boot[f"{a}_vs_{b}"]
+                cells = [
+                    _fmt_gain(rows[a][key] - rows[b][key], g[key]["ci95"])
+                    for key in ("roc_auc", "f1_at_distilled_far")
+                ]
+                lines.append(f"| {a} vs {b} | {cells[0]} | {cells[1]} |")
+            lines.append("")
+        folders = (by_folder or {}).get(protocol)
+        if folders:
+            lines += [
+                "The same gains by folder (pooled within the folder, F1 at the distilled "
+                "student's false-alarm rate in that folder; 95% bootstrap over its files)"
+                + (
+                    ". The students' settings were chosen on valve1 only: the other folders "
+                    "played no part in that choice."
+                    if is_skab
+                    else ":"
+                ),
+                "",
+                "| folder | files | distilled ROC-AUC | distilled − student ROC-AUC "
+                "| distilled − student F1 at equal FAR | control − student ROC-AUC |",
+                "|---|---|---|---|---|---|",
+            ]
+            for folder, e in folders.items():
+                g, c = e["distilled_vs_student"], e["control_vs_student"]
+                cells = [
+                    _fmt_gain(d["gain"], d["ci95"])
+                    for d in (g["roc_auc"], g["f1_at_distilled_far"], c["roc_auc"])
+                ]
+                lines.append(
+                    f"| {folder} | {e['n_files']} | {e['distilled']['roc_auc']:.3f} "
+                    f"| {' | '.join(cells)} |"
+                )
+            lines.append("")
+        for part, e in ((splits or {}).get(protocol) or {}).items():
+            lines += [
+                f"**{part}**, {e['n_files']} files"
+                + (
+                    " (the students' settings were chosen here)"
+                    if part.startswith("development")
+                    else " (judged here; no setting was chosen on these files)"
+                )
+                + ". Chosen by the do-no-harm rule: "
+                + "; ".join(
+                    f"{m}: " + ", ".join(f"{c} {n}" for c, n in sorted(v.items()))
+                    for m, v in e["chosen"].items()
+                )
+                + ".",
+                "",
+                "| algorithm | F1 | FAR % | MAR % | NAB std | ROC-AUC | F1@FAR |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for m, r in e["methods"].items():
+                lines.append(
+                    f"| {m} | {_fmt(r['f1'])} | {_fmt(r['far'])} | {_fmt(r['mar'])} | "
+                    f"{_fmt(r['nab_standard'])} | {_fmt(r['roc_auc'], 3)} | "
+                    f"{_fmt(r['f1_at_distilled_far'])} |"
+                )
+            lines += ["", "| comparison | ROC-AUC gain [95% CI] | F1 gain at the distilled FAR |",
+                      "|---|---|---|"]
+            for key, g in e["gains"].items():
+                cells = [_fmt_gain(g[k]["gain"], g[k]["ci95"])
+                         for k in ("roc_auc", "f1_at_distilled_far")]
+                lines.append(f"| {key.replace('_vs_', ' vs ')} | {cells[0]} | {cells[1]} |")
+            lines.append("")
+        if protocol in per_file_auc:
+            auc = per_file_auc[protocol]
+            methods = [m for m in CORE_METHODS if m in auc]
+            lines += [
+                "Per-file ROC-AUC (test part):",
+                "",
+                "| file | " + " | ".join(methods) + " |",
+                "|---|" + "---|" * len(methods),
+            ]
+            for k in auc[methods[0]]:
+                lines.append(
+                    f"| {k} | " + " | ".join(_fmt(auc[m][k], 3) for m in methods) + " |"
+                )
+            lines.append("")
+        if protocol in timing:
+            tm = timing[protocol]
+            lines += [
+                f"Compute time of this protocol (sum over files): {tm['wall_s']:.1f} s wall, "
+                f"{tm['cpu_s']:.1f} s CPU of this process.",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+def plot_files(results, files, protocol, out_dir, n_plots, n_train):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    for k in list(results)[:n_plots]:
+        scores, anomaly, _, _ = results[k]
+        methods = [m for m in CORE_METHODS if m in scores]
+        fig, axes = plt.subplots(len(methods), 1, figsize=(10, 2 * len(methods)), sharex=True)
+        t = np.arange(len(anomaly))
+        for ax, m in zip(np.atleast_1d(axes), methods):
+            s, thr = scores[m]
+            ax.plot(t, s, lw=0.8, label=f"{m} score")
+            ax.axhline(thr, color="r", lw=1, ls="--", label="threshold")
+            ax.axvline(n_train, color="k", lw=0.8, ls=":")
+            ax.fill_between(t, 0, 1, where=anomaly == 1, color="orange", alpha=0.2,
+                            transform=ax.get_xaxis_transform(), label="true anomaly")
+            ax.set_ylabel(m)
+            ax.legend(loc="upper left", fontsize=7)
+        np.atleast_1d(axes)[-1].set_xlabel("row (training part left of the dotted line)")
+        fig.suptitle(f"{protocol}: {k}")
+        fig.tight_layout()
+        path = out_dir / f"{protocol}__{safe_name(k)}.png"
+        fig.savefig(path, dpi=80)
+        plt.close(fig)
+        paths.append(path.name)
+    return paths
