@@ -10,9 +10,12 @@ model unless a privileged candidate wins by a margin the folds support.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import check_scoring, log_loss
@@ -33,16 +36,19 @@ from .linear import (
 )
 from .lupts import LuPTSClassifier, LuPTSRegressor
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["PrivilegedModelSelector"]
 
 
-def _neg_log_loss(model, X, y):
+def _neg_log_loss(model: Any, X: np.ndarray, y: np.ndarray) -> float:
     """Log-loss scorer that names the classes (a validation fold may hold only one)."""
     return -log_loss(y, model.predict_proba(X), labels=model.classes_)
 
 
-def _best_has(attr):
-    def check(self):
+def _best_has(attr: str) -> Callable[[Any], bool]:
+    def check(self: Any) -> bool:
         if hasattr(self, "best_estimator_"):
             return hasattr(self.best_estimator_, attr)
         return attr in ("predict", "score") or self._task() == "classification"
@@ -218,24 +224,24 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
 
     def __init__(
         self,
-        plain=None,
+        plain: Any = None,
         *,
-        task="auto",
-        imitations=(0.25, 0.5),
-        temperatures=(1.0, 4.0),
-        teacher=None,
-        teacher_inputs="both",
-        n_step_features=None,
-        n_steps=None,
-        lupts=True,
-        teacher_folds=5,
-        cv=5,
-        gap="auto",
-        rule="paired",
-        n_se=1.0,
-        significance=0.05,
-        scoring=None,
-    ):
+        task: str = "auto",
+        imitations: float | Sequence[float] = (0.25, 0.5),
+        temperatures: float | Sequence[float] = (1.0, 4.0),
+        teacher: Any = None,
+        teacher_inputs: str = "both",
+        n_step_features: int | None = None,
+        n_steps: int | None = None,
+        lupts: bool = True,
+        teacher_folds: int = 5,
+        cv: Any = 5,
+        gap: int | str = "auto",
+        rule: str = "paired",
+        n_se: float = 1.0,
+        significance: float = 0.05,
+        scoring: str | Callable[..., float] | None = None,
+    ) -> None:
         self.plain = plain
         self.task = task
         self.imitations = imitations
@@ -254,7 +260,7 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         self.scoring = scoring
 
     # ------------------------------------------------------------------ set-up
-    def _task(self, y=None):
+    def _task(self, y: npt.ArrayLike | None = None) -> str | None:
         if self.task != "auto":
             return self.task
         if self.plain is not None:
@@ -264,7 +270,7 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         kind = type_of_target(y)
         return "classification" if kind in ("binary", "multiclass") else "regression"
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         task = self._task()
         if task == "classification":
@@ -277,21 +283,21 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
             tags.target_tags.required = True
         return tags
 
-    def _plain(self, task):
+    def _plain(self, task: str | None) -> Any:
         if self.plain is not None:
             return clone(self.plain)
         if task == "classification":
             return make_pipeline(StandardScaler(), SoftLabelLogisticRegression())
         return make_pipeline(StandardScaler(), Ridge())
 
-    def _teacher(self, task, regression_teacher):
+    def _teacher(self, task: str | None, regression_teacher: bool) -> Any:
         if self.teacher is not None:
             return clone(self.teacher)
         if task == "classification" and not regression_teacher:
             return make_pipeline(StandardScaler(), LogisticRegression())
         return make_pipeline(StandardScaler(), Ridge())
 
-    def _flat_priv(self, X, X_priv):
+    def _flat_priv(self, X: np.ndarray, X_priv: npt.ArrayLike) -> tuple[np.ndarray, int]:
         X_priv = np.asarray(X_priv, dtype=np.float64)
         if X_priv.ndim == 3:
             n_steps = X_priv.shape[1]
@@ -317,7 +323,7 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
             raise ValueError("X_priv contains NaN or infinite values; drop or impute them first.")
         return X_priv, n_steps
 
-    def _teacher_design(self, X, P):
+    def _teacher_design(self, X: np.ndarray, P: np.ndarray) -> np.ndarray:
         if self.teacher_inputs == "privileged":
             return P
         if self.teacher_inputs == "both":
@@ -326,9 +332,11 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
             raise ValueError("teacher_inputs='last' needs n_step_features (features per step).")
         return np.hstack([P, X[:, -self.n_step_features :]])
 
-    def _candidates(self, task, has_priv):
+    def _candidates(
+        self, task: str | None, has_priv: bool
+    ) -> list[tuple[str, str, dict[str, Any]]]:
         """(name, kind, params) of every candidate, plain first."""
-        out = [("plain", "plain", {})]
+        out: list[tuple[str, str, dict[str, Any]]] = [("plain", "plain", {})]
         if not has_priv:
             return out
         lams = [float(v) for v in np.atleast_1d(np.asarray(self.imitations, dtype=float))]
@@ -354,7 +362,9 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         return out
 
     # ------------------------------------------------------------------ fitting
-    def _teacher_outputs(self, task, Z, y, target):
+    def _teacher_outputs(
+        self, task: str | None, Z: np.ndarray, y: np.ndarray, target: Any
+    ) -> np.ndarray:
         """Out-of-fold teacher outputs on the rows of Z (logits or predictions)."""
         regression_teacher = target is not None
         teacher = self._teacher(task, regression_teacher)
@@ -366,7 +376,18 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
             out = out / (scale if scale > 0 else 1.0)
         return out
 
-    def _fit_candidate(self, task, kind, params, X, y, P, n_steps, target, outputs_cache):
+    def _fit_candidate(
+        self,
+        task: str | None,
+        kind: str,
+        params: dict[str, Any],
+        X: np.ndarray,
+        y: np.ndarray,
+        P: Any,  # None for the plain model
+        n_steps: int,
+        target: np.ndarray | None,
+        outputs_cache: dict[str, np.ndarray],
+    ) -> Any:
         plain = self._plain(task)
         if kind == "plain":
             return plain.fit(X, y)
@@ -385,7 +406,14 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         return model.fit(X, y, teacher_outputs=outputs_cache["outputs"])
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, *, X_priv=None, teacher_target=None):
+    def fit(
+        self,
+        X: npt.ArrayLike,
+        y: npt.ArrayLike,
+        *,
+        X_priv: npt.ArrayLike | None = None,
+        teacher_target: npt.ArrayLike | None = None,
+    ) -> Self:
         """Cross-validate the candidates, choose one, refit it on all rows.
 
         Parameters
@@ -422,6 +450,7 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
                 raise ValueError(
                     f"teacher_target must be finite with one value per row of X ({X.shape[0]})."
                 )
+        P: Any  # None without X_priv, and then only the plain model is fitted
         if X_priv is None:
             P, n_steps = None, 0
         else:
@@ -474,7 +503,7 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         for f, (train, test) in enumerate(folds):
             if task == "classification" and np.unique(y[train]).size < self.classes_.size:
                 continue  # a fold whose training rows lack a class cannot compare models
-            cache = {}
+            cache: dict[str, np.ndarray] = {}
             Ptr = P[train]
             ttr = None if target is None else target[train]
             for c, (_, kind, params) in enumerate(candidates):
@@ -495,7 +524,12 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         self.best_estimator_ = self._fit_candidate(task, kind, params, X, y, P, n_steps, target, {})
         return self
 
-    def _choose(self, candidates, scores, errors=None):
+    def _choose(
+        self,
+        candidates: list[tuple[str, str, dict[str, Any]]],
+        scores: np.ndarray,
+        errors: Sequence[str] | None = None,
+    ) -> None:
         usable = np.isfinite(scores[0])  # folds where the plain model was scored
         if usable.sum() < 2:
             raise ValueError(
@@ -524,7 +558,7 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
                 wins = gain[best] > 0 and gain[best] > margin * se_gain[best]
             else:
                 wins = mean[best] - self.n_se * std[best] / np.sqrt(F) > mean[0]
-        self._selected_index = best if wins else 0
+        self._selected_index = cast(int, best if wins else 0)  # wins implies best is set
         results = {
             "candidate": [c[0] for c in candidates],
             "kind": [c[1] for c in candidates],
@@ -548,7 +582,7 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         self.gain_se_ = np.nan if best is None else float(se_gain[best])
 
     # ------------------------------------------------------------------ delegation
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predictions of the chosen model (from X only).
 
         Parameters
@@ -564,7 +598,7 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         return self.best_estimator_.predict(X)
 
     @available_if(_best_has("predict_proba"))
-    def predict_proba(self, X):
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Class probabilities of the chosen model (classification).
 
         Parameters
@@ -580,7 +614,7 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         return self.best_estimator_.predict_proba(X)
 
     @available_if(_best_has("decision_function"))
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """Scores of the chosen model (classification).
 
         Parameters
@@ -595,7 +629,9 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.best_estimator_.decision_function(X)
 
-    def score(self, X, y, sample_weight=None):
+    def score(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None
+    ) -> float:
         """The chosen model's ``score`` (accuracy or R²).
 
         Parameters
