@@ -393,7 +393,7 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
             return plain.fit(X, y)
         if kind == "lupts":
             cls = LuPTSClassifier if task == "classification" else LuPTSRegressor
-            extra = {"carry_inputs": True} if task == "classification" else {}
+            extra: dict[str, Any] = {"carry_inputs": True} if task == "classification" else {}
             return cls(n_steps=n_steps, **extra).fit(X, y, X_priv=P)
         if "outputs" not in outputs_cache:
             outputs_cache["outputs"] = self._teacher_outputs(

@@ -23,8 +23,10 @@ sum to one, for instance), so the fallback gives the same minimum-norm solution.
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.linalg
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.linear_model import Lasso, LogisticRegression
@@ -34,6 +36,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._trajectory import check_trajectory
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["LuPTSClassifier", "LuPTSRegressor"]
 
@@ -46,7 +51,14 @@ _MAX_COND_NORMAL = 1e7
 _LSTSQ_COND = 1e-6
 
 
-def _least_squares(Z, T, *, fit_intercept, regularization, alpha):
+def _least_squares(
+    Z: np.ndarray,
+    T: np.ndarray,
+    *,
+    fit_intercept: bool,
+    regularization: str | None,
+    alpha: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients ``W`` (s, p, q) and intercepts ``b`` (s, q) of ``T_j ~ Z_j W_j + b_j``.
 
     ``Z`` (s, n, p) and ``T`` (s, n, q) stack ``s`` independent regressions, solved
@@ -74,6 +86,7 @@ def _least_squares(Z, T, *, fit_intercept, regularization, alpha):
     ridge = regularization == "ridge" and alpha > 0
     if ridge:
         G[:, np.arange(p), np.arange(p)] += alpha
+    G_inv: Any  # None if a step is exactly singular (then no step is ok)
     try:
         G_inv = np.linalg.inv(G)
         cond = np.abs(G).sum(axis=1).max(axis=1) * np.abs(G_inv).sum(axis=1).max(axis=1)
@@ -109,7 +122,7 @@ def _least_squares(Z, T, *, fit_intercept, regularization, alpha):
     return W, b
 
 
-def _as_2d(y):
+def _as_2d(y: np.ndarray) -> np.ndarray:
     return y[:, None] if y.ndim == 1 else y
 
 
@@ -127,7 +140,15 @@ _COMMON_CONSTRAINTS = {
 class _LuPTSBase(BaseEstimator):
     """Shared fitting of the transitions and their composition."""
 
-    def _check_trajectory(self, X, X_priv):
+    # Parameters that the subclasses' ``__init__`` store (declared for the type checker).
+    n_steps: int | None
+    stationary: bool
+    carry_inputs: bool
+    regularization: str | None
+    alpha: float
+    transition_intercept: bool
+
+    def _check_trajectory(self, X: np.ndarray, X_priv: npt.ArrayLike | None) -> np.ndarray | None:
         if X_priv is None:
             return None
         traj = check_trajectory(X_priv, X.shape[0], self.n_steps)
@@ -140,10 +161,10 @@ class _LuPTSBase(BaseEstimator):
             )
         return traj
 
-    def _fit_transitions(self, X, traj):
+    def _fit_transitions(self, X: np.ndarray, traj: np.ndarray | None) -> np.ndarray:
         """Fit the transitions; set the composed maps ``X -> x_j`` (affine in X)."""
         p = X.shape[1]
-        kw = {
+        kw: dict[str, Any] = {
             "fit_intercept": self.transition_intercept,
             "regularization": self.regularization,
             "alpha": self.alpha,
@@ -152,7 +173,7 @@ class _LuPTSBase(BaseEstimator):
         self.n_priv_features_in_ = None if traj is None else traj.shape[2]
         self.transitions_ = []
         if traj is None:
-            self._maps = []
+            self._maps: list[tuple[np.ndarray, np.ndarray]] = []
             return X
         s, d = traj.shape[1], traj.shape[2]
         by_step = traj.transpose(1, 0, 2)  # (s, n, d): step j-1 is x_j
@@ -191,12 +212,12 @@ class _LuPTSBase(BaseEstimator):
             self._maps.append((M, m))
         return traj[:, -1]
 
-    def _last_design(self, X, last):
+    def _last_design(self, X: np.ndarray, last: np.ndarray) -> np.ndarray:
         if self.carry_inputs and self.n_steps_:
             return np.hstack([X, last])
         return last
 
-    def _compose(self, beta, c):
+    def _compose(self, beta: np.ndarray, c: Any) -> tuple[np.ndarray, Any]:
         """coef (p, K) and intercept (K,) of the composed predictor."""
         if not self._maps:
             return beta, c
@@ -206,7 +227,7 @@ class _LuPTSBase(BaseEstimator):
             return beta[:p] + M @ beta[p:], m @ beta[p:] + c
         return M @ beta, m @ beta + c
 
-    def predict_trajectory(self, X):
+    def predict_trajectory(self, X: npt.ArrayLike) -> np.ndarray:
         """The privileged steps that the fitted transitions predict from X.
 
         Parameters
@@ -307,15 +328,15 @@ class LuPTSRegressor(RegressorMixin, _LuPTSBase):
 
     def __init__(
         self,
-        n_steps=None,
+        n_steps: int | None = None,
         *,
-        stationary=False,
-        carry_inputs=False,
-        regularization=None,
-        alpha=1.0,
-        transition_intercept=False,
-        fit_intercept=True,
-    ):
+        stationary: bool = False,
+        carry_inputs: bool = False,
+        regularization: str | None = None,
+        alpha: float = 1.0,
+        transition_intercept: bool = False,
+        fit_intercept: bool = True,
+    ) -> None:
         self.n_steps = n_steps
         self.stationary = stationary
         self.carry_inputs = carry_inputs
@@ -324,13 +345,15 @@ class LuPTSRegressor(RegressorMixin, _LuPTSBase):
         self.transition_intercept = transition_intercept
         self.fit_intercept = fit_intercept
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, X_priv=None):
+    def fit(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, *, X_priv: npt.ArrayLike | None = None
+    ) -> Self:
         """Fit the transitions and the last step; compose them.
 
         Parameters
@@ -366,7 +389,7 @@ class LuPTSRegressor(RegressorMixin, _LuPTSBase):
             self.coef_, self.intercept_ = coef.T, intercept
         return self
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predict from the deployable inputs only.
 
         Parameters
@@ -447,18 +470,18 @@ class LuPTSClassifier(ClassifierMixin, _LuPTSBase):
 
     def __init__(
         self,
-        n_steps=None,
+        n_steps: int | None = None,
         *,
-        stationary=False,
-        carry_inputs=False,
-        regularization=None,
-        alpha=1.0,
-        transition_intercept=False,
-        fit_intercept=True,
-        C=1.0,
-        class_weight=None,
-        max_iter=100,
-    ):
+        stationary: bool = False,
+        carry_inputs: bool = False,
+        regularization: str | None = None,
+        alpha: float = 1.0,
+        transition_intercept: bool = False,
+        fit_intercept: bool = True,
+        C: float = 1.0,
+        class_weight: dict[Any, float] | str | None = None,
+        max_iter: int = 100,
+    ) -> None:
         self.n_steps = n_steps
         self.stationary = stationary
         self.carry_inputs = carry_inputs
@@ -471,7 +494,9 @@ class LuPTSClassifier(ClassifierMixin, _LuPTSBase):
         self.max_iter = max_iter
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, X_priv=None):
+    def fit(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, *, X_priv: npt.ArrayLike | None = None
+    ) -> Self:
         """Fit the transitions and the logistic last step; compose them.
 
         Parameters
@@ -505,7 +530,7 @@ class LuPTSClassifier(ClassifierMixin, _LuPTSBase):
         self.coef_, self.intercept_ = coef.T, np.asarray(intercept, dtype=np.float64)
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """Logits of the composed logistic model (from X only).
 
         Parameters
@@ -521,7 +546,7 @@ class LuPTSClassifier(ClassifierMixin, _LuPTSBase):
         scores = X @ self.coef_.T + self.intercept_
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Class probabilities.
 
         Parameters
@@ -538,11 +563,11 @@ class LuPTSClassifier(ClassifierMixin, _LuPTSBase):
             return np.column_stack([1.0 - p1, p1])
         return softmax(scores)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: npt.ArrayLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`."""
         return np.log(self.predict_proba(X))
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predicted class labels.
 
         Parameters

@@ -12,8 +12,10 @@ regression; the composition is a ridge-like model on the features of ``X`` alone
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -22,10 +24,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._linear import LuPTSRegressor
 from ._trajectory import check_trajectory
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["RandomFeatureLuPTSRegressor"]
 
 
-def _standardiser(Z):
+def _standardiser(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = Z.mean(axis=0)
     scale = Z.std(axis=0)
     return mean, np.where(scale > 1e-12 * (1.0 + np.abs(mean)), scale, 1.0)
@@ -97,14 +102,14 @@ class RandomFeatureLuPTSRegressor(RegressorMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_components=100,
+        n_components: int = 100,
         *,
-        gamma="scale",
-        alpha=1.0,
-        include_inputs=True,
-        n_steps=None,
-        random_state=None,
-    ):
+        gamma: float | str = "scale",
+        alpha: float = 1.0,
+        include_inputs: bool = True,
+        n_steps: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self.n_components = n_components
         self.gamma = gamma
         self.alpha = alpha
@@ -112,20 +117,22 @@ class RandomFeatureLuPTSRegressor(RegressorMixin, BaseEstimator):
         self.n_steps = n_steps
         self.random_state = random_state
 
-    def _draw(self, rng, d):
+    def _draw(self, rng: np.random.RandomState, d: int) -> tuple[np.ndarray, np.ndarray]:
         gamma = 1.0 / d if self.gamma == "scale" else float(self.gamma)
         W = rng.normal(0.0, np.sqrt(2.0 * gamma), (d, self.n_components))
         b = rng.uniform(0.0, 2.0 * np.pi, self.n_components)
         return W, b
 
-    def _features(self, Z, params):
+    def _features(self, Z: np.ndarray, params: tuple[np.ndarray, ...]) -> np.ndarray:
         mean, scale, W, b = params
         Zs = (Z - mean) / scale
         phi = np.sqrt(2.0 / self.n_components) * np.cos(Zs @ W + b)
         return np.concatenate([Zs, phi], axis=-1) if self.include_inputs else phi
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, X_priv=None):
+    def fit(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, *, X_priv: npt.ArrayLike | None = None
+    ) -> Self:
         """Draw the features, map every step, fit linear LuPTS on them.
 
         Parameters
@@ -154,7 +161,7 @@ class RandomFeatureLuPTSRegressor(RegressorMixin, BaseEstimator):
         self.n_steps_ = self.lupts_.n_steps_
         return self
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predict from the deployable inputs only.
 
         Parameters

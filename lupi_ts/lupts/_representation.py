@@ -17,9 +17,12 @@ estimate, exactly as for the random-feature variant. torch is imported in ``fit`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -27,10 +30,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._linear import LuPTSRegressor
 from ._trajectory import check_trajectory
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["RepresentationLuPTSRegressor"]
 
 
-def _standardiser(Z):
+def _standardiser(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = Z.mean(axis=0)
     scale = Z.std(axis=0)
     return mean, np.where(scale > 1e-12 * (1.0 + np.abs(mean)), scale, 1.0)
@@ -103,19 +109,19 @@ class RepresentationLuPTSRegressor(RegressorMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_components=8,
+        n_components: int = 8,
         *,
-        hidden=(32,),
-        consistency=1.0,
-        alpha=1.0,
-        n_steps=None,
-        max_epochs=200,
-        learning_rate=1e-3,
-        batch_size=32,
-        weight_decay=0.0,
-        device="auto",
-        random_state=None,
-    ):
+        hidden: Sequence[int] = (32,),
+        consistency: float = 1.0,
+        alpha: float = 1.0,
+        n_steps: int | None = None,
+        max_epochs: int = 200,
+        learning_rate: float = 1e-3,
+        batch_size: int = 32,
+        weight_decay: float = 0.0,
+        device: str = "auto",
+        random_state: int | None = None,
+    ) -> None:
         self.n_components = n_components
         self.hidden = hidden
         self.consistency = consistency
@@ -128,7 +134,9 @@ class RepresentationLuPTSRegressor(RegressorMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
 
-    def _encode(self, encoder, Z, params):
+    def _encode(
+        self, encoder: Any, Z: np.ndarray, params: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
         from ..neural import import_torch
 
         torch = import_torch()
@@ -138,7 +146,9 @@ class RepresentationLuPTSRegressor(RegressorMixin, BaseEstimator):
             return encoder(t).double().cpu().numpy()
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, X_priv=None):
+    def fit(
+        self, X: npt.ArrayLike, y: npt.ArrayLike, *, X_priv: npt.ArrayLike | None = None
+    ) -> Self:
         """Train the encoders, then fit closed-form LuPTS on their codes.
 
         Parameters
@@ -158,6 +168,9 @@ class RepresentationLuPTSRegressor(RegressorMixin, BaseEstimator):
 
         torch = import_torch()
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        # Both None without X_priv; they are only used under `if s:` (a trajectory).
+        traj: Any
+        enc: Any
         traj = None if X_priv is None else check_trajectory(X_priv, X.shape[0], self.n_steps)
         device = self._device = resolve_device(self.device)
         seed = 0 if self.random_state is None else int(self.random_state)
@@ -166,7 +179,7 @@ class RepresentationLuPTSRegressor(RegressorMixin, BaseEstimator):
         y_mean, y_scale = _standardiser(y[:, None])
         n, s = X.shape[0], 0 if traj is None else traj.shape[1]
 
-        def t(a):
+        def t(a: np.ndarray) -> Any:
             return torch.as_tensor(a, dtype=torch.float32, device=device)
 
         with seed_scope(seed, device):
@@ -188,7 +201,7 @@ class RepresentationLuPTSRegressor(RegressorMixin, BaseEstimator):
             else:
                 enc, trans = None, []
 
-            def batch_loss(idx):
+            def batch_loss(idx: Any) -> Any:
                 codes = [enc0(X_t[idx])]
                 if s:
                     steps = P_t[idx]
@@ -223,7 +236,7 @@ class RepresentationLuPTSRegressor(RegressorMixin, BaseEstimator):
         self.n_steps_ = s
         return self
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """Predict from the deployable inputs only.
 
         Parameters

@@ -10,11 +10,18 @@ number of steps (the layout of :func:`lupi_ts.make_privileged_windows`).
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["check_trajectory"]
 
 
-def check_trajectory(X_priv, n_samples, n_steps=None, *, dtype=np.float64):
+def check_trajectory(
+    X_priv: npt.ArrayLike,
+    n_samples: int,
+    n_steps: int | None = None,
+    *,
+    dtype: npt.DTypeLike = np.float64,
+) -> np.ndarray:
     """Return the privileged trajectory as a finite array of shape (n, s, d).
 
     Parameters
