@@ -9,6 +9,7 @@ sha256 digests either way.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -106,8 +107,14 @@ def _read_city(csv_path: Path, city: str) -> pd.DataFrame:
 
 
 def fetch_fivecities(
-    data_home=None, *, path=None, cities=None, download_if_missing=True, n_retries=3, delay=1.0
-):
+    data_home: str | os.PathLike[str] | None = None,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    cities: Sequence[str] | None = None,
+    download_if_missing: bool = True,
+    n_retries: int = 3,
+    delay: float = 1.0,
+) -> Bunch:
     """Load the PM2.5 data of five Chinese cities, downloading it if needed (CC BY 4.0).
 
     The files are cached in ``data_home/fivecities/``; each is checked against its

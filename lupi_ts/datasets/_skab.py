@@ -156,7 +156,9 @@ def _local_files(folder: Path) -> dict[str, Path]:
     return paths
 
 
-def _cached_files(folder: Path, *, download_if_missing, n_retries, delay) -> dict[str, Path]:
+def _cached_files(
+    folder: Path, *, download_if_missing: bool, n_retries: int, delay: float
+) -> dict[str, Path]:
     """Verify cached files, downloading the missing ones; return their paths."""
     paths = {}
     for rel, digest in SKAB_SHA256.items():
@@ -188,7 +190,14 @@ def _cached_files(folder: Path, *, download_if_missing, n_retries, delay) -> dic
     return paths
 
 
-def fetch_skab(data_home=None, *, path=None, download_if_missing=True, n_retries=3, delay=1.0):
+def fetch_skab(
+    data_home: str | os.PathLike[str] | None = None,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    n_retries: int = 3,
+    delay: float = 1.0,
+) -> Bunch:
     """Load SKAB, the Skoltech Anomaly Benchmark, downloading it if needed (GPL-3.0).
 
     The 35 CSV files of the public repository (https://github.com/waico/SKAB) are

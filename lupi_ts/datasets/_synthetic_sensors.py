@@ -23,6 +23,7 @@ One contiguous anomaly per run, after the first ``n_train`` rows:
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -50,15 +51,15 @@ normal row after it). Generated with random_state={seed!r}.
 
 
 def make_sensor_anomalies(
-    n_series=8,
-    n_steps=1000,
+    n_series: int = 8,
+    n_steps: int = 1000,
     *,
-    n_train=400,
-    anomaly_types=ANOMALY_TYPES,
-    magnitude=1.0,
-    start="2020-01-01 00:00:00",
-    random_state=None,
-):
+    n_train: int = 400,
+    anomaly_types: Sequence[str] = ANOMALY_TYPES,
+    magnitude: float = 1.0,
+    start: str | pd.Timestamp = "2020-01-01 00:00:00",
+    random_state: int | np.random.RandomState | None = None,
+) -> Bunch:
     """Generate SKAB-like multi-sensor runs with one injected anomaly each.
 
     Parameters
@@ -127,7 +128,7 @@ def make_sensor_anomalies(
     load_dep = 0.35 * np.array([[1.0, 0.3], [0.8, 0.5], [0.5, 0.8], [0.3, -0.6]])
     noise_priv, noise_dep = 0.15, 1.0
 
-    def run(n, rs):
+    def run(n: int, rs: np.random.RandomState) -> np.ndarray:
         h = np.zeros((n, 2))
         e = rs.normal(scale=np.sqrt(1 - 0.9**2), size=(n, 2))
         h[0] = rs.normal(size=2)
@@ -153,9 +154,11 @@ def make_sensor_anomalies(
             h_anom[seg, int(rng.randint(2))] += 7.0 * magnitude * ramp
         elif kind == "decoupling":
             k = int(rng.randint(len(PRIVILEGED)))
-            extra_priv[seg, k] = -load_priv[k] @ h[seg].T + 1.5 * magnitude * rng.normal(
-                scale=0.3, size=length
-            ).cumsum().clip(-3, 3) / 3 + 2.0 * magnitude
+            extra_priv[seg, k] = (
+                -load_priv[k] @ h[seg].T
+                + 1.5 * magnitude * rng.normal(scale=0.3, size=length).cumsum().clip(-3, 3) / 3
+                + 2.0 * magnitude
+            )
         else:  # vibration
             extra_dep[seg] = rng.normal(scale=1.5 * magnitude, size=(length, len(DEPLOYABLE)))
             extra_priv[seg, int(rng.randint(len(PRIVILEGED)))] += 2.0 * magnitude

@@ -123,7 +123,9 @@ def _local_files(folder: Path) -> dict[str, Path]:
     return paths
 
 
-def _cached_files(folder: Path, *, download_if_missing, n_retries, delay) -> dict[str, Path]:
+def _cached_files(
+    folder: Path, *, download_if_missing: bool, n_retries: int, delay: float
+) -> dict[str, Path]:
     paths = {}
     for rel, digest in TEP_SHA256.items():
         file = folder / rel
@@ -154,7 +156,14 @@ def _cached_files(folder: Path, *, download_if_missing, n_retries, delay) -> dic
     return paths
 
 
-def fetch_tep(data_home=None, *, path=None, download_if_missing=True, n_retries=3, delay=1.0):
+def fetch_tep(
+    data_home: str | os.PathLike[str] | None = None,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    download_if_missing: bool = True,
+    n_retries: int = 3,
+    delay: float = 1.0,
+) -> Bunch:
     """Load the Tennessee Eastman training files (Braatz data set), downloading them if needed.
 
     The 22 training files (``d00.dat`` normal operation, ``d01.dat`` .. ``d21.dat``
@@ -234,8 +243,7 @@ def fetch_tep(data_home=None, *, path=None, download_if_missing=True, n_retries=
         )
     normal = _read_dat(paths["d00.dat"], "d00.dat", transposed=True)
     faults = {
-        i: _read_dat(paths[f"d{i:02d}.dat"], f"d{i:02d}.dat", transposed=False)
-        for i in TEP_FAULTS
+        i: _read_dat(paths[f"d{i:02d}.dat"], f"d{i:02d}.dat", transposed=False) for i in TEP_FAULTS
     }
     return Bunch(
         normal=normal,
