@@ -17,15 +17,18 @@ limit (``contamination=None`` where a detector has one) or the
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["BaseDetector", "check_contamination", "check_sensors", "rolling_median"]
 
 
-def check_contamination(contamination, *, allow_none=True):
+def check_contamination(contamination: float | None, *, allow_none: bool = True) -> float | None:
     """Validate ``contamination``: ``None`` (control limit) or a float in (0, 0.5].
 
     Examples
@@ -47,7 +50,13 @@ def check_contamination(contamination, *, allow_none=True):
     return value
 
 
-def check_sensors(X, *, name="X", ensure_min_samples=1, max_gap=None):
+def check_sensors(
+    X: npt.ArrayLike,
+    *,
+    name: str = "X",
+    ensure_min_samples: int = 1,
+    max_gap: int | None = None,
+) -> np.ndarray:
     """A 2-D float array of sensor rows; NaN gaps handled by a documented policy.
 
     Policy: with ``max_gap=None`` any NaN is refused (ValueError). With an
@@ -102,7 +111,7 @@ def check_sensors(X, *, name="X", ensure_min_samples=1, max_gap=None):
     return X
 
 
-def rolling_median(x, window):
+def rolling_median(x: npt.ArrayLike, window: int) -> np.ndarray:
     """Causal rolling median (the first steps use the rows available so far).
 
     Examples
@@ -140,24 +149,31 @@ class BaseDetector(BaseEstimator):
     True
     """
 
-    def _check_contamination(self):
+    # Set by the subclasses (their parameter, their scorer and fit), declared for the checker.
+    contamination: float | None
+    _score: Callable[[np.ndarray], np.ndarray]
+    fit: Callable[..., Any]
+
+    def _check_contamination(self) -> float | None:
         return check_contamination(self.contamination, allow_none=self._has_control_limit())
 
-    def _has_control_limit(self):
+    def _has_control_limit(self) -> bool:
         return False
 
-    def _control_limit(self):  # pragma: no cover - only reached by subclasses that have one
+    def _control_limit(self) -> float:  # pragma: no cover - only reached by subclasses with one
         raise ValueError(
             f"{type(self).__name__} has no control-limit rule; set contamination to a "
             "fraction in (0, 0.5] to choose the threshold from the training scores."
         )
 
-    def _validate_fit_input(self, X, X_priv, min_samples=2):
+    def _validate_fit_input(
+        self, X: npt.ArrayLike, X_priv: npt.ArrayLike | None, min_samples: int = 2
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         X = validate_data(self, X, reset=True, ensure_min_samples=min_samples, dtype=float)
         return X, self._check_priv_rows(X, X_priv)
 
     @staticmethod
-    def _check_priv_rows(X, X_priv):
+    def _check_priv_rows(X: np.ndarray, X_priv: npt.ArrayLike | None) -> np.ndarray | None:
         """Validated ``X_priv`` (or None) with one row per timestamp of the validated ``X``."""
         if X_priv is None:
             return None
@@ -169,7 +185,7 @@ class BaseDetector(BaseEstimator):
             )
         return X_priv
 
-    def _set_threshold(self, train_scores):
+    def _set_threshold(self, train_scores: npt.ArrayLike) -> None:
         contamination = self._check_contamination()
         self.decision_scores_ = np.asarray(train_scores, dtype=float)
         if contamination is None:
@@ -178,7 +194,7 @@ class BaseDetector(BaseEstimator):
             self.threshold_ = float(np.quantile(self.decision_scores_, 1.0 - contamination))
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
 
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """Anomaly score of each row (timestamp); higher is more anomalous.
 
         Parameters
@@ -193,7 +209,7 @@ class BaseDetector(BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=float)
         return self._score(X)
 
-    def predict(self, X):
+    def predict(self, X: npt.ArrayLike) -> np.ndarray:
         """0/1 labels: 1 where ``decision_function(X) > threshold_``.
 
         Returns
@@ -202,6 +218,8 @@ class BaseDetector(BaseEstimator):
         """
         return (self.decision_function(X) > self.threshold_).astype(int)
 
-    def fit_predict(self, X, y=None, **fit_params):
+    def fit_predict(
+        self, X: npt.ArrayLike, y: npt.ArrayLike | None = None, **fit_params: Any
+    ) -> np.ndarray:
         """Fit and return the training labels ``labels_``."""
         return self.fit(X, y, **fit_params).labels_

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ._base import check_sensors
@@ -12,7 +15,7 @@ from ._base import check_sensors
 __all__ = ["sensor_window_features"]
 
 
-def _check_windows(windows):
+def _check_windows(windows: Any) -> tuple[int, ...]:
     if isinstance(windows, (numbers.Integral, str)) or not hasattr(windows, "__iter__"):
         raise ValueError(f"windows must be a sequence of integers >= 2; got {windows!r}.")
     out = tuple(windows)
@@ -23,8 +26,14 @@ def _check_windows(windows):
 
 
 def sensor_window_features(
-    X, *, windows=(5, 20, 60), n_reference=None, absolute=False, location=None, scale=None
-):
+    X: npt.ArrayLike,
+    *,
+    windows: Sequence[int] = (5, 20, 60),
+    n_reference: int | None = None,
+    absolute: bool = False,
+    location: npt.ArrayLike | None = None,
+    scale: npt.ArrayLike | None = None,
+) -> np.ndarray:
     """Per-timestamp features from the current and past rows of sensor series.
 
     The sensors are standardised with the mean and standard deviation of the
@@ -87,7 +96,7 @@ def sensor_window_features(
         n_reference = n
     if isinstance(n_reference, bool) or not isinstance(n_reference, numbers.Integral):
         raise ValueError(f"n_reference must be an integer or None; got {n_reference!r}.")
-    if not 2 <= n_reference <= n:
+    if not 2 <= int(n_reference) <= n:
         raise ValueError(
             f"n_reference must be between 2 and the number of timestamps ({n}); "
             f"got {n_reference}."
@@ -99,7 +108,9 @@ def sensor_window_features(
     return _window_features((X - ref.mean(axis=0)) / scale, X, windows, absolute)
 
 
-def _window_features(Z, X, windows, absolute):
+def _window_features(
+    Z: np.ndarray, X: np.ndarray, windows: Sequence[int], absolute: bool
+) -> np.ndarray:
     frame = pd.DataFrame(Z)
     parts = [Z, np.abs(Z)]
     for w in windows:

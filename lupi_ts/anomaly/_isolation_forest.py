@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
 from sklearn.ensemble import IsolationForest
 
 from .._validation import check_int
 from ._base import BaseDetector, check_contamination, rolling_median
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["IsolationForestDetector"]
 
@@ -42,20 +49,22 @@ class IsolationForestDetector(BaseDetector):
 
     def __init__(
         self,
-        n_estimators=100,
+        n_estimators: int = 100,
         *,
-        max_samples="auto",
-        contamination=0.01,
-        smoothing=1,
-        random_state=None,
-    ):
+        max_samples: int | float | str = "auto",
+        contamination: float = 0.01,
+        smoothing: int = 1,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self.n_estimators = n_estimators
         self.max_samples = max_samples
         self.contamination = contamination
         self.smoothing = smoothing
         self.random_state = random_state
 
-    def fit(self, X, y=None, *, X_priv=None):
+    def fit(
+        self, X: npt.ArrayLike, y: object = None, *, X_priv: npt.ArrayLike | None = None
+    ) -> Self:
         """Fit the forest on (normal) training rows.
 
         Parameters
@@ -80,6 +89,5 @@ class IsolationForestDetector(BaseDetector):
         self._set_threshold(self._score(X))
         return self
 
-    def _score(self, X):
+    def _score(self, X: np.ndarray) -> np.ndarray:
         return rolling_median(-self.forest_.score_samples(X), self.smoothing).astype(float)
-
