@@ -8,7 +8,11 @@ TP/FP/TN/FN, not from an average of per-file values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 __all__ = [
@@ -21,6 +25,9 @@ __all__ = [
     "ranking_metrics",
 ]
 
+# One series (1-D) or a list of series, one per file.
+_SeriesLike = npt.ArrayLike | Sequence[npt.ArrayLike]
+
 # (A_tp, A_fp, A_fn) of the three NAB application profiles used by SKAB.
 NAB_PROFILES = {
     "standard": (1.0, -0.11, -1.0),
@@ -29,7 +36,7 @@ NAB_PROFILES = {
 }
 
 
-def _as_series_list(values, name):
+def _as_series_list(values: Any, name: str) -> list[np.ndarray]:
     """A list of 1-D arrays from one array or a list of arrays."""
     if isinstance(values, (list, tuple)):
         if len(values) == 0:
@@ -47,14 +54,16 @@ def _as_series_list(values, name):
     return out
 
 
-def _binary(a, name):
+def _binary(a: npt.ArrayLike, name: str) -> np.ndarray:
     a = np.asarray(a)
     if a.size and not np.isin(a, (0, 1, True, False)).all():
         raise ValueError(f"{name} must contain only 0/1 values.")
     return a.astype(bool)
 
 
-def _paired(y_true, y_other, name_true, name_other):
+def _paired(
+    y_true: Any, y_other: Any, name_true: str, name_other: str
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     ts = _as_series_list(y_true, name_true)
     os_ = _as_series_list(y_other, name_other)
     if len(ts) != len(os_):
@@ -71,7 +80,7 @@ def _paired(y_true, y_other, name_true, name_other):
     return ts, os_
 
 
-def outlier_metrics(y_true, y_pred):
+def outlier_metrics(y_true: _SeriesLike, y_pred: _SeriesLike) -> dict[str, float]:
     """SKAB's pooled outlier-detection metrics: F1, FAR and MAR.
 
     ``F1 = TP / (TP + (FN + FP) / 2)``, ``FAR = 100 * FP / (FP + TN)``,
@@ -104,7 +113,7 @@ def outlier_metrics(y_true, y_pred):
         tn += int(np.sum(~t & ~p))
         fn += int(np.sum(t & ~p))
 
-    def ratio(a, b):
+    def ratio(a: float, b: float) -> float:
         return float(a / b) if b else float("nan")
 
     return {
@@ -118,7 +127,7 @@ def outlier_metrics(y_true, y_pred):
     }
 
 
-def ranking_metrics(y_true, scores):
+def ranking_metrics(y_true: _SeriesLike, scores: _SeriesLike) -> dict[str, float]:
     """Threshold-free metrics of anomaly scores, pooled over series.
 
     Parameters
@@ -151,7 +160,7 @@ def ranking_metrics(y_true, scores):
     }
 
 
-def alarms_to_changepoints(y_pred):
+def alarms_to_changepoints(y_pred: npt.ArrayLike) -> np.ndarray:
     """Changepoint detections from point alarms, as SKAB derives them.
 
     A detection is reported wherever the alarm state changes (rise *and* fall,
@@ -170,7 +179,7 @@ def alarms_to_changepoints(y_pred):
     return out
 
 
-def _positions(index, n, name):
+def _positions(index: Any, n: int, name: str) -> tuple[np.ndarray, bool]:
     """Times of the steps: int64 nanoseconds for datetimes, float otherwise.
 
     Datetimes stay integer nanoseconds, as pandas keeps them in SKAB's scoring
@@ -191,7 +200,7 @@ def _positions(index, n, name):
 NAB_GRID = 1000
 
 
-def _reward_curve(a_tp, a_fp):
+def _reward_curve(a_tp: float, a_fp: float) -> np.ndarray:
     """SKAB/tsad's reward curve: A_tp at the window start falling to A_fp at its end.
 
     Read from a 1,000-point grid, exactly as the benchmark's code does, rather
@@ -202,7 +211,7 @@ def _reward_curve(a_tp, a_fp):
     return (a_tp - a_fp) / 2 * -1 * np.tanh(x) / np.tanh(np.pi / 2) + (a_tp - a_fp) / 2 + a_fp
 
 
-def nab_windows(starts, window):
+def nab_windows(starts: npt.ArrayLike, window: float) -> np.ndarray:
     """SKAB's scoring windows: ``[t, t + window]`` per changepoint, overlaps cut on the right.
 
     Where window ``i`` reaches the start of window ``i + 1`` (``end_i >= start_{i+1}``),
@@ -234,7 +243,9 @@ def nab_windows(starts, window):
     return bounds
 
 
-def _nab_series(starts, det_pos, window, curves):
+def _nab_series(
+    starts: np.ndarray, det_pos: np.ndarray, window: float, curves: Sequence[np.ndarray]
+) -> tuple[np.ndarray, int, int, int]:
     """Raw NAB scores of one series for each profile curve, SKAB's rules.
 
     Returns ``(rewards per profile, n_false_positives, n_missed, n_windows)``:
@@ -264,7 +275,13 @@ def _nab_series(starts, det_pos, window, curves):
     return rewards, fp, missed, len(bounds)
 
 
-def _nab_raw(true_cp, detections, times, window, profiles):
+def _nab_raw(
+    true_cp: _SeriesLike,
+    detections: _SeriesLike,
+    times: Any,
+    window: float,
+    profiles: Sequence[tuple[float, float, float]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Summed raw, null and perfect NAB scores over the series, one per profile."""
     cps, dets = _paired(true_cp, detections, "true_changepoints", "detections")
     if times is None:
@@ -293,7 +310,14 @@ def _nab_raw(true_cp, detections, times, window, profiles):
     return score, a_fn * n_windows, a_tp * n_windows
 
 
-def nab_score(true_changepoints, detections, *, times=None, window=60.0, profile="standard"):
+def nab_score(
+    true_changepoints: _SeriesLike,
+    detections: _SeriesLike,
+    *,
+    times: Any = None,
+    window: float = 60.0,
+    profile: str = "standard",
+) -> float:
     """NAB changepoint score exactly as SKAB's code computes it; null = 0, perfect = 100.
 
     Each true changepoint opens a scoring window ``[t, t + window]`` (both ends
@@ -344,7 +368,13 @@ def nab_score(true_changepoints, detections, *, times=None, window=60.0, profile
     return float(100.0 * (score[0] - null[0]) / (perfect[0] - null[0]))
 
 
-def nab_scores(true_changepoints, detections, *, times=None, window=60.0):
+def nab_scores(
+    true_changepoints: _SeriesLike,
+    detections: _SeriesLike,
+    *,
+    times: Any = None,
+    window: float = 60.0,
+) -> dict[str, float]:
     """The three NAB profiles at once: ``{"nab_standard", "nab_lowfp", "nab_lowfn"}``.
 
     Examples
