@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
@@ -12,6 +14,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_int
 from ._base import BaseDetector, check_contamination, rolling_median
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["PCADetector"]
 
@@ -22,7 +27,7 @@ _LIMITS = ("textbook", "skab")
 _SKAB_GRID = np.linspace(0, 15, 10000)
 
 
-def _t2_limit(n_components, n_samples, alpha):
+def _t2_limit(n_components: int, n_samples: int, alpha: float) -> float:
     """Upper control limit of T² for new observations (F distribution)."""
     m, n = n_components, n_samples
     if n <= m:
@@ -30,7 +35,7 @@ def _t2_limit(n_components, n_samples, alpha):
     return m * (n - 1) * (n + 1) / (n * (n - m)) * stats.f.ppf(1 - alpha, m, n - m)
 
 
-def _skab_t2_limit(n_components, n_samples, alpha):
+def _skab_t2_limit(n_components: int, n_samples: int, alpha: float) -> float:
     """SKAB's T² limit: the F quantile read from a grid on [0, 15] (``core/t2.py``)."""
     m, n = n_components, n_samples
     if n <= m:
@@ -39,7 +44,7 @@ def _skab_t2_limit(n_components, n_samples, alpha):
     return m * (n - 1) * (n + 1) / (n * (n - m)) * c
 
 
-def _skab_q_limit(unsorted_eigenvalues, n_components, alpha):
+def _skab_q_limit(unsorted_eigenvalues: np.ndarray, n_components: int, alpha: float) -> float:
     """The Q limit of the SKAB leaderboard's T²+Q baseline (``core/t2.py``), reproduced exactly.
 
     It is *not* the Jackson-Mudholkar limit: SKAB sums the eigenvalues that
@@ -60,7 +65,7 @@ def _skab_q_limit(unsorted_eigenvalues, n_components, alpha):
     ) ** (1.0 / h0)
 
 
-def _q_limit(residual_eigenvalues, alpha):
+def _q_limit(residual_eigenvalues: np.ndarray, alpha: float) -> float:
     """Jackson & Mudholkar (1979) upper control limit of Q (SPE), the textbook form."""
     lam = np.asarray(residual_eigenvalues, dtype=float)
     th1, th2, th3 = (np.sum(lam**i) for i in (1, 2, 3))
@@ -151,14 +156,14 @@ class PCADetector(BaseDetector):
 
     def __init__(
         self,
-        n_components=0.85,
+        n_components: float | int = 0.85,
         *,
-        alpha=0.001,
-        limits="textbook",
-        statistic="t2q",
-        smoothing=5,
-        contamination=None,
-    ):
+        alpha: float = 0.001,
+        limits: str = "textbook",
+        statistic: str = "t2q",
+        smoothing: int = 5,
+        contamination: float | None = None,
+    ) -> None:
         self.n_components = n_components
         self.alpha = alpha
         self.limits = limits
@@ -166,13 +171,13 @@ class PCADetector(BaseDetector):
         self.smoothing = smoothing
         self.contamination = contamination
 
-    def _has_control_limit(self):
+    def _has_control_limit(self) -> bool:
         return True
 
-    def _control_limit(self):
+    def _control_limit(self) -> float:
         return 0.0
 
-    def _check_params(self, n_samples, n_features):
+    def _check_params(self, n_samples: int, n_features: int) -> None:
         if self.limits not in _LIMITS:
             raise ValueError(f"limits must be one of {_LIMITS}; got {self.limits!r}.")
         if self.statistic not in _STATISTICS:
@@ -197,7 +202,9 @@ class PCADetector(BaseDetector):
             raise ValueError(f"n_components as a float must be in (0, 1); got {nc!r}.")
         check_contamination(self.contamination)
 
-    def fit(self, X, y=None, *, X_priv=None):
+    def fit(
+        self, X: npt.ArrayLike, y: object = None, *, X_priv: npt.ArrayLike | None = None
+    ) -> Self:
         """Fit the PCA model and control limits on (normal) training rows.
 
         Parameters
@@ -234,7 +241,7 @@ class PCADetector(BaseDetector):
         self._set_threshold(self._score(X))
         return self
 
-    def _fit_skab(self, X):
+    def _fit_skab(self, X: np.ndarray) -> None:
         # SKAB drops the columns that are constant over the training rows
         # (``(x != x.iloc[0]).any()``) and never looks at them again
         self.kept_ = np.flatnonzero((X[0] != X).any(axis=0))
@@ -259,7 +266,7 @@ class PCADetector(BaseDetector):
             eig = np.linalg.eig(np.cov(Z, rowvar=False))[0]
             self.q_limit_ = float(_skab_q_limit(eig, m, self.alpha))
 
-    def statistics(self, X):
+    def statistics(self, X: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Raw (unsmoothed) T² and Q of each row.
 
         Returns
@@ -270,7 +277,7 @@ class PCADetector(BaseDetector):
         X = validate_data(self, X, reset=False, dtype=float)
         return self._statistics(X)
 
-    def _statistics(self, X):
+    def _statistics(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         Z = self.scaler_.transform(X[:, self.kept_])
         T = self.pca_.transform(Z)
         if self.limits == "skab":
@@ -284,7 +291,7 @@ class PCADetector(BaseDetector):
         q = np.sum(R**2, axis=1)
         return t2, q
 
-    def _score(self, X):
+    def _score(self, X: np.ndarray) -> np.ndarray:
         t2, q = self._statistics(X)
         tiny = np.finfo(float).tiny
         ratios = []
