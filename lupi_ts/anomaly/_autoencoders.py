@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import _fit_context
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
@@ -22,12 +24,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import BaseDetector
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["AutoencoderDetector"]
 
 _ARCHITECTURES = ("conv", "lstm", "dense")
 
 
-def _windows(Z, window):
+def _windows(Z: np.ndarray, window: int) -> np.ndarray:
     """All windows ending at each row, the start padded with the first row."""
     pad = np.repeat(Z[:1], window - 1, axis=0)
     padded = np.vstack([pad, Z])
@@ -96,19 +101,19 @@ class AutoencoderDetector(BaseDetector):
 
     def __init__(
         self,
-        architecture="conv",
+        architecture: str = "conv",
         *,
-        window=16,
-        hidden=16,
-        max_epochs=30,
-        batch_size=64,
-        learning_rate=1e-3,
-        weight_decay=0.0,
-        contamination=0.01,
-        device="auto",
-        random_state=None,
-        epochs="deprecated",
-    ):
+        window: int = 16,
+        hidden: int = 16,
+        max_epochs: int = 30,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 0.0,
+        contamination: float = 0.01,
+        device: str = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        epochs: int | str = "deprecated",
+    ) -> None:
         self.architecture = architecture
         self.window = window
         self.hidden = hidden
@@ -121,7 +126,7 @@ class AutoencoderDetector(BaseDetector):
         self.random_state = random_state
         self.epochs = epochs
 
-    def _network(self, n_sensors):
+    def _network(self, n_sensors: int) -> Any:
         from lupi_ts import neural
 
         h = self.hidden
@@ -132,7 +137,9 @@ class AutoencoderDetector(BaseDetector):
         return neural.DenseAutoencoder(self.window * n_sensors, hidden=(2 * h,), latent=h)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, *, X_priv=None):
+    def fit(
+        self, X: npt.ArrayLike, y: object = None, *, X_priv: npt.ArrayLike | None = None
+    ) -> Self:
         """Train the autoencoder on (normal) training rows.
 
         Parameters
@@ -190,12 +197,12 @@ class AutoencoderDetector(BaseDetector):
         self._set_threshold(self._score(X))
         return self
 
-    def _reconstruct(self, net, batch):
+    def _reconstruct(self, net: Any, batch: Any) -> Any:
         if self.architecture == "dense":
             return net(batch.reshape(batch.shape[0], -1)).reshape(batch.shape)
         return net(batch)
 
-    def _score(self, X):
+    def _score(self, X: np.ndarray) -> np.ndarray:
         from ..neural import import_torch
 
         torch = import_torch()
@@ -209,7 +216,7 @@ class AutoencoderDetector(BaseDetector):
                 out.append(torch.mean((rec[:, -1, :] - batch[:, -1, :]) ** 2, dim=1).numpy())
         return np.concatenate(out).astype(float)
 
-    def decision_function(self, X):
+    def decision_function(self, X: npt.ArrayLike) -> np.ndarray:
         """Reconstruction error of the last step of the window ending at each timestamp."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=float)
