@@ -27,9 +27,12 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from collections.abc import Sequence
 from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
 from sklearn.multioutput import MultiOutputRegressor
@@ -48,12 +51,15 @@ from ._base import BaseDetector, check_contamination, rolling_median
 from ._features import _check_windows, sensor_window_features
 from ._pca import PCADetector
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["DistilledDetector", "SupervisedDistilledDetector"]
 
 _TEACHER_INPUTS = ("both", "privileged", "deployable")
 
 
-def _check_groups(groups, n):
+def _check_groups(groups: npt.ArrayLike | None, n: int) -> list[slice]:
     """Contiguous runs of equal group ids -> list of (start, stop) slices, in order."""
     if groups is None:
         return [slice(0, n)]
@@ -71,7 +77,7 @@ def _check_groups(groups, n):
     return slices
 
 
-def _check_n_reference(n_reference, slices):
+def _check_n_reference(n_reference: int | None, slices: Sequence[slice]) -> None:
     if n_reference is None:
         return
     if isinstance(n_reference, bool) or not isinstance(n_reference, numbers.Integral):
@@ -94,15 +100,28 @@ class _FeatureStudentMixin:
     (``location_``, ``scale_``), fixed at scoring time.
     """
 
+    # Parameters and fitted attributes of the detectors using the mixin (for the checker).
+    n_reference: int | None
+    windows: Sequence[int]
+    absolute_features: bool
+    smoothing: int
+    student_: Any
+    threshold_: float
+
     @staticmethod
-    def _standardisation(X):
+    def _standardisation(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         scale = X.std(axis=0)
         return X.mean(axis=0), np.where(scale > 1e-12, scale, 1.0)
 
-    def _fit_standardisation(self, X):
+    def _fit_standardisation(self, X: np.ndarray) -> None:
         self.location_, self.scale_ = self._standardisation(X)
 
-    def _features(self, X, slices, stats=None):
+    def _features(
+        self,
+        X: np.ndarray,
+        slices: Sequence[slice],
+        stats: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> np.ndarray:
         parts = []
         for s in slices:
             if self.n_reference is not None:
@@ -117,14 +136,16 @@ class _FeatureStudentMixin:
             )
         return np.vstack(parts)
 
-    def _raw_scores(self, features):
+    def _raw_scores(self, features: np.ndarray) -> np.ndarray:
         return self.student_.predict(features)
 
-    def _student_scores(self, X, slices):
+    def _student_scores(self, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
         raw = self._raw_scores(self._features(X, slices))
         return np.concatenate([rolling_median(raw[s], self.smoothing) for s in slices])
 
-    def decision_function(self, X, groups=None):
+    def decision_function(
+        self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None
+    ) -> np.ndarray:
         """Anomaly score of each timestamp from the deployable sensors only.
 
         Parameters
@@ -145,10 +166,10 @@ class _FeatureStudentMixin:
         _check_n_reference(self.n_reference, slices)
         return self._scores(X, slices)
 
-    def _scores(self, X, slices):
+    def _scores(self, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
         return self._student_scores(X, slices)
 
-    def predict(self, X, groups=None):
+    def predict(self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None) -> np.ndarray:
         """0/1 labels, ``1`` where the score exceeds ``threshold_``."""
         return (self.decision_function(X, groups=groups) > self.threshold_).astype(int)
 
@@ -157,7 +178,7 @@ _SELECTIONS = ("auto", "student", "plain", "combined")
 _CANDIDATES = ("plain", "combined", "student")  # tie order: the most conservative first
 
 
-def _fold_ids(slices, cv):
+def _fold_ids(slices: Sequence[slice], cv: int) -> tuple[np.ndarray, int]:
     """Fold of each row: whole series round-robin, or contiguous blocks of one series."""
     n = slices[-1].stop
     fold = np.empty(n, dtype=int)
@@ -171,7 +192,9 @@ def _fold_ids(slices, cv):
     return fold, cv
 
 
-def _detection_at_rate(scores, positives, negatives, rate):
+def _detection_at_rate(
+    scores: np.ndarray, positives: np.ndarray, negatives: np.ndarray, rate: float
+) -> float:
     """Share of ``positives`` above the (1 - rate) quantile of the ``negatives`` scores."""
     if not positives.any() or not negatives.any():
         return float("nan")
@@ -179,7 +202,7 @@ def _detection_at_rate(scores, positives, negatives, rate):
     return float(np.mean(scores[positives] > thr))
 
 
-def _auc(scores, positives, negatives):
+def _auc(scores: np.ndarray, positives: np.ndarray, negatives: np.ndarray) -> float:
     from sklearn.metrics import roc_auc_score
 
     if not positives.any() or not negatives.any():
@@ -339,26 +362,29 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     (500,)
     """
 
+    # Unlike BaseDetector's, never None here (a fraction of the reference rows).
+    contamination: float
+
     def __init__(
         self,
-        teacher=None,
-        regressor=None,
+        teacher: Any = None,
+        regressor: Any = None,
         *,
-        plain=None,
-        teacher_inputs="both",
-        windows=(5, 20, 60),
-        absolute_features=False,
-        n_reference=None,
-        smoothing=5,
-        contamination=0.01,
-        selection="auto",
-        cv=5,
-        margin=0.02,
-        target="score",
-        standardize=False,
-        privileged_features=False,
-        random_state=None,
-    ):
+        plain: Any = None,
+        teacher_inputs: str = "both",
+        windows: Sequence[int] = (5, 20, 60),
+        absolute_features: bool = False,
+        n_reference: int | None = None,
+        smoothing: int = 5,
+        contamination: float = 0.01,
+        selection: str = "auto",
+        cv: int = 5,
+        margin: float = 0.02,
+        target: str = "score",
+        standardize: bool = False,
+        privileged_features: bool = False,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self.teacher = teacher
         self.regressor = regressor
         self.plain = plain
@@ -377,7 +403,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.random_state = random_state
 
     # ------------------------------------------------------------- checks
-    def _check_params(self, X_priv):
+    def _check_params(self, X_priv: np.ndarray | None) -> None:
         if self.teacher_inputs not in _TEACHER_INPUTS:
             raise ValueError(
                 f"teacher_inputs must be one of {_TEACHER_INPUTS}; got {self.teacher_inputs!r}."
@@ -404,7 +430,9 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             raise ValueError("privileged_features=True needs X_priv.")
 
     @staticmethod
-    def _check_reference(reference, slices, n, n_reference):
+    def _check_reference(
+        reference: npt.ArrayLike | None, slices: Sequence[slice], n: int, n_reference: int | None
+    ) -> np.ndarray:
         if reference is None:
             ref = np.zeros(n, dtype=bool)
             for s in slices:
@@ -423,7 +451,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         return ref
 
     # ----------------------------------------------------------- pieces
-    def _teacher_view(self, X, X_priv):
+    def _teacher_view(self, X: np.ndarray, X_priv: np.ndarray | None) -> np.ndarray:
         if self.teacher_inputs == "deployable" or X_priv is None:
             return X
         if self.teacher_inputs == "privileged":
@@ -431,15 +459,17 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         return np.hstack([X, X_priv])
 
     @staticmethod
-    def _per_series(detector, Z, slices):
+    def _per_series(detector: Any, Z: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
         return np.concatenate([detector.decision_function(Z[s]) for s in slices])
 
-    def _scaled(self, features):
+    def _scaled(self, features: np.ndarray) -> np.ndarray:
         if self.feature_mean_ is None:
             return features
         return (features - self.feature_mean_) / self.feature_scale_
 
-    def _student_raw(self, student, X, features, slices):
+    def _student_raw(
+        self, student: Any, X: np.ndarray, features: np.ndarray, slices: Sequence[slice]
+    ) -> np.ndarray:
         """Student scores before smoothing (``target="score"``) or teacher scores on
         reconstructed sensors (``"reconstruct"``, already smoothed by the teacher)."""
         pred = student.predict(self._scaled(features))
@@ -449,7 +479,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         view = recon if self.teacher_inputs == "deployable" else np.hstack([X, recon])
         return self._per_series(self.teacher_, view, slices) - self.teacher_.threshold_
 
-    def _plain_scores(self, plain, X, slices):
+    def _plain_scores(self, plain: Any, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
         """The plain detector's scores: ``plain`` (fitted on reference rows), or with
         ``n_reference`` a clone fitted on each series' own first ``n_reference`` rows."""
         if self.n_reference is None:
@@ -460,12 +490,26 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             out.append(own.decision_function(X[s]))
         return np.concatenate(out)
 
-    def _fit_student(self, regressor, features, targets, priv_features):
+    def _fit_student(
+        self,
+        regressor: Any,
+        features: np.ndarray,
+        targets: np.ndarray,
+        priv_features: np.ndarray | None,
+    ) -> Any:
         fit_params = {} if priv_features is None else {"X_priv": priv_features}
         return clone(regressor).fit(self._scaled(features), targets, **fit_params)
 
     # -------------------------------------------------------------- fit
-    def fit(self, X, y=None, *, X_priv=None, groups=None, reference=None):
+    def fit(
+        self,
+        X: npt.ArrayLike,
+        y: object = None,
+        *,
+        X_priv: npt.ArrayLike | None = None,
+        groups: npt.ArrayLike | None = None,
+        reference: npt.ArrayLike | None = None,
+    ) -> Self:
         """Fit teacher, student and plain detector; choose what to deploy.
 
         Parameters
@@ -543,7 +587,8 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             self.teacher_scores_ = teacher_scores
         priv_features = None
         if self.privileged_features:
-            priv_features = self._features_of(np.hstack([X, X_priv]), slices, ref)
+            # _check_params: privileged_features needs X_priv
+            priv_features = self._features_of(np.hstack([X, X_priv]), slices, ref)  # type: ignore[list-item]
         self.student_ = self._fit_student(regressor, features, self.teacher_scores_, priv_features)
         self.plain_template_ = clone(plain)
         self.plain_ = clone(plain).fit(X[ref])
@@ -599,7 +644,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
         return self
 
-    def _features_of(self, Z, slices, ref):
+    def _features_of(self, Z: np.ndarray, slices: Sequence[slice], ref: np.ndarray) -> np.ndarray:
         """Window features of other sensors (the privileged inputs of a neural regressor)."""
         parts = []
         if self.n_reference is None:
@@ -618,13 +663,19 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             priv = (priv - priv.mean(axis=0)) / np.where(scale > 1e-12, scale, 1.0)
         return priv
 
-    def _calibrated(self, name, scores):
+    def _calibrated(self, name: str, scores: np.ndarray) -> np.ndarray:
         """Scores on the common scale: 0 at the median of the out-of-fold reference
         rows, 1 at the threshold that flags ``contamination`` of them."""
         med, scale = self.calibration_[name]
         return (scores - med) / scale
 
-    def _select(self, oof, ref, alarms, history):
+    def _select(
+        self,
+        oof: dict[str, np.ndarray],
+        ref: np.ndarray,
+        alarms: np.ndarray,
+        history: np.ndarray,
+    ) -> None:
         rate = self.contamination
         evidence = {
             name: {
@@ -664,7 +715,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         )
 
     # ------------------------------------------------------------ scoring
-    def _scores(self, X, slices):
+    def _scores(self, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
         if self.selected_ == "plain":
             return self._calibrated("plain", self._plain_scores(self.plain_, X, slices))
         student = self._student_raw(self.student_, X, self._features(X, slices), slices)
@@ -674,7 +725,9 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         plain = self._calibrated("plain", self._plain_scores(self.plain_, X, slices))
         return np.maximum(student, plain)
 
-    def score_candidates(self, X, groups=None):
+    def score_candidates(
+        self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None
+    ) -> dict[str, np.ndarray]:
         """Calibrated scores of the three candidates (``{"student", "plain", "combined"}``)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=float, ensure_min_samples=2)
@@ -704,13 +757,20 @@ class _FeatureDistiller(BaseDistiller, ClassifierMixin, BaseEstimator):
     teacher_inputs = "privileged"
     objective = "generalized"
 
-    def __init__(self, teacher=None, student=None, *, imitation=0.5, temperature=1.0):
+    def __init__(
+        self,
+        teacher: Any = None,
+        student: Any = None,
+        *,
+        imitation: float = 0.5,
+        temperature: float = 1.0,
+    ) -> None:
         self.teacher = teacher
         self.student = student
         self.imitation = imitation
         self.temperature = temperature
 
-    def _make_targets(self, hard, outputs):
+    def _make_targets(self, hard: Any, outputs: Any) -> tuple[Any, dict[str, Any]]:
         targets, params = super()._make_targets(hard, outputs)
         self.targets_ = targets
         return targets, params
@@ -793,20 +853,20 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
 
     def __init__(
         self,
-        teacher=None,
-        regressor=None,
+        teacher: Any = None,
+        regressor: Any = None,
         *,
-        imitation=0.5,
-        temperature=1.0,
-        windows=(5, 20, 60),
-        absolute_features=False,
-        n_reference=None,
-        smoothing=1,
-        contamination=None,
-        student="regressor",
-        neural_params=None,
-        random_state=None,
-    ):
+        imitation: float = 0.5,
+        temperature: float = 1.0,
+        windows: Sequence[int] = (5, 20, 60),
+        absolute_features: bool = False,
+        n_reference: int | None = None,
+        smoothing: int = 1,
+        contamination: float | None = None,
+        student: str = "regressor",
+        neural_params: dict[str, Any] | None = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self.teacher = teacher
         self.regressor = regressor
         self.imitation = imitation
@@ -820,18 +880,25 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.neural_params = neural_params
         self.random_state = random_state
 
-    def _raw_scores(self, features):
+    def _raw_scores(self, features: np.ndarray) -> np.ndarray:
         if self.student == "neural":
             return self.student_.predict_proba(self.scaler_.transform(features))[:, 1]
         return self.student_.predict(features)
 
-    def _has_control_limit(self):
+    def _has_control_limit(self) -> bool:
         return True
 
-    def _control_limit(self):
+    def _control_limit(self) -> float:
         return 0.5
 
-    def fit(self, X, y, *, X_priv=None, groups=None):
+    def fit(
+        self,
+        X: npt.ArrayLike,
+        y: npt.ArrayLike,
+        *,
+        X_priv: npt.ArrayLike | None = None,
+        groups: npt.ArrayLike | None = None,
+    ) -> Self:
         """Fit the teacher on all sensors with labels, then the student on ``X``.
 
         Parameters
@@ -873,7 +940,9 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
             # standardise on the training rows labelled normal (fixed at scoring time)
             normal = y == 0
             self._fit_standardisation(X[normal])
-            self.full_stats_ = self._standardisation(full[normal])
+            self.full_stats_: tuple[np.ndarray, np.ndarray] | None = self._standardisation(
+                full[normal]
+            )
         else:
             self.full_stats_ = None
         if self.student == "neural":
@@ -902,7 +971,15 @@ class SupervisedDistilledDetector(_FeatureStudentMixin, BaseDetector):
         self._set_threshold(self._student_scores(X, slices))
         return self
 
-    def _fit_neural(self, X, y, full, slices, imitation, temperature):
+    def _fit_neural(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        full: np.ndarray,
+        slices: Sequence[slice],
+        imitation: float,
+        temperature: float,
+    ) -> None:
         from sklearn.preprocessing import StandardScaler
 
         from ..neural import NeuralDistillationClassifier
