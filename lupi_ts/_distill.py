@@ -430,7 +430,12 @@ class BaseDistiller:
         return LogisticRegression() if self._is_classifier_distiller() else Ridge()
 
     def _default_student(self) -> Any:
-        raise NotImplementedError
+        # An abstract hook: the core cannot guess a student for a new distiller family.
+        raise TypeError(
+            f"{type(self).__name__} subclasses BaseDistiller without overriding "
+            "_default_student(); give the student family its default there "
+            "(see docs/design/core.md)."
+        )
 
     def _validate_fit_data(self, X: Any, y: Any, sample_weight: Any) -> tuple[Any, Any, Any, Any]:
         """Validate ``X``, ``y`` and ``sample_weight``; set ``classes_`` for classifiers.
