@@ -22,6 +22,7 @@ __all__ = [
     "ChecksumError",
     "check_retry_parameters",
     "clear_data_home",
+    "fetch_cached_files",
     "fetch_file",
     "file_sha256",
     "get_data_home",
@@ -293,3 +294,51 @@ def fetch_file(
         finally:
             tmp.unlink(missing_ok=True)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def fetch_cached_files(
+    folder: Path,
+    digests: dict[str, str],
+    base_url: str,
+    *,
+    dataset: str,
+    how_to_provide: str,
+    download_if_missing: bool,
+    n_retries: int,
+    delay: float,
+) -> dict[str, Path]:
+    """Verify the cached files of a data set, downloading the missing ones.
+
+    ``digests`` maps each file's path relative to ``folder`` (and to ``base_url``) to
+    its sha256. A cached file with another digest is refused, never re-downloaded
+    silently. ``how_to_provide`` (formatted with ``folder``) tells an offline user
+    how to supply the files. Returns ``{relative path: path}``.
+    """
+    paths = {}
+    for rel, digest in digests.items():
+        file = folder / rel
+        if file.is_file():
+            try:
+                paths[rel] = verify_sha256(file, digest)
+            except ChecksumError as exc:
+                raise ChecksumError(
+                    f"{exc} Delete it (or run lupi_ts.datasets.clear_data_home) to download "
+                    "it again."
+                ) from exc
+            continue
+        if not download_if_missing:
+            raise OSError(
+                f"{dataset} file {rel!r} is not cached in {folder} and download_if_missing=False. "
+                + how_to_provide.format(folder=folder)
+            )
+        url = base_url + rel
+        try:
+            paths[rel] = fetch_file(url, file, sha256=digest, n_retries=n_retries, delay=delay)
+        except ChecksumError:
+            raise
+        except OSError as exc:
+            raise OSError(
+                f"{dataset} file {rel!r} is not cached in {folder} and could not be downloaded "
+                f"from {url} ({exc}). If you are offline: " + how_to_provide.format(folder=folder)
+            ) from exc
+    return paths

@@ -10,9 +10,8 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from ._base import (
-    ChecksumError,
     check_retry_parameters,
-    fetch_file,
+    fetch_cached_files,
     get_data_home,
     verify_sha256,
 )
@@ -156,40 +155,6 @@ def _local_files(folder: Path) -> dict[str, Path]:
     return paths
 
 
-def _cached_files(
-    folder: Path, *, download_if_missing: bool, n_retries: int, delay: float
-) -> dict[str, Path]:
-    """Verify cached files, downloading the missing ones; return their paths."""
-    paths = {}
-    for rel, digest in SKAB_SHA256.items():
-        file = folder / rel
-        if file.is_file():
-            try:
-                paths[rel] = verify_sha256(file, digest)
-            except ChecksumError as exc:
-                raise ChecksumError(
-                    f"{exc} Delete it (or run lupi_ts.datasets.clear_data_home) to download "
-                    "it again."
-                ) from exc
-            continue
-        if not download_if_missing:
-            raise OSError(
-                f"SKAB file {rel!r} is not cached in {folder} and download_if_missing=False. "
-                + _HOW_TO_PROVIDE.format(folder=folder)
-            )
-        url = SKAB_BASE_URL + rel
-        try:
-            paths[rel] = fetch_file(url, file, sha256=digest, n_retries=n_retries, delay=delay)
-        except ChecksumError:
-            raise
-        except OSError as exc:
-            raise OSError(
-                f"SKAB file {rel!r} is not cached in {folder} and could not be downloaded "
-                f"from {url} ({exc}). If you are offline: " + _HOW_TO_PROVIDE.format(folder=folder)
-            ) from exc
-    return paths
-
-
 def fetch_skab(
     data_home: str | os.PathLike[str] | None = None,
     *,
@@ -276,8 +241,15 @@ def fetch_skab(
         paths = _local_files(folder)
     else:
         folder = get_data_home(data_home) / "skab"
-        paths = _cached_files(
-            folder, download_if_missing=download_if_missing, n_retries=n_retries, delay=delay
+        paths = fetch_cached_files(
+            folder,
+            SKAB_SHA256,
+            SKAB_BASE_URL,
+            dataset="SKAB",
+            how_to_provide=_HOW_TO_PROVIDE,
+            download_if_missing=download_if_missing,
+            n_retries=n_retries,
+            delay=delay,
         )
     files = {name: _read_file(paths[f"{name}.csv"], name, labelled=True) for name in SKAB_FILES}
     anomaly_free = _read_file(paths[f"{SKAB_ANOMALY_FREE}.csv"], SKAB_ANOMALY_FREE, labelled=False)

@@ -10,9 +10,8 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from ._base import (
-    ChecksumError,
     check_retry_parameters,
-    fetch_file,
+    fetch_cached_files,
     get_data_home,
     verify_sha256,
 )
@@ -123,39 +122,6 @@ def _local_files(folder: Path) -> dict[str, Path]:
     return paths
 
 
-def _cached_files(
-    folder: Path, *, download_if_missing: bool, n_retries: int, delay: float
-) -> dict[str, Path]:
-    paths = {}
-    for rel, digest in TEP_SHA256.items():
-        file = folder / rel
-        if file.is_file():
-            try:
-                paths[rel] = verify_sha256(file, digest)
-            except ChecksumError as exc:
-                raise ChecksumError(
-                    f"{exc} Delete it (or run lupi_ts.datasets.clear_data_home) to download "
-                    "it again."
-                ) from exc
-            continue
-        if not download_if_missing:
-            raise OSError(
-                f"TEP file {rel!r} is not cached in {folder} and download_if_missing=False. "
-                + _HOW_TO_PROVIDE.format(folder=folder)
-            )
-        url = TEP_BASE_URL + rel
-        try:
-            paths[rel] = fetch_file(url, file, sha256=digest, n_retries=n_retries, delay=delay)
-        except ChecksumError:
-            raise
-        except OSError as exc:
-            raise OSError(
-                f"TEP file {rel!r} is not cached in {folder} and could not be downloaded "
-                f"from {url} ({exc}). If you are offline: " + _HOW_TO_PROVIDE.format(folder=folder)
-            ) from exc
-    return paths
-
-
 def fetch_tep(
     data_home: str | os.PathLike[str] | None = None,
     *,
@@ -238,8 +204,15 @@ def fetch_tep(
         paths = _local_files(folder)
     else:
         folder = get_data_home(data_home) / "tep"
-        paths = _cached_files(
-            folder, download_if_missing=download_if_missing, n_retries=n_retries, delay=delay
+        paths = fetch_cached_files(
+            folder,
+            TEP_SHA256,
+            TEP_BASE_URL,
+            dataset="TEP",
+            how_to_provide=_HOW_TO_PROVIDE,
+            download_if_missing=download_if_missing,
+            n_retries=n_retries,
+            delay=delay,
         )
     normal = _read_dat(paths["d00.dat"], "d00.dat", transposed=True)
     faults = {
