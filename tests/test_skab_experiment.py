@@ -41,6 +41,14 @@ def test_synthetic_end_to_end_and_resume(tmp_path, capsys):
     report = (out / "report.md").read_text()
     assert "ours: distilled" in report and "Wilcoxon" in report
     assert "file-level bootstrap" in report
+    # what the do-no-harm rule deployed, per protocol: one choice per file and method
+    for protocol in ("per-file", "cross-file"):
+        counts = summary["chosen"][protocol]
+        assert set(counts) == {"distilled", "control"}
+        for per_candidate in counts.values():
+            assert set(per_candidate) <= {"plain", "student", "combined"}
+            assert sum(per_candidate.values()) == 3
+    assert "Deployed by the do-no-harm rule (files): distilled: " in report
     for protocol in ("per-file", "cross-file"):
         boot = summary["bootstrap"][protocol]
         for key in ("distilled_vs_student", "control_vs_student"):
@@ -318,5 +326,9 @@ def test_development_and_test_split_of_the_files():
     )
     assert gain["ci95"][0] <= gain["ci95"][1]
     assert dev["chosen"]["distilled"] == {"plain": 2, "student": 1}
+    from lupi_ts.experiments.skab import choice_counts
+
+    assert choice_counts({k: results[k] for k in judged}) == test["chosen"]
+    assert choice_counts(fake) == {}
     # generated runs (one folder) have no split
     assert split_gains(fake, {k: files[n] for k, n in zip(fake, names)}, 50) == {}

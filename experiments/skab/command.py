@@ -20,7 +20,14 @@ from .config import (
     experiment_config,
 )
 from .data import load_data, load_file, safe_name, save_file
-from .evaluation import bootstrap_gains, evaluate, folder_gains, paired_test, split_gains
+from .evaluation import (
+    bootstrap_gains,
+    choice_counts,
+    evaluate,
+    folder_gains,
+    paired_test,
+    split_gains,
+)
 from .report import plot_files, render_report
 from .scoring import cross_file_scores, per_file_scores
 
@@ -186,6 +193,7 @@ def run(args):
     summary = previous.get("protocols", {}) if same else {}
     timing = previous.get("timing", {}) if same else {}
     per_file_auc, tests, plots, bootstrap, by_folder, splits = {}, {}, {}, {}, {}, {}
+    chosen = {}
     with threadpool_limits(limits=args.threads):
         for protocol in protocols:
             folder = out / protocol / "files"
@@ -228,6 +236,7 @@ def run(args):
                 "cpu_s": float(sum(r[3][1] for r in results.values())),
             }
             summary[protocol], per_file_auc[protocol] = evaluate(results, files, args.n_train)
+            chosen[protocol] = choice_counts(results)
             tests[protocol] = [
                 paired_test(per_file_auc[protocol], "distilled", "student"),
                 paired_test(per_file_auc[protocol], "control", "student"),
@@ -256,6 +265,7 @@ def run(args):
         "bootstrap": bootstrap,
         "by_folder": by_folder,
         "splits": splits,
+        "chosen": chosen,
         "per_file_roc_auc": per_file_auc,
         "timing": timing,
         "plots": plots,
@@ -263,7 +273,7 @@ def run(args):
     atomic_write_text(summary_path, json.dumps(doc, indent=1, default=float))
     report = render_report(
         {p: summary[p] for p in protocols}, per_file_auc, tests, timing, cfg, name == "skab",
-        bootstrap, by_folder, splits,
+        bootstrap, by_folder, splits, chosen,
     )
     atomic_write_text(out / "report.md", report + "\n")
     print(report)

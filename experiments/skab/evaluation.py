@@ -174,6 +174,21 @@ def folder_gains(results, files, n_train, seed=0):
     return out
 
 
+def choice_counts(results):
+    """How often the do-no-harm rule deployed each candidate, per distilled method.
+
+    Returns ``{method: {candidate: n_files}}`` (e.g. ``{"distilled": {"plain": 3,
+    "student": 21}, "control": {"plain": 24}}``), from the ``_selected`` entry each
+    file's scores carry; ``{}`` when no file recorded a choice.
+    """
+    chosen = {}
+    for scores, *_ in results.values():
+        for method, c in scores.get("_selected", {}).items():
+            chosen.setdefault(method, {}).setdefault(c, 0)
+            chosen[method][c] += 1
+    return {m: dict(sorted(v.items())) for m, v in chosen.items()}
+
+
 def paired_test(per_file, a, b):
     from scipy.stats import wilcoxon
 
@@ -212,15 +227,10 @@ def split_gains(results, files, n_train, seed=0):
         sub = {k: results[k] for k in keys}
         rows, _ = evaluate(sub, {k: files[k] for k in keys}, n_train)
         boot = bootstrap_gains(sub, n_train, seed=seed)
-        chosen = {}
-        for k in keys:
-            for method, c in results[k][0].get("_selected", {}).items():
-                chosen.setdefault(method, {}).setdefault(c, 0)
-                chosen[method][c] += 1
         out[part] = {
             "n_files": len(keys),
             "methods": rows,
-            "chosen": chosen,
+            "chosen": choice_counts({k: results[k] for k in keys}),
             "gains": {
                 f"{a}_vs_{b}": {
                     m: {"gain": rows[a][m] - rows[b][m], "ci95": boot[f"{a}_vs_{b}"][m]["ci95"]}

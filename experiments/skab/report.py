@@ -47,7 +47,7 @@ def _fmt_gain(gain, ci95):
 
 def render_report(
     summary, per_file_auc, tests, timing, cfg, is_skab, bootstrap=None, by_folder=None,
-    splits=None,
+    splits=None, chosen=None,
 ):
     lines = [
         f"# Anomaly detection with privileged sensors ({cfg['experiment']})",
@@ -100,6 +100,17 @@ def render_report(
                     f"{_fmt(n[0])} | {_fmt(n[1])} | {_fmt(n[2])} | – | – | – |"
                 )
         lines.append("")
+        counts = (chosen or {}).get(protocol)
+        if counts:
+            lines += [
+                "Deployed by the do-no-harm rule (files): "
+                + "; ".join(
+                    f"{m}: " + ", ".join(f"{c} {n}" for c, n in v.items())
+                    for m, v in counts.items()
+                )
+                + ".",
+                "",
+            ]
         if protocol in tests:
             lines += [
                 "Paired Wilcoxon signed-rank tests on per-file ROC-AUC:",
