@@ -20,6 +20,9 @@ normal test rows (an equal-FAR comparison of rankings):
 
 ``teacher``
     the family's detector on all 52 sensors, fitted on the reference rows;
+``privileged``
+    the same detector on the 19 analysers only: what the privileged sensors see on
+    their own (not deployable; it says where they carry information);
 ``plain``
     the same detector on the 33 deployable sensors: what one deploys without
     privileged data;
@@ -37,6 +40,17 @@ Reported per family: mean detection rate at the FAR and mean ROC-AUC (fault rows
 against normal test rows) over the 18 faults other than 3, 9 and 15 (the 21 are all in
 the per-fault tables), the distilled − plain differences with a 95 % bootstrap interval
 over faults, and what the do-no-harm rule chose for each fault and on what evidence.
+
+Where the analysers carry information (issue #15): the judged faults on which the
+detector on the analysers only detects at least ``ANALYSER_MARGIN`` (0.05, declared in
+docs/preregistration/tep_analysers.md before the first run) more than the plain
+deployable detector at the same false-alarm rate; secondary, the faults on which the
+all-sensor teacher does. On exactly those faults the report gives the distilled −
+plain difference with a bootstrap interval over the faults.
+
+``--screen`` runs the cheap detectors only (teacher, privileged, plain; no
+distillation): it finds those faults in seconds; the distilled detector is then run
+on them with ``--faults``.
 """
 
 from __future__ import annotations
@@ -51,6 +65,7 @@ from . import harness
 FAMILIES = ("pca", "iforest", "ae")
 METHODS = (
     "teacher",
+    "privileged",
     "plain",
     "distilled",
     "distilled_student",
@@ -58,8 +73,14 @@ METHODS = (
     "control",
     "control_student",
 )
+SCREEN_METHODS = ("teacher", "privileged", "plain")
 HARD_FAULTS = (3, 9, 15)
-VERSION = 1
+# detection-rate margin (at the equal false-alarm rate) by which the analysers-only
+# (or all-sensor) detector must beat the plain deployable one for a fault to count
+# as one where the privileged sensors carry information the deployable ones lack;
+# declared before the first run that computed it (docs/preregistration/tep_analysers.md)
+ANALYSER_MARGIN = 0.05
+VERSION = 2
 
 
 # --------------------------------------------------------------------------- CLI
@@ -105,6 +126,12 @@ def add_arguments(parser, name):
     parser.add_argument("--epochs", type=int, default=15, help="autoencoder epochs")
     parser.add_argument("--random-state", type=int, default=0, help="seed of every model")
     parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP/torch threads")
+    parser.add_argument(
+        "--screen",
+        action="store_true",
+        help="cheap detectors only (teacher, analysers only, plain; no distillation): "
+        "which faults the analysers see that the deployable sensors miss",
+    )
     harness.add_parallel_arguments(parser)
     parser.set_defaults(_experiment_name=name)
 
@@ -153,6 +180,7 @@ def _config(args):
         "epochs": args.epochs,
         "random_state": args.random_state,
         "data": args.data,
+        "screen": bool(getattr(args, "screen", False)),
     }
 
 
@@ -227,8 +255,10 @@ def run_unit(family, fault, cfg):
     normal = data.normal
     ref_dep, ref_priv = normal[dep].to_numpy()[:n_ref], normal[priv].to_numpy()[:n_ref]
     test_dep = normal[dep].to_numpy()[n_ref:]
+    test_priv = normal[priv].to_numpy()[n_ref:]
     test_all = normal[dep + priv].to_numpy()[n_ref:]
     held_dep = data.faults[fault][dep].to_numpy()
+    held_priv = data.faults[fault][priv].to_numpy()
     held_all = data.faults[fault][dep + priv].to_numpy()
     train = [f for f in data.faults if f != fault]
     X = np.vstack([ref_dep] + [data.faults[f][dep].to_numpy() for f in train])
@@ -245,11 +275,16 @@ def run_unit(family, fault, cfg):
         out["rates"]["teacher"] = _rates(
             teacher.decision_function(held_all), teacher.decision_function(test_all), far
         )
+        analysers = _detector(family, cfg).fit(ref_priv)
+        out["rates"]["privileged"] = _rates(
+            analysers.decision_function(held_priv), analysers.decision_function(test_priv), far
+        )
         plain = _detector(family, cfg).fit(ref_dep)
         out["rates"]["plain"] = _rates(
             plain.decision_function(held_dep), plain.decision_function(test_dep), far
         )
-        for name, inputs in (("distilled", "both"), ("control", "deployable")):
+        distilled = () if cfg.get("screen") else (("distilled", "both"), ("control", "deployable"))
+        for name, inputs in distilled:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", DistillationWarning)
                 det = _distilled(family, cfg, inputs).fit(
@@ -294,14 +329,68 @@ def _bootstrap_mean(diffs, seed, n_boot=2000):
     return percentile_interval(draws)
 
 
+def _gain(judged, a, b, seed):
+    """Mean ``a − b`` over faults with a 95 % bootstrap interval (needs >= 2 faults)."""
+    out = {}
+    for key in ("detection", "roc_auc"):
+        d = [r["rates"][a][key] - r["rates"][b][key] for r in judged]
+        if len(d) >= 2:
+            out[key] = {"mean": float(np.mean(d)), "ci95": _bootstrap_mean(d, seed)["ci95"]}
+        elif d:
+            out[key] = {"mean": float(d[0]), "ci95": None}
+    return out
+
+
+def analyser_faults(records, seed=0, margin=ANALYSER_MARGIN):
+    """Where the analysers carry information the deployable sensors lack.
+
+    ``records`` are one family's units. Among the judged faults (all but
+    ``HARD_FAULTS``), ``"privileged"`` lists those on which the detector on the
+    analysers only detects at least ``margin`` more than the plain deployable
+    detector (detection rate at the same false-alarm rate on the normal test rows);
+    ``"teacher"`` those on which the detector on all sensors does. For each set:
+    the faults, their mean rates per method, and (when the records hold the
+    distilled detector) the distilled − plain and student − plain differences with
+    a bootstrap interval over the faults of the set.
+    """
+    judged = [r for r in records if r["fault"] not in HARD_FAULTS]
+    out = {"margin": margin}
+    for name in ("privileged", "teacher"):
+        chosen = sorted(
+            (r for r in judged
+             if r["rates"][name]["detection"] - r["rates"]["plain"]["detection"] >= margin),
+            key=lambda r: r["fault"],
+        )
+        methods = [m for m in METHODS if chosen and m in chosen[0]["rates"]]
+        entry = {
+            "faults": [r["fault"] for r in chosen],
+            "methods": {
+                m: {k: float(np.mean([r["rates"][m][k] for r in chosen]))
+                    for k in ("detection", "roc_auc")}
+                for m in methods
+            },
+            "gains": {},
+        }
+        if chosen and "distilled" in chosen[0]["rates"]:
+            entry["chosen"] = {
+                c: sum(r["selection"]["distilled"]["selected"] == c for r in chosen)
+                for c in ("plain", "student", "combined")
+            }
+            for a in ("distilled", "distilled_student", "distilled_combined"):
+                entry["gains"][f"{a}_vs_plain"] = _gain(chosen, a, "plain", seed)
+        out[name] = entry
+    return out
+
+
 def summarise(records, cfg):
     """Per family: mean rates over the judged faults, gains with intervals, choices."""
     summary = {}
     for family in cfg["families"]:
         recs = [r for r in records if r["family"] == family]
         judged = [r for r in recs if r["fault"] not in HARD_FAULTS]
+        present = [m for m in METHODS if recs and m in recs[0]["rates"]]
         fam = {"n_faults": len(recs), "n_judged": len(judged), "methods": {}, "gains": {}}
-        for m in METHODS:
+        for m in present:
             fam["methods"][m] = {
                 key: float(np.mean([r["rates"][m][key] for r in judged])) if judged else None
                 for key in ("detection", "roc_auc")
@@ -313,35 +402,78 @@ def summarise(records, cfg):
             ("control", "plain"),
             ("distilled_student", "control_student"),
             ("teacher", "plain"),
+            ("privileged", "plain"),
         ):
-            fam["gains"][f"{a}_vs_{b}"] = {}
-            for key in ("detection", "roc_auc"):
-                d = [r["rates"][a][key] - r["rates"][b][key] for r in judged]
-                if len(d) >= 2:
-                    iv = _bootstrap_mean(d, cfg["random_state"])
-                    fam["gains"][f"{a}_vs_{b}"][key] = {
-                        "mean": float(np.mean(d)),
-                        "ci95": iv["ci95"],
-                    }
-        fam["chosen"] = {
-            name: {
-                c: sum(r["selection"][name]["selected"] == c for r in recs)
-                for c in ("plain", "student", "combined")
+            if a in present and b in present:
+                fam["gains"][f"{a}_vs_{b}"] = {
+                    k: v for k, v in _gain(judged, a, b, cfg["random_state"]).items()
+                    if v["ci95"] is not None
+                }
+        fam["analysers"] = analyser_faults(recs, cfg["random_state"])
+        if "distilled" in present:
+            fam["chosen"] = {
+                name: {
+                    c: sum(r["selection"][name]["selected"] == c for r in recs)
+                    for c in ("plain", "student", "combined")
+                }
+                for name in ("distilled", "control")
             }
-            for name in ("distilled", "control")
-        }
-        fam["do_no_harm"] = {
-            key: (fam["methods"]["distilled"][key] - fam["methods"]["plain"][key] >= -0.01)
-            if judged
-            else None
-            for key in ("detection", "roc_auc")
-        }
+            fam["do_no_harm"] = {
+                key: (fam["methods"]["distilled"][key] - fam["methods"]["plain"][key] >= -0.01)
+                if judged
+                else None
+                for key in ("detection", "roc_auc")
+            }
         summary[family] = fam
     return summary
 
 
+def _cell(g, key):
+    if key not in g:
+        return "–"
+    if g[key]["ci95"] is None:
+        return f"{g[key]['mean']:+.3f}"
+    lo, hi = g[key]["ci95"]
+    return f"{g[key]['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+
+
+def _analyser_lines(an, far):
+    margin = an["margin"]
+    lines = [
+        "### Where the analysers carry information",
+        "",
+        f"Judged faults on which a detector of this family on the analysers only "
+        f"(`privileged`, not deployable) detects ≥ {margin:g} more than the plain "
+        f"deployable detector at {far:g} % FAR (margin declared before the first run); "
+        "secondary: the same for the all-sensor teacher. Gains over the faults of each "
+        "set, 95 % bootstrap interval over those faults.",
+        "",
+        "| set | faults | privileged | teacher | plain | distilled | distilled − plain "
+        "detection | distilled − plain ROC-AUC | student − plain detection | chosen |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, label in (("privileged", "analysers only ≥ plain + margin"),
+                        ("teacher", "all sensors ≥ plain + margin")):
+        e = an[name]
+        m = e["methods"]
+        det = {k: _f(v["detection"]) for k, v in m.items()}
+        g = e["gains"]
+        lines.append(
+            f"| {label} | {', '.join(map(str, e['faults'])) or 'none'} "
+            f"| {det.get('privileged', '–')} | {det.get('teacher', '–')} "
+            f"| {det.get('plain', '–')} | {det.get('distilled', '–')} "
+            f"| {_cell(g.get('distilled_vs_plain', {}), 'detection')} "
+            f"| {_cell(g.get('distilled_vs_plain', {}), 'roc_auc')} "
+            f"| {_cell(g.get('distilled_student_vs_plain', {}), 'detection')} "
+            f"| {', '.join(f'{k} {v}' for k, v in e.get('chosen', {}).items()) or '–'} |"
+        )
+    lines.append("")
+    return lines
+
+
 def _report(summary, records, cfg, command):
     far = 100 * cfg["far"]
+    screen = cfg.get("screen", False)
     lines = [
         "# Tennessee Eastman: privileged analysers, leave one fault out",
         "",
@@ -352,8 +484,14 @@ def _report(summary, records, cfg, command):
         "unlabelled. Privileged: XMEAS(23..41); deployable: XMEAS(1..22) + XMV(1..11). "
         f"Rates at {far:g} % false alarms on the normal test rows; means over the "
         f"{summary[cfg['families'][0]]['n_judged']} judged faults (3, 9 and 15 excluded, "
-        "shown per fault). Distilled = the detector `selection='auto'` recommends (chosen "
-        "from training data only).",
+        "shown per fault). `privileged`: the same detector on the analysers only (not "
+        "deployable). "
+        + (
+            "Screen (`--screen`): the cheap detectors only, no distillation."
+            if screen
+            else "Distilled = the detector `selection='auto'` recommends (chosen "
+            "from training data only)."
+        ),
         "",
     ]
     for family, fam in summary.items():
@@ -363,8 +501,7 @@ def _report(summary, records, cfg, command):
             f"| method | detection @ {far:g} % FAR | ROC-AUC |",
             "|---|---|---|",
         ]
-        for m in METHODS:
-            r = fam["methods"][m]
+        for m, r in fam["methods"].items():
             lines.append(f"| {m} | {_f(r['detection'])} | {_f(r['roc_auc'])} |")
         lines += [
             "",
@@ -372,29 +509,47 @@ def _report(summary, records, cfg, command):
             "|---|---|---|",
         ]
         for key, g in fam["gains"].items():
-            cells = [
-                f"{g[k]['mean']:+.3f} [{g[k]['ci95'][0]:+.3f}, {g[k]['ci95'][1]:+.3f}]"
-                if k in g
-                else "–"
-                for k in ("detection", "roc_auc")
+            lines.append(
+                f"| {key.replace('_vs_', ' − ')} | {_cell(g, 'detection')} "
+                f"| {_cell(g, 'roc_auc')} |"
+            )
+        lines.append("")
+        if "chosen" in fam:
+            ch = fam["chosen"]
+            lines += [
+                "Chosen by the do-no-harm rule (faults): distilled "
+                + ", ".join(f"{k} {v}" for k, v in ch["distilled"].items())
+                + "; control "
+                + ", ".join(f"{k} {v}" for k, v in ch["control"].items())
+                + ". "
+                "Do no harm (distilled ≥ plain − 0.01): detection "
+                f"{fam['do_no_harm']['detection']}, ROC-AUC {fam['do_no_harm']['roc_auc']}.",
+                "",
             ]
-            lines.append(f"| {key.replace('_vs_', ' − ')} | {cells[0]} | {cells[1]} |")
-        ch = fam["chosen"]
+        lines += _analyser_lines(fam["analysers"], far)
+        recs = sorted((r for r in records if r["family"] == family), key=lambda r: r["fault"])
+        if screen:
+            lines += [
+                "| fault | teacher | privileged | plain | privileged − plain |",
+                "|---|---|---|---|---|",
+            ]
+            for r in recs:
+                d = r["rates"]
+                hard = " (hard)" if r["fault"] in HARD_FAULTS else ""
+                diff = d["privileged"]["detection"] - d["plain"]["detection"]
+                lines.append(
+                    f"| {r['fault']}{hard} | {_f(d['teacher']['detection'])} | "
+                    f"{_f(d['privileged']['detection'])} | {_f(d['plain']['detection'])} | "
+                    f"{diff:+.3f} |"
+                )
+            lines.append("")
+            continue
         lines += [
-            "",
-            "Chosen by the do-no-harm rule (faults): distilled "
-            + ", ".join(f"{k} {v}" for k, v in ch["distilled"].items())
-            + "; control "
-            + ", ".join(f"{k} {v}" for k, v in ch["control"].items())
-            + ". "
-            "Do no harm (distilled ≥ plain − 0.01): detection "
-            f"{fam['do_no_harm']['detection']}, ROC-AUC {fam['do_no_harm']['roc_auc']}.",
-            "",
-            "| fault | teacher | plain | distilled (chosen) | student | combined | control "
-            "| evidence: OOF detection of teacher alarms plain / combined / student |",
-            "|---|---|---|---|---|---|---|---|",
+            "| fault | teacher | privileged | plain | distilled (chosen) | student | combined "
+            "| control | evidence: OOF detection of teacher alarms plain / combined / student |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
-        for r in sorted((r for r in records if r["family"] == family), key=lambda r: r["fault"]):
+        for r in recs:
             d = r["rates"]
             ev = r["selection"]["distilled"]["evidence"]
             evs = " / ".join(
@@ -403,6 +558,7 @@ def _report(summary, records, cfg, command):
             hard = " (hard)" if r["fault"] in HARD_FAULTS else ""
             lines.append(
                 f"| {r['fault']}{hard} | {_f(d['teacher']['detection'])} | "
+                f"{_f(d['privileged']['detection'])} | "
                 f"{_f(d['plain']['detection'])} | {_f(d['distilled']['detection'])} "
                 f"({r['selection']['distilled']['selected']}) | "
                 f"{_f(d['distilled_student']['detection'])} | "
