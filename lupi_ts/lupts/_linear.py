@@ -22,6 +22,7 @@ sum to one, for instance), so the fallback gives the same minimum-norm solution.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,116 @@ _MAX_COND_NORMAL = 1e7
 # Relative singular-value cut-off of the SVD fallback: LinearRegression's default
 # ``tol``, so rank-deficient steps give exactly its minimum-norm solution.
 _LSTSQ_COND = 1e-6
+
+
+def _common_null_space(G: np.ndarray) -> np.ndarray | None:
+    """Orthonormal basis (p, r) of the directions that every Gram matrix in ``G`` annihilates.
+
+    One eigendecomposition of the trace-normalised sum (positive semi-definite
+    matrices: a direction is null in the sum iff it is null in every term). Returns
+    None when there is no such direction or no clean gap between numerically zero
+    and the other eigenvalues; steps that are singular anyway are then caught by the
+    condition check of :func:`_solve_normal`.
+    """
+    tr = np.einsum("kii->k", G)
+    if not (tr > 0).all():
+        return None
+    S = (G / tr[:, None, None]).sum(axis=0)
+    # A cheap screen first: a singular sum shows a tiny Cholesky pivot (the last pivot is
+    # at most lambda_min / v_p^2 for the null vector v). A missed one only costs speed:
+    # the condition check of _solve_normal still catches the singular steps.
+    try:
+        pivots = np.diagonal(np.linalg.cholesky(S)) ** 2
+        if pivots.min() > _LSTSQ_COND * S.diagonal().max():
+            return None
+    except np.linalg.LinAlgError:
+        pass
+    lam, V = np.linalg.eigh(S)
+    top = lam[-1]
+    null = lam <= top * _LSTSQ_COND**2
+    if not null.any() or not (lam[~null] > top * 1e-2 / _MAX_COND_NORMAL).all():
+        return None
+    return V[:, null]
+
+
+def _solve_normal(
+    G: np.ndarray,
+    R: np.ndarray,
+    design: Callable[[int], tuple[np.ndarray, np.ndarray]],
+    *,
+    alpha: float,
+) -> np.ndarray:
+    """Solutions ``W`` (k, p, q) of the stacked normal equations ``G_j W_j = R_j``.
+
+    ``G_j = Z_j' Z_j`` (+ ``alpha I`` added here for ridge), ``R_j = Z_j' T_j``;
+    ``design(j)`` returns ``(Z_j, T_j)`` for the SVD fallback. Every step takes one
+    batched inverse. Exactly rank-deficient steps (one-hot blocks that each sum to
+    one, in every step alike) are first regularised along their common null space
+    ``N``: ``(G + c N N')^{-1} R`` is the minimum-norm solution ``pinv(G) R`` when
+    ``N'R = 0`` (``R`` lies in the range of ``G``), which is what
+    :class:`~sklearn.linear_model.LinearRegression` returns, at the cost of one small
+    eigendecomposition instead of one per step. A step that is still
+    ill-conditioned (condition number above ``_MAX_COND_NORMAL``) is solved on its
+    own: pseudo-inverse from its eigendecomposition when there is a clean gap,
+    otherwise SVD least squares.
+    """
+    k, p, _ = G.shape
+    diag = np.arange(p)
+    null: np.ndarray | None = None
+    if alpha > 0:
+        G = G.copy()
+        G[:, diag, diag] += alpha
+        A = G
+    else:
+        # One matrix: a singular one costs the same in the per-step fallback below.
+        null = _common_null_space(G) if k > 1 else None
+        A = G
+        if null is not None:
+            scale = np.einsum("kii->k", G) / p
+            A = G + scale[:, None, None] * (null @ null.T)
+    A_inv: Any  # None if a step is exactly singular (then no step is ok)
+    try:
+        A_inv = np.linalg.inv(A)
+        cond = np.abs(A).sum(axis=1).max(axis=1) * np.abs(A_inv).sum(axis=1).max(axis=1)
+    except np.linalg.LinAlgError:  # an exactly singular step somewhere in the stack
+        A_inv, cond = None, np.full(k, np.inf)
+    ok = np.isfinite(cond) & (cond < _MAX_COND_NORMAL)
+    if ok.all():
+        W = A_inv @ R
+        if null is not None:  # drop the (rounding-level) component along the null space
+            W -= null @ (null.T @ W)
+        return W
+    W = np.empty((k, p, R.shape[2]))
+    if ok.any():
+        W[ok] = A_inv[ok] @ R[ok]
+        if null is not None:
+            W[ok] -= null @ (null.T @ W[ok])
+    bad = np.flatnonzero(~ok)
+    # Steps with their own rank deficiency (a column constant in a small sample) have a
+    # clean gap between numerically zero and well-conditioned eigenvalues of the Gram
+    # matrix; there the pseudo-inverse from its eigendecomposition is the minimum-norm
+    # solution, as accurate as SVD (for a well-conditioned step: its exact solution).
+    lam, V = np.linalg.eigh(G[bad])
+    top = lam[:, -1:]
+    is_null = lam <= top * _LSTSQ_COND**2
+    clean = ((lam > top * 1e-2 / _MAX_COND_NORMAL) | is_null).all(axis=1) & (top[:, 0] > 0)
+    for i, j in enumerate(bad):
+        if clean[i]:
+            keep = ~is_null[i]
+            Vk = V[i][:, keep]
+            W[j] = Vk @ ((Vk.T @ R[j]) / lam[i, keep][:, None])
+        elif alpha > 0:
+            W[j] = scipy.linalg.lstsq(G[j], R[j], cond=None, check_finite=False)[0]
+        else:
+            Z, T = design(int(j))
+            W[j] = scipy.linalg.lstsq(Z, T, cond=_LSTSQ_COND, check_finite=False)[0]
+    return W
+
+
+def _gram(Z: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``Z_j' Z_j`` and ``Z_j' T_j`` of stacked (k, n, p) and (k, n, q) arrays (views are fine)."""
+    Zt = Z.transpose(0, 2, 1)
+    return Zt @ Z, Zt @ T  # numpy runs the first as a symmetric rank-k update
 
 
 def _least_squares(
@@ -80,41 +191,9 @@ def _least_squares(
     if fit_intercept:
         z_mean, t_mean = Z.mean(axis=1, keepdims=True), T.mean(axis=1, keepdims=True)
         Z, T = Z - z_mean, T - t_mean
-    Zt = Z.transpose(0, 2, 1)
-    G = Zt @ Z
-    R = Zt @ T
-    ridge = regularization == "ridge" and alpha > 0
-    if ridge:
-        G[:, np.arange(p), np.arange(p)] += alpha
-    G_inv: Any  # None if a step is exactly singular (then no step is ok)
-    try:
-        G_inv = np.linalg.inv(G)
-        cond = np.abs(G).sum(axis=1).max(axis=1) * np.abs(G_inv).sum(axis=1).max(axis=1)
-    except np.linalg.LinAlgError:  # an exactly singular step somewhere in the stack
-        G_inv, cond = None, np.full(s, np.inf)
-    ok = np.isfinite(cond) & (cond < _MAX_COND_NORMAL)
-    W = G_inv @ R if ok.all() else np.empty((s, p, q))
-    if not ok.all():
-        if ok.any():
-            W[ok] = G_inv[ok] @ R[ok]
-        bad = np.flatnonzero(~ok)
-        # Exactly rank-deficient steps (one-hot blocks that each sum to one, a column
-        # that is constant in a small sample) have a clean gap between numerically zero
-        # and well-conditioned eigenvalues of the Gram matrix; there the pseudo-inverse
-        # from its eigendecomposition is the minimum-norm solution, as accurate as SVD.
-        lam, V = np.linalg.eigh(G[bad])
-        top = lam[:, -1:]
-        null = lam <= top * _LSTSQ_COND**2
-        clean = ((lam > top * 1e-2 / _MAX_COND_NORMAL) | null).all(axis=1) & (top[:, 0] > 0)
-        for i, j in enumerate(bad):
-            if clean[i]:
-                keep = ~null[i]
-                Vk = V[i][:, keep]
-                W[j] = Vk @ ((Vk.T @ R[j]) / lam[i, keep][:, None])
-            elif ridge:
-                W[j] = scipy.linalg.lstsq(G[j], R[j], cond=None, check_finite=False)[0]
-            else:
-                W[j] = scipy.linalg.lstsq(Z[j], T[j], cond=_LSTSQ_COND, check_finite=False)[0]
+    G, R = _gram(Z, T)
+    ridge = alpha if regularization == "ridge" else 0.0
+    W = _solve_normal(G, R, lambda j: (Z[j], T[j]), alpha=ridge)
     if fit_intercept:
         b = (t_mean - z_mean @ W)[:, 0, :]
     else:
@@ -151,7 +230,9 @@ class _LuPTSBase(BaseEstimator):
     def _check_trajectory(self, X: np.ndarray, X_priv: npt.ArrayLike | None) -> np.ndarray | None:
         if X_priv is None:
             return None
-        traj = check_trajectory(X_priv, X.shape[0], self.n_steps)
+        # The default chain checks finiteness on its Gram matrices (_chain_transitions).
+        deferred = not (self.stationary or self.carry_inputs or self.regularization == "lasso")
+        traj = check_trajectory(X_priv, X.shape[0], self.n_steps, ensure_finite=not deferred)
         if self.stationary and traj.shape[2] != X.shape[1]:
             raise ValueError(
                 "stationary=True shares one transition matrix across all steps, x_0 = X "
@@ -160,6 +241,51 @@ class _LuPTSBase(BaseEstimator):
                 "stationary=False, or pass the step of X that matches the trajectory."
             )
         return traj
+
+    def _chain_transitions(
+        self, X: np.ndarray, traj: np.ndarray
+    ) -> list[tuple[None, np.ndarray, np.ndarray]]:
+        """The paper's non-stationary chain ``X -> x_1 -> ... -> x_s``, least squares or ridge.
+
+        All transitions share one batched Gram product (on strided views of the
+        trajectory: no copy) and one batched solve; this is what makes a fit cost
+        little more than one regression.
+        """
+        s, d = traj.shape[1], traj.shape[2]
+        p = X.shape[1]
+        if self.transition_intercept:
+            x_mean, t_mean = X.mean(axis=0), traj.mean(axis=0)
+            X, traj = X - x_mean, traj - t_mean
+        by_step = traj.transpose(1, 0, 2)  # (s, n, d) view: step j-1 is x_j
+        G0, R0 = X.T @ X, X.T @ by_step[0]
+        Gr, Rr = _gram(by_step[:-1], by_step[1:])  # empty stacks when s == 1
+        # NaN and inf in X_priv propagate into these sums (one scalar check instead of a
+        # pass over the trajectory); so does an overflow of the products.
+        if not np.isfinite(G0.sum() + R0.sum() + Gr.sum() + Rr.sum()):
+            check_trajectory(traj, X.shape[0])  # raises on NaN / inf in X_priv
+            raise ValueError(
+                "X_priv is too large in magnitude: its Gram matrices overflow float64; "
+                "rescale the trajectory (e.g. StandardScaler per feature) first."
+            )
+        alpha = self.alpha if self.regularization == "ridge" else 0.0
+
+        def design(j: int) -> tuple[np.ndarray, np.ndarray]:
+            return (X, by_step[0]) if j == 0 else (by_step[j - 1], by_step[j])
+
+        if p == d:
+            W = _solve_normal(np.concatenate([G0[None], Gr]), np.concatenate([R0[None], Rr]),
+                              design, alpha=alpha)  # fmt: skip
+            Ws = list(W)
+        else:
+            Ws = list(_solve_normal(G0[None], R0[None], design, alpha=alpha))
+            if s > 1:
+                Ws += list(_solve_normal(Gr, Rr, lambda j: design(j + 1), alpha=alpha))
+        if self.transition_intercept:
+            z_means = [x_mean, *t_mean[:-1]]
+            bs = [t_mean[j] - z_means[j] @ Ws[j] for j in range(s)]
+        else:
+            bs = [np.zeros(d)] * s
+        return [(None, Wj, bj) for Wj, bj in zip(Ws, bs)]
 
     def _fit_transitions(self, X: np.ndarray, traj: np.ndarray | None) -> np.ndarray:
         """Fit the transitions; set the composed maps ``X -> x_j`` (affine in X)."""
@@ -173,7 +299,6 @@ class _LuPTSBase(BaseEstimator):
         self.n_priv_features_in_ = None if traj is None else traj.shape[2]
         self.transitions_ = []
         if traj is None:
-            self._maps: list[tuple[np.ndarray, np.ndarray]] = []
             return X
         s, d = traj.shape[1], traj.shape[2]
         by_step = traj.transpose(1, 0, 2)  # (s, n, d): step j-1 is x_j
@@ -195,21 +320,15 @@ class _LuPTSBase(BaseEstimator):
             if s > 1:
                 W, b = _least_squares(later, by_step[1:], **kw)
                 self.transitions_ += [(Wj[:p], Wj[p:], bj) for Wj, bj in zip(W, b)]
-        elif p == d:
-            W, b = _least_squares(np.concatenate([X[None], by_step[:-1]]), by_step, **kw)
-            self.transitions_ = [(None, Wj, bj) for Wj, bj in zip(W, b)]
-        else:
+        elif self.regularization == "lasso":
             W1, b1 = _least_squares(X[None], by_step[:1], **kw)
             self.transitions_ = [(None, W1[0], b1[0])]
             if s > 1:
                 W, b = _least_squares(by_step[:-1], by_step[1:], **kw)
                 self.transitions_ += [(None, Wj, bj) for Wj, bj in zip(W, b)]
+        else:
+            self.transitions_ = self._chain_transitions(X, traj)
         # Compose: x_j ~ X M_j + m_j with M_0 = I, m_0 = 0.
-        M, m = np.eye(p), np.zeros(p)
-        self._maps = []
-        for A, B, b in self.transitions_:
-            M, m = M @ B + (0.0 if A is None else A), m @ B + b
-            self._maps.append((M, m))
         return traj[:, -1]
 
     def _last_design(self, X: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -217,15 +336,34 @@ class _LuPTSBase(BaseEstimator):
             return np.hstack([X, last])
         return last
 
+    def _maps(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The composed affine maps ``x_j ~ X M_j + m_j``, j = 1..s (``M_0 = I``, ``m_0 = 0``)."""
+        M, m = np.eye(self.n_features_in_), np.zeros(self.n_features_in_)
+        maps = []
+        for A, B, b in self.transitions_:
+            M, m = M @ B + (0.0 if A is None else A), m @ B + b
+            maps.append((M, m))
+        return maps
+
     def _compose(self, beta: np.ndarray, c: Any) -> tuple[np.ndarray, Any]:
-        """coef (p, K) and intercept (K,) of the composed predictor."""
-        if not self._maps:
+        """coef (p, K) and intercept (K,) of the composed predictor.
+
+        Evaluated from the right, ``B_1 (B_2 (... (B_s beta)))``: matrix-vector
+        products instead of the prefix products ``M_j``, which only
+        :meth:`predict_trajectory` needs.
+        """
+        if not self.transitions_:
             return beta, c
-        M, m = self._maps[-1]
-        if self.carry_inputs:
-            p = M.shape[0]
-            return beta[:p] + M @ beta[p:], m @ beta[p:] + c
-        return M @ beta, m @ beta + c
+        p = self.n_features_in_
+        direct, v = (beta[:p], beta[p:]) if self.carry_inputs else (0.0, beta)
+        offset = 0.0
+        for A, B, b in reversed(self.transitions_):
+            if self.transition_intercept:
+                offset = offset + b @ v
+            if A is not None:
+                direct = direct + A @ v
+            v = B @ v
+        return direct + v, offset + c
 
     def predict_trajectory(self, X: npt.ArrayLike) -> np.ndarray:
         """The privileged steps that the fitted transitions predict from X.
@@ -241,9 +379,9 @@ class _LuPTSBase(BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        if not self._maps:
+        if not self.transitions_:
             return np.empty((X.shape[0], 0, 0))
-        return np.stack([X @ M + m for M, m in self._maps], axis=1)
+        return np.stack([X @ M + m for M, m in self._maps()], axis=1)
 
 
 class LuPTSRegressor(RegressorMixin, _LuPTSBase):
