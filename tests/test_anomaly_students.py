@@ -71,11 +71,12 @@ def test_reconstruct_target_and_score_by_hand():
     z = det.student_.predict(sensor_window_features(Xn, windows=(5,), n_reference=250))
     recon = z * P[ref].std(axis=0) + P[ref].mean(axis=0)
     full = np.hstack([Xn, recon])
-    # (on the calibrated scale of the out-of-fold reference rows)
+    # (calibrated on the out-of-fold reference rows, then on the plain detector's scale)
     med, scale = det.calibration_["student"]
+    pmed, pscale = det.calibration_["plain"]
     np.testing.assert_allclose(
         det.decision_function(Xn),
-        (teacher.decision_function(full) - teacher.threshold_ - med) / scale,
+        pmed + pscale * (teacher.decision_function(full) - teacher.threshold_ - med) / scale,
     )
     # the control reconstructs the deployable sensors (nothing privileged reaches it)
     ctrl = DistilledDetector(

@@ -241,19 +241,26 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
        row. Student and plain scores are *calibrated*: scaled so that the
        median of their out-of-fold reference rows is 0 and the threshold that
        flags ``contamination`` of them is 1; ``"combined"`` is the larger of
-       the two. Every candidate -- ``"plain"``, ``"student"``, ``"combined"``
-       -- gets the threshold that flags ``contamination`` of the out-of-fold
-       reference rows (1 for the first two), and its
-       *detection rate of the teacher's alarms* at that threshold is
-       measured out of fold. ``selection="auto"`` keeps the plain detector
+       the two. For every candidate -- ``"plain"``, ``"student"``,
+       ``"combined"`` -- its *detection rate of the teacher's alarms* at the
+       threshold that flags ``contamination`` of the out-of-fold reference
+       rows is measured out of fold. ``selection="auto"`` keeps the plain detector
        unless a distilled candidate detects at least ``margin`` more of the
        teacher's alarms (then ``"combined"`` unless ``"student"`` beats it by
        ``margin`` too). The decision is ``selected_``, the evidence
        ``selection_``.
 
-    Scores are on that calibrated scale whichever candidate is deployed, so
-    the scores of detectors fitted on different data (e.g. one per held-out
-    file) can be pooled.
+    Scores are on the **plain detector's own scale** whichever candidate is
+    deployed: the calibrated scale mapped back so that 0 and 1 land on the
+    median and the ``contamination`` threshold of the plain detector's
+    out-of-fold reference scores (one increasing map per fitted detector, so
+    the choice and ``"combined"`` are unchanged). Deploying ``"plain"`` is
+    then *exactly* the plain detector -- its scores and its own
+    ``threshold_`` -- so a fallback cannot differ from it in any metric, even
+    pooled over detectors fitted per file (a per-file rescaling of the plain
+    scores changed the pooled ROC-AUC of SKAB's per-file protocol by −0.017).
+    A deployed student or combination gets the threshold that flags
+    ``contamination`` of its out-of-fold reference rows.
 
     Nothing at scoring time is fitted on the rows being scored: the
     standardisation comes from the reference rows (or, with ``n_reference``,
@@ -326,10 +333,12 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     teacher_alarm_rate_ : float
         Share of non-reference training rows the teacher flags.
     oof_scores_ : dict of ndarray
-        Calibrated out-of-fold scores of ``"student"``, ``"plain"`` and
-        ``"combined"``.
+        Out-of-fold scores of ``"student"``, ``"plain"`` and ``"combined"``,
+        on the plain detector's scale (the scale of every output).
     calibration_ : dict
-        ``name -> (median, scale)`` of the raw student and plain scores.
+        ``name -> (median, scale)`` of the raw student and plain scores: the
+        calibrated score is ``(raw - median) / scale``; the outputs are
+        ``median_plain + scale_plain * calibrated``.
     selected_ : str
         The candidate that :meth:`decision_function` scores with.
     selection_ : dict
@@ -342,7 +351,12 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         Standardisation of the deployable sensors (``n_reference=None``).
     decision_scores_, threshold_, labels_
         Out-of-fold training scores of the selected candidate, its threshold
-        and training labels.
+        (``plain_.threshold_`` when the plain detector is deployed) and
+        training labels.
+    candidate_thresholds_ : dict
+        The threshold of each candidate on that scale: ``plain_.threshold_``
+        for ``"plain"``, the ``contamination`` quantile of the out-of-fold
+        reference scores for ``"student"`` and ``"combined"``.
 
     Examples
     --------
@@ -633,14 +647,21 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             self.calibration_[name] = (med, thr - med if thr - med > 1e-12 else 1.0)
         oof = {name: self._calibrated(name, oof[name]) for name in ("student", "plain")}
         oof["combined"] = np.maximum(oof["student"], oof["plain"])
-        self.oof_scores_ = oof
         self._select(oof, ref, alarms, history)
-        # the threshold flags `contamination` of the reference rows (out of fold),
-        # not of all training rows: the history holds anomalies
-        self.decision_scores_ = oof[self.selected_]
-        self.threshold_ = float(
-            np.quantile(self.decision_scores_[ref], 1.0 - self.contamination)
-        )
+        # outputs on the plain detector's scale: the same increasing map for every
+        # candidate (selection and max unchanged); the plain candidate maps back to
+        # its raw scores exactly, so a fallback *is* the plain detector
+        self.oof_scores_ = {name: self._on_plain_scale(v) for name, v in oof.items()}
+        self.decision_scores_ = self.oof_scores_[self.selected_]
+        # a distilled candidate's threshold flags `contamination` of the reference
+        # rows (out of fold), not of all training rows: the history holds
+        # anomalies; the plain detector keeps its own
+        self.candidate_thresholds_ = {
+            name: float(np.quantile(v[ref], 1.0 - self.contamination))
+            for name, v in self.oof_scores_.items()
+        }
+        self.candidate_thresholds_["plain"] = float(self.plain_.threshold_)
+        self.threshold_ = self.candidate_thresholds_[self.selected_]
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
         return self
 
@@ -668,6 +689,12 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         rows, 1 at the threshold that flags ``contamination`` of them."""
         med, scale = self.calibration_[name]
         return (scores - med) / scale
+
+    def _on_plain_scale(self, calibrated: np.ndarray) -> np.ndarray:
+        """Calibrated scores on the plain detector's raw scale (plain scores map back
+        to themselves up to rounding)."""
+        med, scale = self.calibration_["plain"]
+        return med + scale * calibrated
 
     def _select(
         self,
@@ -716,26 +743,27 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
 
     # ------------------------------------------------------------ scoring
     def _scores(self, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
+        plain = self._plain_scores(self.plain_, X, slices)
         if self.selected_ == "plain":
-            return self._calibrated("plain", self._plain_scores(self.plain_, X, slices))
+            return plain  # the plain detector, unchanged
         student = self._student_raw(self.student_, X, self._features(X, slices), slices)
-        student = self._calibrated("student", student)
+        student = self._on_plain_scale(self._calibrated("student", student))
         if self.selected_ == "student":
             return student
-        plain = self._calibrated("plain", self._plain_scores(self.plain_, X, slices))
         return np.maximum(student, plain)
 
     def score_candidates(
         self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None
     ) -> dict[str, np.ndarray]:
-        """Calibrated scores of the three candidates (``{"student", "plain", "combined"}``)."""
+        """Scores of the three candidates (``{"student", "plain", "combined"}``) on the
+        plain detector's scale (``"plain"``: its raw scores)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=float, ensure_min_samples=2)
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)
         student = self._student_raw(self.student_, X, self._features(X, slices), slices)
-        student = self._calibrated("student", student)
-        plain = self._calibrated("plain", self._plain_scores(self.plain_, X, slices))
+        student = self._on_plain_scale(self._calibrated("student", student))
+        plain = self._plain_scores(self.plain_, X, slices)
         return {"student": student, "plain": plain, "combined": np.maximum(student, plain)}
 
 
