@@ -49,6 +49,12 @@ def test_synthetic_end_to_end_and_resume(tmp_path, capsys):
             assert set(per_candidate) <= {"plain", "student", "combined"}
             assert sum(per_candidate.values()) == 3
     assert "Deployed by the do-no-harm rule (files): distilled: " in report
+    # the privileged sensors alone, and the files where they beat the plain detector
+    for protocol in ("per-file", "cross-file"):
+        assert "privileged" in summary["protocols"][protocol]
+        pf = summary["privileged_files"][protocol]
+        assert pf["margin"] == 0.05 and pf["all files"]["n_files"] == len(pf["all files"]["files"])
+    assert "Where the privileged sensors carry information" in report
     for protocol in ("per-file", "cross-file"):
         boot = summary["bootstrap"][protocol]
         for key in ("distilled_vs_student", "control_vs_student"):
@@ -332,3 +338,37 @@ def test_development_and_test_split_of_the_files():
     assert choice_counts(fake) == {}
     # generated runs (one folder) have no split
     assert split_gains(fake, {k: files[n] for k, n in zip(fake, names)}, 50) == {}
+
+
+def test_files_where_the_privileged_sensors_carry_information():
+    # a file counts when the privileged sensors alone beat the plain detector's
+    # per-file ROC-AUC by the margin; gains are pooled over exactly those files
+    import pandas as pd
+    from lupi_ts.experiments.skab import PRIVILEGED_MARGIN, evaluate, privileged_files
+
+    fake = _fake_results(np.random.default_rng(6), n_files=6)
+    names = ["valve1/0", "valve1/1", "valve2/0", "other/1", "other/2", "other/3"]
+    results, files = {}, {}
+    for i, (name, (scores, y, cp, sec)) in enumerate(zip(names, fake.values())):
+        # privileged: separates the anomalies on four files, pure noise on two
+        informative = i in (0, 2, 3, 4)
+        priv = scores["student"][0] * 0.5 + (4.0 * y if informative else 0.0)
+        scores = dict(scores, privileged=(priv, 1.0), _selected={"distilled": "student"})
+        results[name] = (scores, y, cp, sec)
+        files[name] = pd.DataFrame(
+            {"anomaly": y}, index=pd.date_range("2020", periods=len(y), freq="s")
+        )
+    _, per_file = evaluate(results, files, 50)
+    out = privileged_files(results, files, per_file, 50, seed=0)
+    assert out["margin"] == PRIVILEGED_MARGIN
+    expected = [k for k in names if per_file["privileged"][k] - per_file["student"][k] >= 0.05]
+    assert out["all files"]["files"] == expected == ["valve1/0", "valve2/0", "other/1", "other/2"]
+    judged = out["judged files (valve2 + other)"]
+    assert judged["files"] == ["valve2/0", "other/1", "other/2"]
+    rows, _ = evaluate({k: results[k] for k in judged["files"]}, files, 50)
+    g = judged["gains"]["distilled_vs_student"]["roc_auc"]
+    assert g["gain"] == rows["distilled"]["roc_auc"] - rows["student"]["roc_auc"]
+    assert g["ci95"][0] <= g["ci95"][1] and g["gain"] > 0
+    assert judged["chosen"] == {"distilled": {"student": 3}}
+    # without the privileged method: nothing to say
+    assert privileged_files(fake, {}, {"student": {}}, 50) == {}

@@ -66,6 +66,7 @@ from .config import (
     CORE_METHODS,
     EARLY_STOPPING,
     METRIC_KEYS,
+    PRIVILEGED_MARGIN,
     PROTOCOLS,
     REFERENCE_METHODS,
     SELECTIONS,
@@ -89,6 +90,7 @@ from .evaluation import (
     f1_at_far,
     folder_gains,
     paired_test,
+    privileged_files,
     split_gains,
 )
 from .report import LEADERBOARD, plot_files, render_report
@@ -102,6 +104,7 @@ __all__ = [
     "EARLY_STOPPING",
     "LEADERBOARD",
     "METRIC_KEYS",
+    "PRIVILEGED_MARGIN",
     "PROTOCOLS",
     "REFERENCE_METHODS",
     "SELECTIONS",
@@ -124,6 +127,7 @@ __all__ = [
     "paired_test",
     "per_file_scores",
     "plot_files",
+    "privileged_files",
     "render_report",
     "run",
     "safe_name",

@@ -26,6 +26,7 @@ from .evaluation import (
     evaluate,
     folder_gains,
     paired_test,
+    privileged_files,
     split_gains,
 )
 from .report import plot_files, render_report
@@ -193,7 +194,7 @@ def run(args):
     summary = previous.get("protocols", {}) if same else {}
     timing = previous.get("timing", {}) if same else {}
     per_file_auc, tests, plots, bootstrap, by_folder, splits = {}, {}, {}, {}, {}, {}
-    chosen = {}
+    chosen, priv_files = {}, {}
     with threadpool_limits(limits=args.threads):
         for protocol in protocols:
             folder = out / protocol / "files"
@@ -250,6 +251,9 @@ def run(args):
                     results, files, args.n_train, seed=args.random_state
                 )
                 splits[protocol] = split_gains(results, files, args.n_train, seed=args.random_state)
+                priv_files[protocol] = privileged_files(
+                    results, files, per_file_auc[protocol], args.n_train, seed=args.random_state
+                )
             plots[protocol] = plot_files(results, files, protocol, out, args.n_plots, args.n_train)
             print(
                 f"[{protocol}] compute time {timing[protocol]['wall_s']:.1f} s wall, "
@@ -266,6 +270,7 @@ def run(args):
         "by_folder": by_folder,
         "splits": splits,
         "chosen": chosen,
+        "privileged_files": priv_files,
         "per_file_roc_auc": per_file_auc,
         "timing": timing,
         "plots": plots,
@@ -273,7 +278,7 @@ def run(args):
     atomic_write_text(summary_path, json.dumps(doc, indent=1, default=float))
     report = render_report(
         {p: summary[p] for p in protocols}, per_file_auc, tests, timing, cfg, name == "skab",
-        bootstrap, by_folder, splits, chosen,
+        bootstrap, by_folder, splits, chosen, priv_files,
     )
     atomic_write_text(out / "report.md", report + "\n")
     print(report)

@@ -17,7 +17,12 @@ EARLY_STOPPING = {"off": False, "on": True, "auto": "auto"}
 PROTOCOLS = ("per-file", "cross-file")
 STUDENTS = ("gbm", "neural", "reconstruct")
 SELECTIONS = ("auto", "student", "plain", "combined")
-CORE_METHODS = ("teacher", "student", "distilled", "control")
+CORE_METHODS = ("teacher", "privileged", "student", "distilled", "control")
+# per-file ROC-AUC margin by which the privileged sensors alone must beat the plain
+# deployable detector for a file to count as one where they carry information the
+# deployable sensors lack (docs/preregistration/skab_privileged.md, declared before
+# the first run that computed it)
+PRIVILEGED_MARGIN = 0.05
 REFERENCE_METHODS = (
     "iforest_deployable",
     "iforest_all",
@@ -61,7 +66,7 @@ def experiment_config(args, deployable, privileged, files):
     )
     # the distilled detector of issue #15 (teacher once, no look-ahead, do-no-harm
     # selection) gives other numbers than the first design: a new identity
-    cfg.update(detector_version=3, cv=args.cv, selection=args.selection)
+    cfg.update(detector_version=4, cv=args.cv, selection=args.selection)
     if args.student != "gbm":
         # only non-default students enter the identity: results of the default
         # configuration written before the option existed stay resumable

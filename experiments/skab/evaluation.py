@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import METRIC_KEYS
+from .config import METRIC_KEYS, PRIVILEGED_MARGIN
 
 
 def evaluate(results, files, n_train):
@@ -239,4 +239,53 @@ def split_gains(results, files, n_train, seed=0):
                 for a, b in BOOTSTRAP_PAIRS
             },
         }
+    return out
+
+
+def privileged_files(results, files, per_file_auc, n_train, margin=PRIVILEGED_MARGIN, seed=0):
+    """Files where the privileged sensors alone see what the deployable ones miss.
+
+    A file counts when the per-file ROC-AUC (test part) of ``"privileged"`` (the
+    detector on the privileged sensors only) is at least ``margin`` above that of
+    ``"student"`` (the plain deployable detector). For all files and for the judged
+    ones (outside ``DEVELOPMENT_FOLDERS``): the files, and on exactly those files
+    the pooled metrics and the distilled − plain gains with file-level bootstrap
+    intervals (with at least two files) and what the do-no-harm rule deployed.
+    Returns ``{}`` when the results hold no ``"privileged"`` method.
+    """
+    if "privileged" not in per_file_auc or "student" not in per_file_auc:
+        return {}
+    auc = per_file_auc
+    sel = [
+        k for k in results
+        if np.isfinite(auc["privileged"][k]) and np.isfinite(auc["student"][k])
+        and auc["privileged"][k] - auc["student"][k] >= margin
+    ]
+    out = {"margin": margin}
+    parts = {"all files": sel}
+    dev = [k for k in sel if k.split("/")[0] in DEVELOPMENT_FOLDERS]
+    if dev:
+        parts["judged files (valve2 + other)"] = [k for k in sel if k not in dev]
+    for part, keys in parts.items():
+        entry = {"files": keys, "n_files": len(keys)}
+        if keys:
+            sub = {k: results[k] for k in keys}
+            rows, _ = evaluate(sub, {k: files[k] for k in keys}, n_train)
+            entry["methods"] = {
+                m: {k: rows[m][k] for k in ("roc_auc", "f1", "far")} for m in rows
+            }
+            entry["chosen"] = choice_counts(sub)
+            gains = {}
+            for a, b in BOOTSTRAP_PAIRS:
+                gains[f"{a}_vs_{b}"] = {
+                    m: {"gain": rows[a][m] - rows[b][m], "ci95": None}
+                    for m in ("roc_auc", "f1_at_distilled_far")
+                }
+            if len(keys) >= 2:
+                boot = bootstrap_gains(sub, n_train, seed=seed)
+                for key, g in gains.items():
+                    for m in g:
+                        g[m]["ci95"] = boot[key][m]["ci95"]
+            entry["gains"] = gains
+        out[part] = entry
     return out

@@ -89,6 +89,8 @@ def per_file_scores(frame, deployable, privileged, args):
     test[: skab.smoothing - 1] = skab.threshold_
     out["teacher_skab"] = (np.concatenate([skab.decision_scores_, test]), skab.threshold_)
     put("student", PCADetector().fit(dep[:n]), dep)
+    # the privileged sensors alone (not deployable): where they carry information
+    put("privileged", PCADetector().fit(priv[:n]), priv)
     out["_selected"] = {}
     for name, inputs in (("distilled", "both"), ("control", "deployable")):
         # trained on one file's normal rows only, the teacher never alarms: the
@@ -133,6 +135,9 @@ def cross_file_scores(files, held_out, deployable, privileged, args, cache):
     out["teacher"] = (teacher.decision_function(np.hstack([dep, priv])), teacher.threshold_)
     student = PCADetector().fit(dep[:n])
     out["student"] = (student.decision_function(dep), student.threshold_)
+    # the privileged sensors alone (not deployable): where they carry information
+    analysers = PCADetector().fit(priv[:n])
+    out["privileged"] = (analysers.decision_function(priv), analysers.threshold_)
     train = [k for k in files if k != held_out]
     if "train" not in cache:
         cache["train"] = {
@@ -151,7 +156,8 @@ def cross_file_scores(files, held_out, deployable, privileged, args, cache):
         out[name] = (det.decision_function(dep), det.threshold_)
         out["_selected"][name] = det.selected_
         if name == "distilled":
-            # the student candidate whatever was chosen, at its own calibrated threshold
-            # (calibrated scores: 1 is its threshold)
-            out["distilled_student"] = (det.score_candidates(dep)["student"], 1.0)
+            # the student candidate whatever was chosen, at its own threshold
+            out["distilled_student"] = (
+                det.score_candidates(dep)["student"], det.candidate_thresholds_["student"]
+            )
     return out
