@@ -129,7 +129,10 @@ def test_quick_fivecities_run(tmp_path, monkeypatch, fivecities_dir):
     assert [(c["horizon"], c["step"]) for c in cells] == [(5, 1), (5, 2)]
     for c in cells:
         assert c["lupts"]["n"] == c["selector"]["n"] == 3
+        assert c["distill_seq"]["n"] == c["distill_concat"]["n"] == 3
         assert 0.0 <= c["share_selected_lupts"] <= 1.0
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "Distill-Seq" in report and "Distill-Concat" in report
     assert summary["fivecities_totals"]["cells"] == 2
 
 
@@ -162,7 +165,7 @@ def test_command_line_entry(tmp_path, monkeypatch, capsys):
     assert (out / "summary.json").is_file()
 
 
-def test_post_hoc_paired_t_rule_equals_the_fitted_selector(fivecities_dir):
+def test_post_hoc_one_se_rule_equals_the_fitted_selector(fivecities_dir):
     from sklearn.linear_model import LinearRegression
 
     from lupi_ts import PrivilegedModelSelector
@@ -173,14 +176,14 @@ def test_post_hoc_paired_t_rule_equals_the_fitted_selector(fivecities_dir):
     # The selector's refit is the baseline or LuPTS of the same draw, exactly.
     expect = np.where(chosen, rec["lupts"], rec["baseline"])
     np.testing.assert_array_equal(rec["selector"], expect)
-    t_r2, t_chose = K._t_rule_r2(rec)
+    t_r2, t_chose = K._one_se_rule_r2(rec)
     Xtr_all, ytr_all, Xte_all, yte = K.city_sequences(fivecities_dir, "shenyang", 11)
     for d in range(4):
         rng = np.random.default_rng([0, K.CITIES.index("shenyang"), 11, 1, 100, d])
         idx = np.sort(rng.choice(len(ytr_all), 100, replace=False))
         Xtr, Xte = K.scale_and_impute(Xtr_all[idx], Xte_all, 6)
         sel = PrivilegedModelSelector(
-            LinearRegression(), task="regression", imitations=(), gap=0, rule="paired_t"
+            LinearRegression(), task="regression", imitations=(), gap=0, rule="paired", n_se=1.0
         ).fit(Xtr[:, 0], ytr_all[idx], X_priv=Xtr[:, 1:])
         assert (sel.selected_ == "lupts") == t_chose[d]
         assert K._r2(yte, sel.predict(Xte[:, 0])) == pytest.approx(t_r2[d], abs=1e-12)
