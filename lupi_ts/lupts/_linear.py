@@ -23,6 +23,7 @@ sum to one, for instance), so the fallback gives the same minimum-norm solution.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
@@ -97,7 +98,7 @@ def _pinv_solve(
     lam, V = np.linalg.eigh(G)
     top = lam[-1]
     is_null = lam <= top * _LSTSQ_COND**2
-    if top > 0 and ((lam > top * 1e-2 / _MAX_COND_NORMAL) | is_null).all():
+    if top > 0 and ((lam > top / _MAX_COND_NORMAL) | is_null).all():
         if is_null.any():
             V, lam = V[:, ~is_null], lam[~is_null]
         return np.asarray(V @ ((V.T @ R) / lam[:, None]))
@@ -189,7 +190,7 @@ def _step_products(traj: np.ndarray, G: np.ndarray, R: np.ndarray) -> None:
     even = flat[:, : 2 * d * m].reshape(n, m, 2 * d).transpose(1, 0, 2)
     S = even.transpose(0, 2, 1) @ even  # (m, 2d, 2d): numpy runs it as syrk
     odd = flat[:, d : d + 2 * d * m_odd].reshape(n, m_odd, 2 * d).transpose(1, 0, 2)
-    G[0::2], G[1::2] = S[:, :d, :d], S[: m_odd, d:, d:]
+    G[0::2], G[1::2] = S[:, :d, :d], S[:m_odd, d:, d:]
     R[0::2] = S[:, :d, d:]
     np.matmul(odd[:, :, :d].transpose(0, 2, 1), odd[:, :, d:], out=R[1::2])
 
@@ -259,6 +260,20 @@ _COMMON_CONSTRAINTS = {
 }
 
 
+_CARRY_INPUTS_DEPRECATION = (
+    "carry_inputs=True is deprecated and will be removed in a future release: with X in "
+    "every transition and in the last step, the least-squares transitions compose to the "
+    "projection of the last privileged step on X, so the regressor is ordinary least "
+    "squares on X (exactly so when transition_intercept equals fit_intercept) and the "
+    "classifier a logistic last step with that projection plugged in; the privileged "
+    "dynamics are not used. For that model use LinearRegression (or threshold its "
+    "forecast). For an outcome that depends on x_t, such as the direction "
+    "1[x_t <= x_{t+k}], fit LuPTSRegressor to the value x_{t+k} and compare its "
+    "prediction with x_t (windows.y_value and windows.target_last); see the Notes of "
+    "LuPTSClassifier."
+)
+
+
 class _LuPTSBase(BaseEstimator):
     """Shared fitting of the transitions and their composition."""
 
@@ -271,6 +286,8 @@ class _LuPTSBase(BaseEstimator):
     transition_intercept: bool
 
     def _check_trajectory(self, X: np.ndarray, X_priv: npt.ArrayLike | None) -> np.ndarray | None:
+        if self.carry_inputs:
+            warnings.warn(_CARRY_INPUTS_DEPRECATION, FutureWarning, stacklevel=4)
         if X_priv is None:
             return None
         # The default chain checks finiteness on its Gram matrices (_chain_transitions).
@@ -304,9 +321,10 @@ class _LuPTSBase(BaseEstimator):
         G = np.empty((s, d, d) if p == d else (s, p, p))
         R = np.empty((s, d, d) if p == d else (s, p, d))
         Gr, Rr = (G[1:], R[1:]) if p == d else (np.empty((s - 1, d, d)), np.empty((s - 1, d, d)))
-        np.matmul(X.T, X, out=G[0])
-        np.matmul(X.T, by_step[0], out=R[0])
-        _step_products(traj, Gr, Rr)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            np.matmul(X.T, X, out=G[0])
+            np.matmul(X.T, by_step[0], out=R[0])
+            _step_products(traj, Gr, Rr)
         # NaN and inf in X_priv propagate into these sums (one scalar check instead of a
         # pass over the trajectory); so does an overflow of the products.
         if not np.isfinite(G[0].sum() + R[0].sum() + Gr.sum() + Rr.sum()):
@@ -449,15 +467,23 @@ class LuPTSRegressor(RegressorMixin, _LuPTSBase):
         have the features of one privileged step). Otherwise each transition has
         its own.
     carry_inputs : bool, default=False
-        Give every transition and the last step ``X`` as extra inputs, so that an
-        outcome that depends on ``x_0`` directly (for instance a change
-        ``x_{t+k} - x_t``) is still reachable. The paper's estimator is
-        ``carry_inputs=False``.
+        Give every transition and the last step ``X`` as extra inputs.
+
+        .. deprecated::
+            ``carry_inputs=True`` makes the composed predictor ordinary least
+            squares on ``X`` (the residuals of each step are orthogonal to ``X``; exact
+            when ``transition_intercept == fit_intercept``, or on centred data): the
+            trajectory is not used. It warns (FutureWarning) and will be removed. For
+            an outcome that depends on ``x_t`` see the Notes of
+            :class:`LuPTSClassifier`.
     regularization : {"ridge", "lasso"} or None, default=None
         Penalty of every step (transitions and last step), with strength ``alpha``.
         None: ordinary least squares.
     alpha : float, default=1.0
-        Penalty strength; ignored when ``regularization`` is None.
+        Penalty strength; ignored when ``regularization`` is None. Choose it by
+        time-ordered cross-validation: ``X_priv`` has one row per sample, so
+        :class:`~sklearn.model_selection.GridSearchCV` slices it with the folds
+        (``search.fit(X, y, X_priv=X_priv)``; see the Examples).
     transition_intercept : bool, default=False
         Fit an intercept in each transition (the paper: no).
     fit_intercept : bool, default=True
@@ -506,6 +532,17 @@ class LuPTSRegressor(RegressorMixin, _LuPTSBase):
     (4, (3,))
     >>> bool(np.allclose(model.predict(X), X @ model.coef_ + model.intercept_))
     True
+
+    Ridge transitions, with the penalty chosen on purged, time-ordered folds:
+
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from lupi_ts import BlockedTimeSeriesSplit
+    >>> search = GridSearchCV(
+    ...     LuPTSRegressor(regularization="ridge"), {"alpha": [0.1, 1.0, 10.0]},
+    ...     cv=BlockedTimeSeriesSplit(n_splits=3, gap=0), scoring="neg_mean_squared_error",
+    ... ).fit(X, y, X_priv=X_priv)
+    >>> sorted(search.best_params_)
+    ['alpha']
     """
 
     _parameter_constraints: dict = dict(_COMMON_CONSTRAINTS)
@@ -594,9 +631,9 @@ class LuPTSClassifier(ClassifierMixin, _LuPTSBase):
 
     As :class:`LuPTSRegressor`, but the last step ``x_s -> y`` is a
     :class:`~sklearn.linear_model.LogisticRegression`; the composed predictor is
-    a logistic model on ``X`` (binary or multinomial). For the direction task
-    ``y = 1[x_t <= x_{t+k}]`` set ``carry_inputs=True``: the label depends on
-    ``x_t`` itself, which a last step on ``x_{t+k-1}`` alone cannot see.
+    a logistic model on ``X`` (binary or multinomial). It suits labels that are a
+    function of the last privileged step's successor (``y`` depends on ``x_t`` only
+    through the trajectory); for the direction task see the Notes.
 
     Parameters
     ----------
@@ -606,6 +643,12 @@ class LuPTSClassifier(ClassifierMixin, _LuPTSBase):
         One shared transition matrix (needs ``X`` to have the features of a step).
     carry_inputs : bool, default=False
         ``X`` as extra input of every transition and of the last step.
+
+        .. deprecated::
+            The transitions then compose to the least-squares projection of the last
+            step on ``X``: a logistic model on ``X`` with that projection plugged in,
+            which does not use the privileged dynamics. It warns (FutureWarning) and
+            will be removed; see the Notes for the direction task.
     regularization : {"ridge", "lasso"} or None, default=None
         Penalty of the transitions, strength ``alpha``.
     alpha : float, default=1.0
@@ -632,6 +675,28 @@ class LuPTSClassifier(ClassifierMixin, _LuPTSBase):
         Iterations of the logistic last step.
     transitions_, n_steps_, n_priv_features_in_, n_features_in_
         As in :class:`LuPTSRegressor`.
+
+    Notes
+    -----
+    **The direction task** ``y = 1[x_t <= x_{t+k}]``. The label compares with
+    ``x_t``, which the last step (on ``x_{t+k-1}``) cannot see, so this classifier
+    composes to the wrong sign there. Regress the *value* instead and threshold at
+    ``x_t``: :class:`LuPTSRegressor` fitted to ``x_{t+k}`` (``windows.y_value``),
+    direction ``1[x_t <= prediction]`` (``windows.target_last``). For a univariate
+    series make each privileged step a Markov state, the last ``L`` values
+    (delay embedding, the shape of ``X``), rather than one value::
+
+        steps = np.concatenate([w.X, w.X_priv_steps[:, :, 0]], axis=1)
+        traj = np.lib.stride_tricks.sliding_window_view(steps, L, axis=1)[:, 1:]
+        reg = LuPTSRegressor().fit(w.X, w.y_value, X_priv=traj)
+        direction = (w.target_last <= reg.predict(w.X)).astype(int)
+
+    On Mackey-Glass (``tau`` 17, ``L`` 4, 110 training windows, 50 placements;
+    ``benchmarks/lupts_direction.py``) this beats a logistic regression at
+    horizons 4 and 8 but not at 15, and never beats the same threshold on
+    ``LinearRegression``'s forecast of ``x_{t+k}`` from ``X`` alone: check it
+    against that (e.g. with :class:`lupi_ts.PrivilegedModelSelector`) before
+    relying on it.
 
     Examples
     --------
