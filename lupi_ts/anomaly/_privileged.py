@@ -356,7 +356,12 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     candidate_thresholds_ : dict
         The threshold of each candidate on that scale: ``plain_.threshold_``
         for ``"plain"``, the ``contamination`` quantile of the out-of-fold
-        reference scores for ``"student"`` and ``"combined"``.
+        reference scores for ``"student"`` and ``"combined"``. (With
+        ``n_reference`` the plain scores come from a detector refitted on each
+        series' first rows, while ``plain_.threshold_`` is that of the detector
+        fitted on all reference rows: the same for detectors with a control
+        limit such as :class:`PCADetector`, whose threshold is 0 on every
+        series; an estimate for quantile thresholds.)
 
     Examples
     --------
