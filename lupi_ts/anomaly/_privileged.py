@@ -360,7 +360,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         ``n_reference`` the plain scores come from a detector refitted on each
         series' first rows, while ``plain_.threshold_`` is that of the detector
         fitted on all reference rows: the same for detectors with a control
-        limit such as :class:`PCADetector`, whose threshold is 0 on every
+        limit such as :class:`lupi_ts.anomaly.PCADetector`, whose threshold is 0 on every
         series; an estimate for quantile thresholds.)
 
     Examples
