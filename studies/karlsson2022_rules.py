@@ -62,12 +62,12 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from lupi_ts.experiments import harness
+from lupi_ts.experiments import karlsson2022 as K
 from scipy.stats import t as student_t
 from sklearn.linear_model import LinearRegression
 
 from lupi_ts import BlockedTimeSeriesSplit, LuPTSRegressor
-from lupi_ts.experiments import harness
-from lupi_ts.experiments import karlsson2022 as K
 from lupi_ts.stats import paired_comparison
 
 VERSION = 1
@@ -185,7 +185,8 @@ def summarise(cfg, records):
         b, lu = np.asarray(rec["baseline"]), np.asarray(rec["lupts"])
         cell = {"cell": key, "lupts": paired_comparison(lu, b), "rules": {}}
         for rule in RULES:
-            picks = np.array([choose(rule, bl, fw) for bl, fw in zip(rec["blocked"], rec["forward"])])
+            evidence = zip(rec["blocked"], rec["forward"])
+            picks = np.array([choose(rule, bl, fw) for bl, fw in evidence])
             r2 = np.where(picks, lu, b)
             cell["rules"][rule] = {"delta": paired_comparison(r2, b), "share": float(picks.mean())}
         cells.append(cell)
@@ -217,7 +218,8 @@ def report(summary):
         "city cut again 80 / 20 in time (the study's test span is never read). "
         f"Cells: {len(summary['cells'])}; LuPTS significantly better than the baseline in "
         f"{summary['lupts_better']}, worse in {summary['lupts_worse']}.", "",
-        "| rule | cells harmed (p < 0.05) | cells better | share of LuPTS's gain kept | worst mean Δ R² |",
+        "| rule | cells harmed (p < 0.05) | cells better | share of LuPTS's gain kept "
+        "| worst mean Δ R² |",
         "|---|---|---|---|---|",
     ]  # fmt: skip
     for r in summary["rules"]:
@@ -228,7 +230,8 @@ def report(summary):
               f"**{summary['chosen']}**.", "", "Harmed cells per rule:", ""]  # fmt: skip
     for r in summary["rules"]:
         bad = [
-            f"{c['cell'].removeprefix('fivecities/')} ({c['rules'][r['rule']]['delta']['mean']:+.4f})"
+            f"{c['cell'].removeprefix('fivecities/')} "
+            f"({c['rules'][r['rule']]['delta']['mean']:+.4f})"
             for c in summary["cells"]
             if c["rules"][r["rule"]]["delta"]["p_value"] < 0.05
             and c["rules"][r["rule"]]["delta"]["mean"] < 0

@@ -40,7 +40,10 @@ def markov(n, T=6, d=8, *, seed=0, sample_seed=0):
 
 def test_picks_lupts_where_it_clearly_wins_and_refits_it():
     X, P, y = markov(60, seed=1)
-    sel = PrivilegedModelSelector(LinearRegression(), gap=0, imitations=()).fit(X, y, X_priv=P)
+    # The 1-SE rule: the default (a 1 % one-sided t over 5 folds, 3.75 SE) keeps the
+    # plain model here, as the next test shows.
+    sel = PrivilegedModelSelector(LinearRegression(), gap=0, imitations=(), rule="paired")
+    sel.fit(X, y, X_priv=P)
     assert sel.task_ == "regression" and sel.selected_ == "lupts"
     res = sel.cv_results_
     assert res["candidate"] == ["plain", "lupts"] and res["selected"].tolist() == [False, True]
@@ -54,6 +57,15 @@ def test_picks_lupts_where_it_clearly_wins_and_refits_it():
     Xt, _, yt = markov(2000, seed=1, sample_seed=1)
     plain = LinearRegression().fit(X, y)
     assert np.mean((sel.predict(Xt) - yt) ** 2) < np.mean((plain.predict(Xt) - yt) ** 2)
+
+
+def test_default_rule_is_the_one_percent_paired_t_test():
+    # The default asks for 3.75 fold standard errors: the gain above (about 1.4 SE)
+    # is not enough, so the plain model is kept.
+    X, P, y = markov(60, seed=1)
+    sel = PrivilegedModelSelector(LinearRegression(), gap=0, imitations=()).fit(X, y, X_priv=P)
+    assert sel.rule == "paired_t" and sel.significance == 0.01
+    assert sel.selected_ == "plain" and 0 < sel.gain_ < 3.75 * sel.gain_se_
 
 
 def test_keeps_plain_when_privileged_data_is_noise():
@@ -195,3 +207,61 @@ def test_single_class_folds_and_failing_candidates():
     sel4.fit(X, X[:, 0], X_priv=P)
     assert sel4.selected_ == "plain" and sel4.best_privileged_ is None
     assert sel4.cv_results_["error"][1].startswith("fold 0:")
+
+
+def test_rows_rule_tests_the_row_wise_gain_of_the_folds():
+    # rule="rows_t": the one-sided t over every validation row's squared-error gain,
+    # recomputed here from the same blocked folds and the candidates' own fits.
+    from scipy.stats import t as student_t
+
+    from lupi_ts import BlockedTimeSeriesSplit
+
+    X, P, y = markov(80, seed=3)
+    sel = PrivilegedModelSelector(LinearRegression(), gap=0, imitations=(), rule="rows_t")
+    sel.fit(X, y, X_priv=P)
+    e = []
+    for train, test in BlockedTimeSeriesSplit(n_splits=5, gap=0).split(X):
+        base = LinearRegression().fit(X[train], y[train])
+        lupts = LuPTSRegressor().fit(X[train], y[train], X_priv=P[train])
+        e.append((y[test] - base.predict(X[test])) ** 2 - (y[test] - lupts.predict(X[test])) ** 2)
+    e = np.concatenate(e)
+    res = sel.cv_results_
+    assert res["mean_row_gain"][1] == pytest.approx(e.mean(), rel=1e-10)
+    assert res["se_row_gain"][1] == pytest.approx(e.std(ddof=1) / np.sqrt(e.size), rel=1e-10)
+    wins = e.mean() > student_t.ppf(0.95, e.size - 1) * e.std(ddof=1) / np.sqrt(e.size)
+    assert (sel.selected_ == "lupts") == wins
+    assert wins  # LuPTS's home ground: the gain is clear at n = 80
+
+
+def test_rows_rule_keeps_plain_on_noise_and_needs_a_row_metric():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = X @ [1.0, -1.0, 0.5] + rng.normal(size=120)
+    P = rng.normal(size=(120, 2, 3))  # unrelated to y
+    chosen = [
+        PrivilegedModelSelector(LinearRegression(), gap=0, imitations=(), rule="rows_t")
+        .fit(X, y, X_priv=P + 0.01 * s)
+        .selected_
+        for s in range(5)
+    ]
+    assert chosen.count("plain") >= 4
+    with pytest.raises(ValueError, match="rule='rows_t' tests per-row"):
+        PrivilegedModelSelector(
+            LinearRegression(), gap=0, imitations=(), rule="rows_t", scoring="r2"
+        ).fit(X, y, X_priv=P)
+
+
+@pytest.mark.parametrize("scoring", [None, "neg_log_loss"])
+def test_rows_rule_classification_row_scores_average_to_the_fold_scores(scoring):
+    w = make_privileged_windows(
+        mackey_glass(900, random_state=0), input_length=4, horizon=6, privileged="ALL"
+    )
+    sel = PrivilegedModelSelector(
+        n_step_features=1, rule="rows_t", scoring=scoring, imitations=(0.5,), temperatures=(1.0,)
+    ).fit(w.X[:150], w.y[:150], X_priv=w.X_priv[:150])
+    res = sel.cv_results_
+    assert np.isfinite(res["mean_row_gain"]).all(), res["error"]
+    assert res["mean_row_gain"][0] == 0.0
+    # Near-equal folds: the mean row gain is the mean fold gain up to fold-size weights.
+    np.testing.assert_allclose(res["mean_row_gain"], res["mean_gain"], atol=0.02)
+    assert sel.selected_ in res["candidate"]
