@@ -573,7 +573,8 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
                     continue
                 scores[c, f] = scorer(model, X[test], y[test])
                 if self.rule == "rows_t":
-                    rows[c].append(_row_scores(model, X[test], y[test], scoring_name))
+                    # rows_t has checked that scoring_name is one of _ROW_SCORES (a str).
+                    rows[c].append(_row_scores(model, X[test], y[test], str(scoring_name)))
             if self.rule == "rows_t":  # a candidate without a score here is not eligible
                 for c in range(len(candidates)):
                     if len(rows[c]) < len(rows[0]):
