@@ -327,6 +327,18 @@ def test_equals_reference_any_number_of_steps(T, contiguous):
     np.testing.assert_allclose(ours.predict(x[:, 0]), ref.predict(x), rtol=0, atol=1e-8)
 
 
+@pytest.mark.parametrize("stationary", [False, True])
+@pytest.mark.parametrize("n, T, d", [(10, 6, 18), (12, 2, 18)])
+def test_fewer_samples_than_features(stationary, n, T, d):
+    # Every step's Gram matrix is singular in its own way (rank n < d): minimum-norm
+    # solutions, as LinearRegression's.
+    x, y = linear_gaussian(n, T=T, d=d, seed=38)
+    x_test, _ = linear_gaussian(50, T=T, d=d, seed=39)
+    ref = (StatLUPTS() if stationary else LUPTS()).fit(x, y)
+    ours = LuPTSRegressor(stationary=stationary).fit(x[:, 0], y, X_priv=x[:, 1:])
+    np.testing.assert_allclose(ours.predict(x_test[:, 0]), ref.predict(x_test), rtol=0, atol=1e-8)
+
+
 def test_inputs_wider_than_steps():
     # X (p features) -> x_1 (d features): the first transition is solved on its own.
     rng = np.random.default_rng(5)
