@@ -331,7 +331,8 @@ class _LuPTSBase(BaseEstimator):
             _step_products(traj, Gr, Rr)
         # NaN and inf in X_priv propagate into these sums (one scalar check instead of a
         # pass over the trajectory); so does an overflow of the products.
-        if not np.isfinite(G[0].sum() + R[0].sum() + Gr.sum() + Rr.sum()):
+        total = G.sum() + R.sum() if p == d else G[0].sum() + R[0].sum() + Gr.sum() + Rr.sum()
+        if not np.isfinite(total):
             check_trajectory(traj, X.shape[0])  # raises on NaN / inf in X_priv
             raise ValueError(
                 "X_priv is too large in magnitude: its Gram matrices overflow float64; "
