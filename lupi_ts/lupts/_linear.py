@@ -497,7 +497,7 @@ class LuPTSRegressor(RegressorMixin, _LuPTSBase):
     carry_inputs : bool, default=False
         Give every transition and the last step ``X`` as extra inputs.
 
-        .. deprecated::
+        .. deprecated:: 0.1.0
             ``carry_inputs=True`` makes the composed predictor ordinary least
             squares on ``X`` (the residuals of each step are orthogonal to ``X``; exact
             when ``transition_intercept == fit_intercept``, or on centred data): the
@@ -672,7 +672,7 @@ class LuPTSClassifier(ClassifierMixin, _LuPTSBase):
     carry_inputs : bool, default=False
         ``X`` as extra input of every transition and of the last step.
 
-        .. deprecated::
+        .. deprecated:: 0.1.0
             The transitions then compose to the least-squares projection of the last
             step on ``X``: a logistic model on ``X`` with that projection plugged in,
             which does not use the privileged dynamics. It warns (FutureWarning) and
