@@ -4,8 +4,9 @@ Run ``python benchmarks/lupts_direction.py`` (``--placements 10`` for a quick lo
 
 The label compares with ``x_t``, which the last privileged step ``x_{t+k-1}``
 cannot see, so the paper's LuPTS classifier composes to the wrong sign, and
-``carry_inputs=True`` (deprecated) reduces to a least-squares plug-in that does not
-use the privileged dynamics. The documented alternative regresses the value
+``carry_inputs=True`` gives its logistic last step ``X`` as well (fitted on the
+observed privileged step, then a least-squares plug-in of that step from ``X``).
+The documented alternative regresses the value
 ``x_{t+k}`` with :class:`~lupi_ts.lupts.LuPTSRegressor` and thresholds the
 prediction at ``x_t``; for a univariate series each privileged step is then a
 delay-embedded state (the last ``input_length`` values, the shape of ``X``).
@@ -45,7 +46,7 @@ def threshold(reg, X):
 def candidates(X, P, E, y, value, tr):
     """Fitted predictors (X -> labels) of every row of the table."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # carry_inputs is deprecated
+        warnings.simplefilter("ignore", FutureWarning)
         carry = LuPTSClassifier(carry_inputs=True).fit(X[tr], y[tr], X_priv=P[tr])
     logistic = make_pipeline(StandardScaler(), LogisticRegression()).fit(X[tr], y[tr])
     one_value = LuPTSRegressor().fit(X[tr], value[tr], X_priv=P[tr])
@@ -54,7 +55,7 @@ def candidates(X, P, E, y, value, tr):
     return {
         "logistic regression (baseline)": logistic.predict,
         "LuPTSClassifier (paper)": LuPTSClassifier().fit(X[tr], y[tr], X_priv=P[tr]).predict,
-        "LuPTSClassifier(carry_inputs=True) (deprecated)": carry.predict,
+        "LuPTSClassifier(carry_inputs=True)": carry.predict,
         "LuPTSRegressor of x_{t+k}, one-value steps, >= x_t": lambda Z: threshold(one_value, Z),
         "LuPTSRegressor of x_{t+k}, delay-embedded steps, >= x_t": lambda Z: threshold(embedded, Z),
         "LinearRegression of x_{t+k} (no privileged), >= x_t": lambda Z: threshold(ols, Z),

@@ -130,9 +130,12 @@ def test_carry_inputs_lupts_composes_to_the_plain_fit():
     ridge = Ridge(alpha=10.0).fit(X, value).coef_
     for traj in (rng.normal(size=(80, 5, 3)), rng.normal(size=(80, 2, 1))):
         traj -= traj.mean(axis=0)
-        lupts = LuPTSRegressor(carry_inputs=True).fit(X, value, X_priv=traj)
+        with pytest.warns(FutureWarning, match="deprecated"):  # for exactly this reason
+            lupts = LuPTSRegressor(carry_inputs=True).fit(X, value, X_priv=traj)
         np.testing.assert_allclose(lupts.coef_, ols, atol=1e-10)
         lupts = LuPTSRegressor(carry_inputs=True, regularization="ridge", alpha=10.0)
-        np.testing.assert_allclose(lupts.fit(X, value, X_priv=traj).coef_, ridge, atol=1e-10)
+        with pytest.warns(FutureWarning, match="deprecated"):
+            lupts.fit(X, value, X_priv=traj)
+        np.testing.assert_allclose(lupts.coef_, ridge, atol=1e-10)
         plain_lupts = LuPTSRegressor().fit(X, value, X_priv=traj)
         assert np.abs(plain_lupts.coef_ - ols).max() > 1e-3

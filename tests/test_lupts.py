@@ -169,8 +169,8 @@ def test_composed_coef_and_trajectory():
 
 def test_carry_inputs_reaches_the_direction_label():
     # y = 1[x_t <= x_{t+k}] on a mean-reverting series needs x_t itself: a last step
-    # on x_{t+k-1} alone composes into the wrong sign; carrying X (deprecated: a
-    # least-squares plug-in, see test_carry_inputs_is_ols) gets the sign right.
+    # on x_{t+k-1} alone composes into the wrong sign; carrying X (a logistic step
+    # on the observed [X, x_s] with the least-squares plug-in) gets the sign right.
     rng = np.random.default_rng(0)
     n, k = 800, 5
     w = np.empty((n, k + 1))
@@ -181,8 +181,7 @@ def test_carry_inputs_reaches_the_direction_label():
     y = (w[:, 0] <= w[:, k]).astype(int)
     tr, te = slice(0, 400), slice(400, None)
     plain = LuPTSClassifier().fit(X[tr], y[tr], X_priv=X_priv[tr])
-    with pytest.warns(FutureWarning, match="carry_inputs=True is deprecated"):
-        carried = LuPTSClassifier(carry_inputs=True).fit(X[tr], y[tr], X_priv=X_priv[tr])
+    carried = LuPTSClassifier(carry_inputs=True).fit(X[tr], y[tr], X_priv=X_priv[tr])
     assert len(carried.transitions_) == k - 1
     assert carried.score(X[te], y[te]) > plain.score(X[te], y[te]) + 0.2
     assert carried.coef_[0, 0] < 0 < plain.coef_[0, 0]
@@ -279,12 +278,14 @@ def test_carry_inputs_default_intercepts_ols_on_centred_data():
     np.testing.assert_allclose(est.predict(X), ols.predict(X), rtol=0, atol=1e-8)
 
 
-def test_carry_inputs_warns_in_the_classifier_and_default_does_not():
+def test_carry_inputs_warns_in_the_regressor_only():
+    # The regressor collapses to OLS (deprecated); the classifier does not.
     x, y = linear_gaussian(60, seed=14)
-    with pytest.warns(FutureWarning, match="carry_inputs=True is deprecated"):
-        LuPTSClassifier(carry_inputs=True).fit(x[:, 0], y > 0, X_priv=x[:, 1:])
+    with pytest.warns(FutureWarning, match=r"LuPTSRegressor\(carry_inputs=True\) is deprecated"):
+        LuPTSRegressor(carry_inputs=True).fit(x[:, 0], y, X_priv=x[:, 1:])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        LuPTSClassifier(carry_inputs=True).fit(x[:, 0], y > 0, X_priv=x[:, 1:])
         LuPTSClassifier().fit(x[:, 0], y > 0, X_priv=x[:, 1:])
         LuPTSRegressor().fit(x[:, 0], y, X_priv=x[:, 1:])
 

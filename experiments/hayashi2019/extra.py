@@ -8,10 +8,10 @@ row: the best λ = 0 setting, the model family's own no-distillation baseline.
 ``lupts`` and ``selector`` (:data:`TRAJECTORY_MODELS`) read the privileged
 information as a *trajectory*: every step strictly between the last input step
 ``t`` and the output ``t + k`` (:func:`.data.task_trajectory`), not the AI / M /
-BAO pairs. ``lupts`` is :class:`lupi_ts.LuPTSClassifier` (the direction label) or
-:class:`lupi_ts.LuPTSRegressor` of the change ``x_{t+k} - x_t`` (its sign), both
-with ``carry_inputs=True`` (the label compares with ``x_t``, which a last step on
-``x_{t+k-1}`` alone cannot see) and ridge transitions; ``selector`` is
+BAO pairs. ``lupts`` is :class:`lupi_ts.LuPTSRegressor` of the value ``x_{t+k}``
+along that trajectory, its forecast compared with ``x_t`` (:class:`LuPTSDirection`;
+the label compares with ``x_t``, which a last step on ``x_{t+k-1}`` alone cannot
+see); ``selector`` is
 :class:`lupi_ts.PrivilegedModelSelector` fitted once on the training block (its
 purged blocked CV there decides between the plain logistic model, distilled
 students and LuPTS). Both are tuned on the validation block over their grid like
