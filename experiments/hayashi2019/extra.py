@@ -118,13 +118,17 @@ class SelectorDirection:
     ``teacher="change"`` gives its distilled candidates a regression teacher of the
     change ``x_{t+k} - x_t`` (``teacher_target``); ``"label"`` a logistic teacher of
     the direction. The plain model is a standardised
-    :class:`lupi_ts.SoftLabelLogisticRegression` with inverse penalty ``C``. The
+    :class:`lupi_ts.SoftLabelLogisticRegression` with ``penalty`` (``"l2"`` or
+    ``None``) and inverse strength ``C``, over the logistic baseline's grid (an
+    unpenalised option included: without it the plain model inside the selector is
+    weaker than the baseline it is compared with). The
     purge ``gap`` is the window's span, ``(L - 1) + k`` rows.
     """
 
-    def __init__(self, teacher="change", C=1.0, gap=0, n_step_features=1):
+    def __init__(self, teacher="change", C=1.0, penalty="l2", gap=0, n_step_features=1):
         self.teacher = teacher
         self.C = C
+        self.penalty = penalty
         self.gap = gap
         self.n_step_features = n_step_features
 
@@ -134,7 +138,9 @@ class SelectorDirection:
 
         from lupi_ts import PrivilegedModelSelector, SoftLabelLogisticRegression
 
-        plain = make_pipeline(StandardScaler(), SoftLabelLogisticRegression(C=self.C))
+        plain = make_pipeline(
+            StandardScaler(), SoftLabelLogisticRegression(penalty=self.penalty, C=self.C)
+        )
         self.model_ = PrivilegedModelSelector(
             plain,
             task="classification",
@@ -184,7 +190,13 @@ EXTRA_MODELS = {
     ),
     "selector": (
         _selector,
-        [{"teacher": t, "C": C} for t in ("change", "label") for C in (0.1, 1.0)],
+        # The plain model's grid is the logistic baseline's ([grid] of hayashi2019.toml,
+        # its l1 option left out for time): unpenalised, or l2 with C in 0.01 .. 10.
+        [
+            {"teacher": t, "penalty": p, "C": C}
+            for t in ("change", "label")
+            for p, C in [(None, 1.0)] + [("l2", C) for C in (0.01, 0.1, 1.0, 10.0)]
+        ],
     ),
 }
 # Model families that need an optional dependency: name -> (module, extra).
