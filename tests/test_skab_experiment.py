@@ -372,3 +372,161 @@ def test_files_where_the_privileged_sensors_carry_information():
     assert judged["chosen"] == {"distilled": {"student": 3}}
     # without the privileged method: nothing to say
     assert privileged_files(fake, {}, {"student": {}}, 50) == {}
+
+
+# ------------------------------------------------- detector families (issue #15)
+def test_family_view_renames_one_familys_methods():
+    from lupi_ts.experiments.skab import family_view
+
+    results = _fake_results(np.random.default_rng(5), n_files=2)
+    for scores, *_ in results.values():
+        scores["iforest__student"] = scores["student"]
+        scores["iforest__distilled"] = scores["distilled"]
+        scores["_selected"] = {"distilled": "plain", "iforest__distilled": "student"}
+    pca = family_view(results, "pca")
+    forest = family_view(results, "iforest")
+    for k in results:
+        assert set(pca[k][0]) == {"student", "control", "distilled", "_selected"}
+        assert pca[k][0]["_selected"] == {"distilled": "plain"}
+        assert set(forest[k][0]) == {"student", "distilled", "_selected"}
+        assert forest[k][0]["_selected"] == {"distilled": "student"}
+        assert forest[k][0]["distilled"] is results[k][0]["iforest__distilled"]
+    with pytest.raises(ValueError, match="no method of the family 'ae'"):
+        family_view(results, "ae")
+
+
+def test_do_no_harm_verdict_on_the_judged_files():
+    import pandas as pd
+    from lupi_ts.experiments.skab import DO_NO_HARM_TOLERANCE, detection_at_far, do_no_harm
+
+    fake = _fake_results(np.random.default_rng(6), n_files=6)
+    names = ["valve1/0", "valve1/1", "valve2/0", "valve2/1", "other/0", "other/1"]
+    results = dict(zip(names, fake.values()))
+    files = {k: pd.DataFrame(index=np.arange(200.0)) for k in names}
+    out = do_no_harm(results, files, 50, seed=0)
+    assert out["judged"] == "valve2 + other" and out["files"] == names[2:]
+    assert out["tolerance"] == DO_NO_HARM_TOLERANCE == 0.01
+    # the distilled scores separate the anomalies, the plain ones are noise
+    assert out["gains"]["roc_auc"]["gain"] > 0.2
+    assert out["gains"]["detection_at_distilled_far"]["ci95"][0] > 0.2
+    assert out["do_no_harm"] is True
+    # swap them: the distilled detector now does harm, and the verdict says so
+    for scores, *_ in results.values():
+        scores["distilled"], scores["student"] = scores["student"], scores["distilled"]
+    worse = do_no_harm(results, files, 50, seed=0)
+    assert worse["verdict"] == {"roc_auc": False, "detection_at_distilled_far": False}
+    assert worse["do_no_harm"] is False
+    # the detection rate is that of the pooled judged test rows at the distilled FAR
+    y = np.concatenate([results[k][1][50:] for k in names[2:]])
+    s = np.concatenate([results[k][0]["student"][0][50:] for k in names[2:]])
+    assert worse["methods"]["student"]["detection_at_distilled_far"] == detection_at_far(
+        y, s, worse["far"]
+    )
+    # no development file in the run: judged on all files, and said so
+    alone = do_no_harm({k: results[k] for k in names[2:]}, files, 50)
+    assert alone["judged"].startswith("all files") and alone["n_files"] == 4
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.5, 40.0))
+def test_weighted_detection_equals_concatenating_the_drawn_files(seed, far):
+    from lupi_ts.experiments.skab import WeightedPool, detection_at_far
+
+    rng = np.random.default_rng(seed)
+    ys = [rng.random(30) < 0.3 for _ in range(4)]
+    ys[0][0], ys[0][1] = True, False  # both classes present
+    scores = [rng.normal(size=30).round(1) + y for y in ys]
+    w = rng.integers(0, 3, size=4)
+    w[0] = max(w[0], 1)
+    y = np.concatenate([np.tile(a, k) for a, k in zip(ys, w)])
+    s = np.concatenate([np.tile(a, k) for a, k in zip(scores, w)])
+    assert WeightedPool(ys, scores).detection_at_far(w, far) == pytest.approx(
+        detection_at_far(y, s, far)
+    )
+
+
+def _family_run(argv, out):
+    assert main([*argv, "--protocol", "cross-file", "--references", "none", "--cv", "2",
+                 "--student-iter", "5", "--epochs", "1", "--n-plots", "0",
+                 "--out", str(out)]) == 0
+    return json.loads((out / "summary.json").read_text()), (out / "report.md").read_text()
+
+
+def _check_families(summary, report, families, out):
+    fams = summary["families"]["cross-file"]
+    assert list(fams) == list(families)
+    assert summary["config"]["families"] == list(families)
+    names = {"pca": "PCA T²+Q", "iforest": "Isolation Forest", "ae": "convolutional autoencoder"}
+    assert "## cross-file: every detector family" in report
+    for family in families:
+        v = fams[family]["do_no_harm"]
+        assert {"student", "distilled", "distilled_student", "teacher", "control"} <= set(
+            v["methods"]
+        )
+        for key in ("roc_auc", "detection_at_distilled_far"):
+            gain = v["methods"]["distilled"][key] - v["methods"]["student"][key]
+            assert v["gains"][key]["gain"] == pytest.approx(gain)
+            assert v["verdict"][key] == (gain >= -0.01)
+        assert v["do_no_harm"] == all(v["verdict"].values())
+        assert sum(v["chosen"]["distilled"].values()) == v["n_files"]
+        assert f"| {names[family]} | {v['n_files']} |" in report
+        if family != "pca":
+            assert f"## cross-file, {names[family]} family" in report
+            assert set(fams[family]["summary"]) >= {"teacher", "student", "distilled", "control"}
+    # a plain fallback is exactly the plain detector of its family (stored scores)
+    for path in (out / "cross-file" / "files").glob("*.npz"):
+        with np.load(path) as z:
+            for family in families:
+                prefix = "" if family == "pca" else f"{family}__"
+                if str(z[f"selected__{prefix}distilled"]) == "plain":
+                    np.testing.assert_array_equal(
+                        z[f"score__{prefix}distilled"], z[f"score__{prefix}student"]
+                    )
+    # the main tables stay the PCA family's
+    assert set(summary["protocols"]["cross-file"]) == {
+        "teacher", "student", "privileged", "distilled", "distilled_student", "control"
+    }
+
+
+@pytest.mark.shared_data
+def test_skab_families_pca_and_iforest(skab_dir, tmp_path):
+    from lupi_ts.anomaly import IsolationForestDetector
+
+    argv = ["anomaly", "skab", "--data", str(skab_dir), "--max-files", "3"]
+    summary, report = _family_run([*argv, "--families", "pca,iforest"], tmp_path / "fam")
+    _check_families(summary, report, ("pca", "iforest"), tmp_path / "fam")
+    # the Isolation Forest teacher's stored scores: that family's detector on all sensors
+    data = fetch_skab(path=skab_dir)
+    frame = data.files["valve1/1"][list(data.sensors)].to_numpy(float)
+    dep = [list(data.sensors).index(s) for s in summary["config"]["deployable"]]
+    priv = [list(data.sensors).index(s) for s in summary["config"]["privileged"]]
+    full = frame[:, dep + priv]
+    with np.load(tmp_path / "fam" / "cross-file" / "files" / "valve1__1.npz") as z:
+        np.testing.assert_allclose(
+            z["score__iforest__teacher"],
+            IsolationForestDetector(random_state=0).fit(full[:400]).decision_function(full),
+        )
+        assert "score__ae__teacher" not in z.files
+    # the default (PCA only) and --families pca are one configuration, unchanged
+    base, base_report = _family_run(argv, tmp_path / "base")
+    again, _ = _family_run([*argv, "--families", "pca"], tmp_path / "base")
+    assert "families" not in base and "families" not in base["config"]
+    assert again["config_digest"] == base["config_digest"]
+    assert "every detector family" not in base_report
+    assert base["protocols"]["cross-file"] == summary["protocols"]["cross-file"]
+
+
+def test_synthetic_families_with_the_autoencoder(tmp_path):
+    pytest.importorskip("torch")
+    summary, report = _family_run(
+        ["anomaly", "synthetic", *SMALL, "--families", "ae,pca"], tmp_path / "ae"
+    )
+    _check_families(summary, report, ("pca", "ae"), tmp_path / "ae")
+    # generated runs have no development folder: judged on all files, and said so
+    assert summary["families"]["cross-file"]["ae"]["do_no_harm"]["judged"].startswith("all")
+
+
+def test_unknown_family_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="--families: unknown"):
+        main(["--traceback", "anomaly", "synthetic", *SMALL, "--families", "pca,svm",
+              "--out", str(tmp_path)])

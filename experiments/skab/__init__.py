@@ -25,6 +25,11 @@ control
     The same pipeline trained to reproduce the student's own score (the
     teacher sees only deployable sensors): isolates the privileged sensors'
     contribution from the pipeline's.
+other families (cross-file protocol, ``--families pca,iforest,ae``)
+    The same teacher / plain / distilled / control with Isolation Forest or a
+    convolutional autoencoder in place of PCA (built as in ``lupi-ts anomaly
+    tep``); one report section and a do-no-harm verdict per family, judged on
+    valve2 + other.
 references (per-file protocol)
     Isolation Forest and convolutional / LSTM autoencoders, each on the
     deployable sensors and on all sensors.
@@ -65,6 +70,7 @@ from .command import add_arguments, run
 from .config import (
     CORE_METHODS,
     EARLY_STOPPING,
+    FAMILIES,
     METRIC_KEYS,
     PRIVILEGED_MARGIN,
     PROTOCOLS,
@@ -76,6 +82,7 @@ from .config import (
     STUDENTS,
     config_digest,
     experiment_config,
+    families,
     student_windows,
 )
 from .data import load_data, load_file, safe_name, save_file
@@ -83,25 +90,31 @@ from .evaluation import (
     BOOTSTRAP_PAIRS,
     BOOTSTRAP_RESAMPLES,
     DEVELOPMENT_FOLDERS,
+    DO_NO_HARM_TOLERANCE,
     WeightedPool,
     bootstrap_gains,
     choice_counts,
+    detection_at_far,
+    do_no_harm,
     evaluate,
     f1_at_far,
+    family_view,
     folder_gains,
     paired_test,
     privileged_files,
     split_gains,
 )
 from .report import LEADERBOARD, plot_files, render_report
-from .scoring import cross_file_scores, per_file_scores
+from .scoring import cross_file_scores, family_detector, per_file_scores
 
 __all__ = [
     "BOOTSTRAP_PAIRS",
     "BOOTSTRAP_RESAMPLES",
     "CORE_METHODS",
     "DEVELOPMENT_FOLDERS",
+    "DO_NO_HARM_TOLERANCE",
     "EARLY_STOPPING",
+    "FAMILIES",
     "LEADERBOARD",
     "METRIC_KEYS",
     "PRIVILEGED_MARGIN",
@@ -118,9 +131,14 @@ __all__ = [
     "choice_counts",
     "config_digest",
     "cross_file_scores",
+    "detection_at_far",
+    "do_no_harm",
     "evaluate",
     "experiment_config",
     "f1_at_far",
+    "families",
+    "family_detector",
+    "family_view",
     "folder_gains",
     "load_data",
     "load_file",

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..harness import atomic_write_text
 from .config import (
     EARLY_STOPPING,
+    FAMILIES,
     PROTOCOLS,
     SELECTIONS,
     SKAB_DEPLOYABLE,
@@ -18,12 +19,15 @@ from .config import (
     STUDENTS,
     config_digest,
     experiment_config,
+    families,
 )
 from .data import load_data, load_file, safe_name, save_file
 from .evaluation import (
     bootstrap_gains,
     choice_counts,
+    do_no_harm,
     evaluate,
+    family_view,
     folder_gains,
     paired_test,
     privileged_files,
@@ -142,6 +146,17 @@ def add_arguments(parser, name):
         "same for distilled and control (default: on for SKAB, whose files all come from "
         "one rig; off for generated runs, which have their own offsets and gains)",
     )
+    parser.add_argument(
+        "--families",
+        default="pca",
+        help="comma-separated detector families of the cross-file protocol among "
+        + ", ".join(FAMILIES)
+        + " (default %(default)s). Each runs its teacher on all sensors, plain detector on "
+        "the deployable ones, distilled detector, student and control (detectors as in "
+        "`lupi-ts anomaly tep`; ae uses --epochs) and gets a report section and a "
+        "do-no-harm verdict on the judged files (valve2 + other). PCA is always run; the "
+        "per-file protocol stays PCA only",
+    )
     parser.add_argument("--n-plots", type=int, default=3, help="files plotted per protocol")
     parser.add_argument("--device", default="auto", help="torch device for the autoencoders")
     parser.add_argument(
@@ -163,6 +178,14 @@ def run(args):
         raise ValueError(f"--n-train must be >= 10; got {args.n_train}.")
     out = Path(args.out) if args.out else Path("results") / "anomaly" / name
     out.mkdir(parents=True, exist_ok=True)
+    fams = families(args)
+    if "ae" in fams:
+        try:
+            import torch  # noqa: F401
+        except ImportError as exc:  # pragma: no cover - torch is an optional extra
+            raise ValueError(
+                "--families ae needs torch (pip install 'lupi-ts[torch]'); drop ae."
+            ) from exc
     files, deployable, privileged = load_data(args)
     cfg = experiment_config(args, deployable, privileged, files)
     digest = config_digest(cfg)
@@ -194,7 +217,7 @@ def run(args):
     summary = previous.get("protocols", {}) if same else {}
     timing = previous.get("timing", {}) if same else {}
     per_file_auc, tests, plots, bootstrap, by_folder, splits = {}, {}, {}, {}, {}, {}
-    chosen, priv_files = {}, {}
+    chosen, priv_files, family_docs = {}, {}, {}
     with threadpool_limits(limits=args.threads):
         for protocol in protocols:
             folder = out / protocol / "files"
@@ -231,6 +254,9 @@ def run(args):
                     save_file(path, scores, files[k], seconds)
                     print(f"[{protocol}] {i + 1}/{len(files)} {k} done", flush=True)
                 results[k] = load_file(path)
+            everything = results
+            # the main tables are the PCA family's (the only one by default)
+            results = family_view(everything, "pca")
             # summed per-file compute times, so a resumed run reports the whole work
             timing[protocol] = {
                 "wall_s": float(sum(r[3][0] for r in results.values())),
@@ -254,6 +280,14 @@ def run(args):
                 priv_files[protocol] = privileged_files(
                     results, files, per_file_auc[protocol], args.n_train, seed=args.random_state
                 )
+            if protocol == "cross-file" and len(fams) > 1:
+                family_docs[protocol] = {
+                    family: _family_doc(
+                        results if family == "pca" else family_view(everything, family),
+                        files, args, full=family != "pca",
+                    )
+                    for family in fams
+                }
             plots[protocol] = plot_files(results, files, protocol, out, args.n_plots, args.n_train)
             print(
                 f"[{protocol}] compute time {timing[protocol]['wall_s']:.1f} s wall, "
@@ -275,11 +309,43 @@ def run(args):
         "timing": timing,
         "plots": plots,
     }
+    if family_docs:
+        doc["families"] = family_docs
     atomic_write_text(summary_path, json.dumps(doc, indent=1, default=float))
     report = render_report(
         {p: summary[p] for p in protocols}, per_file_auc, tests, timing, cfg, name == "skab",
-        bootstrap, by_folder, splits, chosen, priv_files,
+        bootstrap, by_folder, splits, chosen, priv_files, family_docs,
     )
     atomic_write_text(out / "report.md", report + "\n")
     print(report)
     return 0
+
+
+def _family_doc(results, files, args, full=True):
+    """One family's cross-file results: the do-no-harm verdict on the judged files and
+    (``full``) the same statistics as the main tables."""
+    seed = args.random_state
+    out = {"do_no_harm": do_no_harm(results, files, args.n_train, seed=seed)}
+    if not full:
+        return out
+    summary, per_file = evaluate(results, files, args.n_train)
+    out.update(
+        summary=summary,
+        per_file_auc=per_file,
+        chosen=choice_counts(results),
+        tests=[
+            paired_test(per_file, "distilled", "student"),
+            paired_test(per_file, "control", "student"),
+            paired_test(per_file, "distilled", "control"),
+        ],
+    )
+    if len(results) >= 2:
+        out.update(
+            bootstrap=bootstrap_gains(results, args.n_train, seed=seed),
+            by_folder=folder_gains(results, files, args.n_train, seed=seed),
+            splits=split_gains(results, files, args.n_train, seed=seed),
+            privileged_files=privileged_files(
+                results, files, per_file, args.n_train, seed=seed
+            ),
+        )
+    return out

@@ -16,6 +16,11 @@ STUDENT_SMOOTHING = 30
 EARLY_STOPPING = {"off": False, "on": True, "auto": "auto"}
 PROTOCOLS = ("per-file", "cross-file")
 STUDENTS = ("gbm", "neural", "reconstruct")
+# detector families of the cross-file protocol (``--families``), built as in
+# ``lupi-ts anomaly tep``: PCA T²+Q, Isolation Forest, convolutional autoencoder.
+# PCA is always run (the report's main tables); every other family adds its own
+# teacher / plain / distilled / control and a report section.
+FAMILIES = ("pca", "iforest", "ae")
 SELECTIONS = ("auto", "student", "plain", "combined")
 CORE_METHODS = ("teacher", "privileged", "student", "distilled", "control")
 # per-file ROC-AUC margin by which the privileged sensors alone must beat the plain
@@ -71,6 +76,10 @@ def experiment_config(args, deployable, privileged, files):
         # only non-default students enter the identity: results of the default
         # configuration written before the option existed stay resumable
         cfg.update(student=args.student, neural_epochs=args.neural_epochs)
+    extra = families(args)[1:]
+    if extra:
+        # only non-default families enter the identity (as for the student above)
+        cfg.update(families=["pca", *extra])
     cfg.update(
         experiment=getattr(args, "_experiment_name", "skab"),
         deployable=deployable,
@@ -100,6 +109,23 @@ def student_windows(args):
             f"got {text!r}."
         )
     return windows
+
+
+def families(args):
+    """``--families`` as a tuple that starts with ``"pca"`` (ValueError on unknown names).
+
+    PCA is always computed (it is the main section of the report), so
+    ``--families iforest`` means ``("pca", "iforest")``.
+    """
+    text = str(getattr(args, "families", "pca") or "pca")
+    names = [f.strip() for f in text.split(",") if f.strip()]
+    unknown = sorted(set(names) - set(FAMILIES))
+    if unknown or not names:
+        raise ValueError(
+            f"--families: unknown {unknown or text!r}; choose a comma-separated subset of "
+            f"{list(FAMILIES)}."
+        )
+    return ("pca", *[f for f in FAMILIES[1:] if f in names])
 
 
 def config_digest(cfg):

@@ -54,18 +54,36 @@ def _f1(tp, fp, fn):
     return float(tp / (tp + (fn + fp) / 2)) if tp + fn + fp else float("nan")
 
 
-def f1_at_far(y, s, far):
+def _counts_at_far(y, s, far):
+    """``(tp, fp, fn)`` at the threshold that flags (as near as ties allow) ``far`` %
+    of the normal rows; None when undefined."""
     if not np.isfinite(far):
-        return float("nan")
+        return None
     y = y.astype(bool)
     neg = np.sort(s[~y])
     if neg.size == 0:
-        return float("nan")
-    # the threshold that flags (as near as ties allow) far % of the normal rows
+        return None
     k = int(np.clip(round(neg.size * (1 - far / 100.0)), 0, neg.size - 1))
     thr = neg[k] if far < 100 else -np.inf
     p = s > thr
-    return _f1(np.sum(p & y), np.sum(p & ~y), np.sum(~p & y))
+    return np.sum(p & y), np.sum(p & ~y), np.sum(~p & y)
+
+
+def f1_at_far(y, s, far):
+    counts = _counts_at_far(y, s, far)
+    return float("nan") if counts is None else _f1(*counts)
+
+
+def detection_at_far(y, s, far):
+    """Share of anomalous rows above the threshold that flags ``far`` % of the normal rows.
+
+    The detection rate at an equal false-alarm rate (the do-no-harm measure of
+    issue #15, beside ROC-AUC); nan without anomalous or normal rows.
+    """
+    counts = _counts_at_far(y, s, far)
+    if counts is None or counts[0] + counts[2] == 0:
+        return float("nan")
+    return float(counts[0] / (counts[0] + counts[2]))
 
 
 # Resamples of the file-level bootstrap of the pooled gains (the files, not the
@@ -101,8 +119,16 @@ class WeightedPool:
         thr = self.pool.threshold_at_rate(w, far / 100.0)
         return _f1(*self.pool.counts_above(w, thr))
 
+    def detection_at_far(self, w, far):
+        """:func:`detection_at_far` of the weighted pool."""
+        thr = self.pool.threshold_at_rate(w, far / 100.0)
+        tp, _, fn = self.pool.counts_above(w, thr)
+        return float(tp / (tp + fn)) if tp + fn else float("nan")
 
-def bootstrap_gains(results, n_train, pairs=BOOTSTRAP_PAIRS, n_boot=BOOTSTRAP_RESAMPLES, seed=0):
+
+def bootstrap_gains(
+    results, n_train, pairs=BOOTSTRAP_PAIRS, n_boot=BOOTSTRAP_RESAMPLES, seed=0, detection=False
+):
     """95% file-level bootstrap intervals of pooled gains ``a − b``.
 
     Each resample draws the files with replacement and recomputes, on the pooled
@@ -111,6 +137,8 @@ def bootstrap_gains(results, n_train, pairs=BOOTSTRAP_PAIRS, n_boot=BOOTSTRAP_RE
     in :func:`evaluate`). Returns ``{"a_vs_b": {"roc_auc": {"mean", "ci95"},
     "f1_at_distilled_far": {...}}, "resamples": n, "seed": seed}``; ``mean`` is
     the bootstrap mean, the point estimate is the summary's own difference.
+    With ``detection=True`` also ``"detection_at_distilled_far"`` (the detection
+    rate at the distilled student's false-alarm rate) from the same resamples.
     """
     from lupi_ts.stats import bootstrap_weights, percentile_interval
 
@@ -123,7 +151,10 @@ def bootstrap_gains(results, n_train, pairs=BOOTSTRAP_PAIRS, n_boot=BOOTSTRAP_RE
     false_alarms = np.array([np.sum(a & ~y) for a, y in zip(alarm, ys)], dtype=float)
     n_pos = pools["distilled"].n_pos
     n_neg = pools["distilled"].n_neg
-    draws = {f"{a}_vs_{b}": {"roc_auc": [], "f1_at_distilled_far": []} for a, b in pairs}
+    keys = ("roc_auc", "f1_at_distilled_far") + (
+        ("detection_at_distilled_far",) if detection else ()
+    )
+    draws = {f"{a}_vs_{b}": {key: [] for key in keys} for a, b in pairs}
     # a resample without both classes has no ROC-AUC: it is drawn again
     for w in bootstrap_weights(
         len(names), n_boot, random_state=seed,
@@ -135,6 +166,10 @@ def bootstrap_gains(results, n_train, pairs=BOOTSTRAP_PAIRS, n_boot=BOOTSTRAP_RE
         for a, b in pairs:
             draws[f"{a}_vs_{b}"]["roc_auc"].append(auc[a] - auc[b])
             draws[f"{a}_vs_{b}"]["f1_at_distilled_far"].append(f1[a] - f1[b])
+            if detection:
+                draws[f"{a}_vs_{b}"]["detection_at_distilled_far"].append(
+                    pools[a].detection_at_far(w, far) - pools[b].detection_at_far(w, far)
+                )
     out = {"resamples": int(n_boot), "seed": int(seed)}
     for key, metrics in draws.items():
         out[key] = {name: percentile_interval(v) for name, v in metrics.items()}
@@ -288,4 +323,88 @@ def privileged_files(results, files, per_file_auc, n_train, margin=PRIVILEGED_MA
                         g[m]["ci95"] = boot[key][m]["ci95"]
             entry["gains"] = gains
         out[part] = entry
+    return out
+
+
+def family_view(results, family):
+    """The results of one detector family, its methods under their plain names.
+
+    ``"pca"``: the methods without a family prefix (the main tables); any other
+    family: the methods stored as ``<family>__<method>`` (and their choices),
+    renamed ``<method>``, so every function of this module applies unchanged.
+    """
+    prefix = f"{family}__"
+    out = {}
+    for k, (scores, *rest) in results.items():
+        if family == "pca":
+            view = {m: v for m, v in scores.items() if m != "_selected" and "__" not in m}
+            chosen = {m: c for m, c in scores.get("_selected", {}).items() if "__" not in m}
+        else:
+            view = {m[len(prefix):]: v for m, v in scores.items() if m.startswith(prefix)}
+            chosen = {
+                m[len(prefix):]: c
+                for m, c in scores.get("_selected", {}).items()
+                if m.startswith(prefix)
+            }
+        if not view:
+            raise ValueError(f"the scores of {k} hold no method of the family {family!r}.")
+        if chosen:
+            view["_selected"] = chosen
+        out[k] = (view, *rest)
+    return out
+
+
+# tolerance of the do-no-harm target of issue #15: distilled >= plain - 0.01
+DO_NO_HARM_TOLERANCE = 0.01
+
+
+def do_no_harm(results, files, n_train, seed=0, tolerance=DO_NO_HARM_TOLERANCE):
+    """Do-no-harm verdict of one family's distilled detector against its plain detector.
+
+    Judged on the files outside ``DEVELOPMENT_FOLDERS`` (SKAB: valve2 + other;
+    the settings were chosen on valve1); when the run holds no such file (or
+    only such files, e.g. generated data), on all files, and ``"judged"`` says
+    so. Pooled over the judged files' test parts: ROC-AUC and the detection rate
+    at the distilled detector's false-alarm rate (every method's threshold moved
+    to that rate on the pooled test scores), of ``"distilled"`` and of
+    ``"student"`` (the plain deployable detector); the differences with 95 %
+    file-level bootstrap intervals (with at least two files); the verdict per
+    measure, ``difference >= -tolerance``; and the choices on those files.
+    """
+    dev = [k for k in results if k.split("/")[0] in DEVELOPMENT_FOLDERS]
+    judged = [k for k in results if k not in dev]
+    label = "valve2 + other" if dev and judged else "all files (no development/test split)"
+    if not (dev and judged):
+        judged = list(results)
+    sub = {k: results[k] for k in judged}
+    rows, _ = evaluate(sub, {k: files[k] for k in judged}, n_train)
+    y = np.concatenate([np.asarray(sub[k][1][n_train:], bool) for k in judged])
+    far = rows["distilled"]["far"]
+    out = {"judged": label, "files": judged, "n_files": len(judged), "tolerance": tolerance,
+           "far": far, "chosen": choice_counts(sub), "methods": {}, "gains": {}, "verdict": {}}
+    for m in ("teacher", "privileged", "student", "distilled", "distilled_student", "control"):
+        if m not in rows:
+            continue
+        s = np.concatenate([sub[k][0][m][0][n_train:] for k in judged])
+        out["methods"][m] = {
+            "roc_auc": rows[m]["roc_auc"],
+            "detection_at_distilled_far": detection_at_far(y, s, far),
+            "f1": rows[m]["f1"], "far": rows[m]["far"], "mar": rows[m]["mar"],
+            "nab_standard": rows[m]["nab_standard"],
+        }
+    boot = (
+        bootstrap_gains(sub, n_train, pairs=(("distilled", "student"),), seed=seed,
+                        detection=True)
+        if len(judged) >= 2 else None
+    )
+    for key in ("roc_auc", "detection_at_distilled_far"):
+        gain = out["methods"]["distilled"][key] - out["methods"]["student"][key]
+        out["gains"][key] = {
+            "gain": float(gain),
+            "ci95": boot["distilled_vs_student"][key]["ci95"] if boot else None,
+        }
+        out["verdict"][key] = bool(gain >= -tolerance) if np.isfinite(gain) else None
+    out["do_no_harm"] = (
+        all(out["verdict"].values()) if None not in out["verdict"].values() else None
+    )
     return out

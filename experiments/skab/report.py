@@ -47,7 +47,7 @@ def _fmt_gain(gain, ci95):
 
 def render_report(
     summary, per_file_auc, tests, timing, cfg, is_skab, bootstrap=None, by_folder=None,
-    splits=None, chosen=None, privileged=None,
+    splits=None, chosen=None, privileged=None, families=None,
 ):
     lines = [
         f"# Anomaly detection with privileged sensors ({cfg['experiment']})",
@@ -78,6 +78,102 @@ def render_report(
         + ".",
         "",
     ]
+    lines += _sections(
+        summary, per_file_auc, tests, timing, is_skab, bootstrap, by_folder, splits, chosen,
+        privileged,
+    )
+    for protocol, fams in (families or {}).items():
+        lines += _family_lines(protocol, fams, is_skab)
+    return "\n".join(lines)
+
+
+FAMILY_NAMES = {
+    "pca": "PCA T²+Q",
+    "iforest": "Isolation Forest",
+    "ae": "convolutional autoencoder",
+}
+
+
+def _family_lines(protocol, fams, is_skab):
+    """The do-no-harm table over the families, then one section per non-PCA family."""
+    first = next(iter(fams.values()))["do_no_harm"]
+    tol = first["tolerance"]
+    lines = [
+        f"## {protocol}: every detector family",
+        "",
+        "Per family: the teacher (all sensors), the plain detector (`student`: the "
+        "deployable sensors), the distilled detector (`selection` as configured), its "
+        "student and the control, each family's detectors built as in `lupi-ts anomaly "
+        f"tep`. Do no harm: distilled ≥ plain − {tol:g} in pooled ROC-AUC and in detection "
+        "rate at the distilled detector's false-alarm rate (every method's threshold moved "
+        f"to that rate on the pooled test scores), judged on {first['judged']} "
+        f"({first['n_files']} files"
+        + ("; the settings were chosen on valve1 only). " if first["judged"] == "valve2 + other"
+           else "). ")
+        + "Differences with 95 % file-level bootstrap intervals. For Isolation Forest and "
+        "the autoencoder (quantile thresholds) a plain fallback has exactly the plain "
+        "detector's scores but the threshold of the plain detector fitted on all training "
+        "files' reference rows (see `DistilledDetector.candidate_thresholds_`): its ROC-AUC "
+        "and detection at equal FAR equal the plain detector's, its F1/FAR/MAR/NAB may not.",
+        "",
+        "| family | files | FAR % | plain ROC-AUC | distilled ROC-AUC | distilled − plain "
+        "ROC-AUC | plain detection | distilled detection | distilled − plain detection "
+        "| student detection | deployed | do no harm |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for family, e in fams.items():
+        v = e["do_no_harm"]
+        m, g = v["methods"], v["gains"]
+        cells = [
+            _fmt_gain(g[k]["gain"], g[k]["ci95"]) if g[k]["ci95"] else f"{g[k]['gain']:+.3f}"
+            for k in ("roc_auc", "detection_at_distilled_far")
+        ]
+        deployed = ", ".join(
+            f"{c} {n}" for c, n in v["chosen"].get("distilled", {}).items()
+        ) or "–"
+        verdict = {True: "yes", False: "**no**", None: "–"}[v["do_no_harm"]]
+        lines.append(
+            f"| {FAMILY_NAMES[family]} | {v['n_files']} | {_fmt(v['far'])} "
+            f"| {_fmt(m['student']['roc_auc'], 3)} | {_fmt(m['distilled']['roc_auc'], 3)} "
+            f"| {cells[0]} | {_fmt(m['student']['detection_at_distilled_far'], 3)} "
+            f"| {_fmt(m['distilled']['detection_at_distilled_far'], 3)} | {cells[1]} "
+            f"| {_fmt(m['distilled_student']['detection_at_distilled_far'], 3)} "
+            f"| {deployed} | {verdict} (ROC-AUC {v['verdict']['roc_auc']}, detection "
+            f"{v['verdict']['detection_at_distilled_far']}) |"
+        )
+    lines += [
+        "",
+        "On the judged files, pooled (detection at the distilled detector's FAR):",
+        "",
+        "| family | method | ROC-AUC | detection | F1 | FAR % | MAR % | NAB std |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for family, e in fams.items():
+        for meth, r in e["do_no_harm"]["methods"].items():
+            lines.append(
+                f"| {FAMILY_NAMES[family]} | {meth} | {_fmt(r['roc_auc'], 3)} "
+                f"| {_fmt(r['detection_at_distilled_far'], 3)} | {_fmt(r['f1'])} "
+                f"| {_fmt(r['far'])} | {_fmt(r['mar'])} | {_fmt(r['nab_standard'])} |"
+            )
+    lines.append("")
+    for family, e in fams.items():
+        if family == "pca":
+            continue  # the sections above
+        name = f"{protocol}, {FAMILY_NAMES[family]} family"
+        lines += _sections(
+            {name: e["summary"]}, {name: e["per_file_auc"]}, {name: e["tests"]}, {},
+            is_skab, {name: e.get("bootstrap")}, {name: e.get("by_folder")},
+            {name: e.get("splits")}, {name: e["chosen"]}, {name: e.get("privileged_files")},
+        )
+    return lines
+
+
+def _sections(
+    summary, per_file_auc, tests, timing, is_skab, bootstrap, by_folder, splits, chosen,
+    privileged,
+):
+    """One section per protocol (or per family): tables, tests, gains, files."""
+    lines = []
     for protocol, rows in summary.items():
         lines += [
             f"## {protocol}",
@@ -224,7 +320,7 @@ def render_report(
                 f"{tm['cpu_s']:.1f} s CPU of this process.",
                 "",
             ]
-    return "\n".join(lines)
+    return lines
 
 
 def _privileged_lines(pf):

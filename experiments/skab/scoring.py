@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import EARLY_STOPPING, student_windows
+from .config import EARLY_STOPPING, families, student_windows
 
 
 def _student_regressor(args):
@@ -18,11 +18,30 @@ def _student_regressor(args):
     )
 
 
-def _distilled_detector(args, teacher_inputs, n_reference=None):
-    """The distilled student (``teacher_inputs="both"``) or its control (``"deployable"``)."""
+def family_detector(family, args):
+    """A detector of ``family`` ("pca", "iforest", "ae"), built as ``lupi-ts anomaly tep`` does.
+
+    The families' settings are shared with the TEP study (its ``_detector``):
+    PCA T²+Q, Isolation Forest (100 trees), a convolutional autoencoder (window
+    16, 16 hidden units, ``--epochs``), all seeded with ``--random-state``.
+    """
+    from ..tep import _detector
+
+    det = _detector(family, {"random_state": args.random_state, "epochs": args.epochs})
+    if family == "ae":
+        det.set_params(device=args.device)
+    return det
+
+
+def _distilled_detector(args, teacher_inputs, n_reference=None, teacher=None):
+    """The distilled student (``teacher_inputs="both"``) or its control (``"deployable"``).
+
+    ``teacher`` (default PCA T²+Q) also sets the family of the plain detector.
+    """
     from lupi_ts.anomaly import DistilledDetector
 
     common = dict(
+        teacher=teacher,
         teacher_inputs=teacher_inputs,
         windows=student_windows(args),
         smoothing=args.student_smoothing,
@@ -120,7 +139,13 @@ def per_file_scores(frame, deployable, privileged, args):
 
 
 def cross_file_scores(files, held_out, deployable, privileged, args, cache):
-    """Teacher / student / distilled / control scores for one held-out file."""
+    """Teacher / student / distilled / control scores for one held-out file.
+
+    The PCA family's methods carry their plain names (``teacher``, ``student`` =
+    the plain deployable detector, ``privileged``, ``distilled``,
+    ``distilled_student``, ``control``); every other family of ``--families``
+    adds the same methods prefixed ``<family>__`` (e.g. ``iforest__distilled``).
+    """
     import warnings
 
     from lupi_ts import DistillationWarning
@@ -148,16 +173,28 @@ def cross_file_scores(files, held_out, deployable, privileged, args, cache):
     P = np.vstack([cache["train"][k][1] for k in train])
     groups = np.concatenate([np.full(len(files[k]), i) for i, k in enumerate(train)])
     out["_selected"] = {}
-    for name, inputs in (("distilled", "both"), ("control", "deployable")):
-        with warnings.catch_warnings():
-            # a folder whose teacher never alarms is reported through the selection
-            warnings.simplefilter("ignore", DistillationWarning)
-            det = _distilled_detector(args, inputs, n_reference=n).fit(X, X_priv=P, groups=groups)
-        out[name] = (det.decision_function(dep), det.threshold_)
-        out["_selected"][name] = det.selected_
-        if name == "distilled":
-            # the student candidate whatever was chosen, at its own threshold
-            out["distilled_student"] = (
-                det.score_candidates(dep)["student"], det.candidate_thresholds_["student"]
-            )
+    for family in families(args):
+        prefix = "" if family == "pca" else f"{family}__"
+        teacher = None if family == "pca" else family_detector(family, args)
+        if family != "pca":
+            # the same three single detectors as the PCA family's, of this family
+            for name, Z in (
+                ("teacher", np.hstack([dep, priv])), ("student", dep), ("privileged", priv)
+            ):
+                det = family_detector(family, args).fit(Z[:n])
+                out[prefix + name] = (det.decision_function(Z), det.threshold_)
+        for name, inputs in (("distilled", "both"), ("control", "deployable")):
+            with warnings.catch_warnings():
+                # a folder whose teacher never alarms is reported through the selection
+                warnings.simplefilter("ignore", DistillationWarning)
+                det = _distilled_detector(args, inputs, n_reference=n, teacher=teacher).fit(
+                    X, X_priv=P, groups=groups
+                )
+            out[prefix + name] = (det.decision_function(dep), det.threshold_)
+            out["_selected"][prefix + name] = det.selected_
+            if name == "distilled":
+                # the student candidate whatever was chosen, at its own threshold
+                out[prefix + "distilled_student"] = (
+                    det.score_candidates(dep)["student"], det.candidate_thresholds_["student"]
+                )
     return out
