@@ -322,6 +322,7 @@ def summarise(cfg, records):
                     rec = records[_five_key(city, L, step, n)]
                     if "skipped" in rec:
                         continue
+                    one_se_r2, one_se_chose = _one_se_rule_r2(rec)
                     summary["fivecities"].append(
                         {
                             "city": city, "horizon": L, "step": step, "n": n,
@@ -331,10 +332,10 @@ def summarise(cfg, records):
                             "distill_concat": _cell(rec, "distill_concat"),
                             "selector": _cell(rec, "selector"),
                             "selector_1se": _cell(
-                                {**rec, "selector_1se": _one_se_rule_r2(rec)[0]}, "selector_1se"
+                                {**rec, "selector_1se": one_se_r2}, "selector_1se"
                             ),
                             "share_selected_lupts": float(np.mean(rec["selected_lupts"])),
-                            "share_selected_lupts_1se": float(np.mean(_one_se_rule_r2(rec)[1])),
+                            "share_selected_lupts_1se": float(np.mean(one_se_chose)),
                         }
                     )  # fmt: skip
     cells = summary["fivecities"]

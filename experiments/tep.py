@@ -196,7 +196,14 @@ def _data(path):
     return _DATA[path]
 
 
-def _detector(family, cfg):
+def detector(family, cfg):
+    """A detector of ``family`` ("pca", "iforest", "ae") with the study's settings.
+
+    PCA T²+Q, Isolation Forest (seeded), or a convolutional autoencoder (window 16,
+    16 hidden units, ``cfg["epochs"]``, seeded); ``cfg`` needs ``"random_state"``
+    and ``"epochs"``. ``lupi-ts anomaly skab --families`` builds its detectors here
+    too, so both studies compare the same families.
+    """
     from lupi_ts.anomaly import AutoencoderDetector, IsolationForestDetector, PCADetector
 
     if family == "pca":
@@ -214,7 +221,7 @@ def _distilled(family, cfg, teacher_inputs):
     from lupi_ts.anomaly import DistilledDetector
 
     return DistilledDetector(
-        teacher=_detector(family, cfg),
+        teacher=detector(family, cfg),
         regressor=HistGradientBoostingRegressor(
             max_iter=cfg["student_iter"], early_stopping=False, random_state=cfg["random_state"]
         ),
@@ -271,15 +278,15 @@ def run_unit(family, fault, cfg):
     far = cfg["far"]
     out = {"family": family, "fault": fault, "rates": {}, "selection": {}}
     with threadpool_limits(limits=cfg.get("threads", 1)):
-        teacher = _detector(family, cfg).fit(np.hstack([ref_dep, ref_priv]))
+        teacher = detector(family, cfg).fit(np.hstack([ref_dep, ref_priv]))
         out["rates"]["teacher"] = _rates(
             teacher.decision_function(held_all), teacher.decision_function(test_all), far
         )
-        analysers = _detector(family, cfg).fit(ref_priv)
+        analysers = detector(family, cfg).fit(ref_priv)
         out["rates"]["privileged"] = _rates(
             analysers.decision_function(held_priv), analysers.decision_function(test_priv), far
         )
-        plain = _detector(family, cfg).fit(ref_dep)
+        plain = detector(family, cfg).fit(ref_dep)
         out["rates"]["plain"] = _rates(
             plain.decision_function(held_dep), plain.decision_function(test_dep), far
         )

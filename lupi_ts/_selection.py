@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
+from scipy.stats import t as student_t
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import check_scoring, log_loss
@@ -626,8 +627,6 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
             if self.rule == "paired":
                 wins = gain[best] > 0 and gain[best] > self.n_se * se_gain[best]
             elif self.rule == "rows_t":
-                from scipy.stats import t as student_t
-
                 if row_scores is None:
                     raise ValueError("rule='rows_t' needs the per-row validation scores.")
                 margin = student_t.ppf(1.0 - self.significance, row_scores.shape[1] - 1)
@@ -635,8 +634,6 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
                 # Identical predictions on every row (se 0, gain 0) are no gain.
                 wins = bool(g > 0 and g > margin * se)
             elif self.rule == "paired_t":
-                from scipy.stats import t as student_t
-
                 margin = student_t.ppf(1.0 - self.significance, F - 1)
                 wins = gain[best] > 0 and gain[best] > margin * se_gain[best]
             else:

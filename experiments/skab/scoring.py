@@ -21,13 +21,13 @@ def _student_regressor(args):
 def family_detector(family, args):
     """A detector of ``family`` ("pca", "iforest", "ae"), built as ``lupi-ts anomaly tep`` does.
 
-    The families' settings are shared with the TEP study (its ``_detector``):
+    The families' settings are shared with the TEP study (``lupi_ts.experiments.tep.detector``):
     PCA T²+Q, Isolation Forest (100 trees), a convolutional autoencoder (window
     16, 16 hidden units, ``--epochs``), all seeded with ``--random-state``.
     """
-    from ..tep import _detector
+    from ..tep import detector
 
-    det = _detector(family, {"random_state": args.random_state, "epochs": args.epochs})
+    det = detector(family, {"random_state": args.random_state, "epochs": args.epochs})
     if family == "ae":
         det.set_params(device=args.device)
     return det
