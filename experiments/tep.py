@@ -30,7 +30,9 @@ normal test rows (an equal-FAR comparison of rankings):
     :class:`lupi_ts.anomaly.DistilledDetector` (teacher on all sensors, gradient-boosting
     student on window features of the deployable sensors, ``selection="auto"``: the
     do-no-harm rule decides from training data only between the student, the plain
-    detector and their combination); the recommended detector;
+    detector and their combination, and its internal control vetoes a distilled
+    choice that a student of a deployable-only teacher matches); the recommended
+    detector;
 ``distilled_student``, ``distilled_combined``
     the candidates it chose from, reported whatever was chosen;
 ``control``, ``control_student``
@@ -80,7 +82,7 @@ HARD_FAULTS = (3, 9, 15)
 # as one where the privileged sensors carry information the deployable ones lack;
 # declared before the first run that computed it (docs/preregistration/tep_analysers.md)
 ANALYSER_MARGIN = 0.05
-VERSION = 2
+VERSION = 3  # 3: the distilled detector's internal control (veto)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -553,8 +555,9 @@ def _report(summary, records, cfg, command):
             continue
         lines += [
             "| fault | teacher | privileged | plain | distilled (chosen) | student | combined "
-            "| control | evidence: OOF detection of teacher alarms plain / combined / student |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| control | evidence: OOF detection of teacher alarms plain / combined / student "
+            "| internal control: student / combined |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in recs:
             d = r["rates"]
@@ -562,6 +565,12 @@ def _report(summary, records, cfg, command):
             evs = " / ".join(
                 _f((ev.get(c) or {}).get("detection")) for c in ("plain", "combined", "student")
             )
+            ctrl = ev.get("control") or {}
+            ctrl_text = "-"
+            if ctrl:
+                ctrl_text = " / ".join(
+                    _f((ctrl.get(c) or {}).get("detection")) for c in ("student", "combined")
+                ) + (f" (vetoed {ev['vetoed']})" if ev.get("vetoed") else "")
             hard = " (hard)" if r["fault"] in HARD_FAULTS else ""
             lines.append(
                 f"| {r['fault']}{hard} | {_f(d['teacher']['detection'])} | "
@@ -570,7 +579,7 @@ def _report(summary, records, cfg, command):
                 f"({r['selection']['distilled']['selected']}) | "
                 f"{_f(d['distilled_student']['detection'])} | "
                 f"{_f(d['distilled_combined']['detection'])} | {_f(d['control']['detection'])} "
-                f"| {evs} |"
+                f"| {evs} | {ctrl_text} |"
             )
         lines.append("")
     secs = sum(r.get("seconds", 0.0) for r in records)

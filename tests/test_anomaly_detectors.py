@@ -389,6 +389,7 @@ def test_groups_keep_series_apart_and_results_are_deterministic():
         ({"selection": "best"}, {}, "selection"),
         ({"cv": 1}, {}, "cv"),
         ({"margin": 1.5}, {}, "margin"),
+        ({"control": "yes"}, {}, "control"),
         ({"contamination": None}, {}, "contamination"),
         ({}, {"reference": np.ones(5, dtype=bool)}, "reference"),
         ({"cv": 3}, {"reference": "first"}, "reference"),
@@ -450,6 +451,94 @@ def test_privileged_teacher_helps_on_new_series(seed):
     assert ev[dets["both"].selected_]["detection"] >= ev["plain"]["detection"] + 0.02
     assert auc["both"] > auc["plain"] + 0.03
     assert auc["both"] > auc["deployable"] + 0.03
+
+
+def _noise_privileged_runs(n_series, seed, amp=1.5):
+    # the anomaly shifts two deployable sensors by `amp` sd; the privileged
+    # sensor is pure noise: nothing privileged is worth distilling
+    rng = np.random.default_rng(seed)
+    X, P = [], []
+    for _ in range(n_series):
+        a = np.zeros(700)
+        start = rng.integers(420, 550)
+        a[start : start + 120] = 1.0
+        X.append(amp * a[:, None] + rng.normal(size=(700, 2)))
+        P.append(rng.normal(size=(700, 1)))
+    return np.vstack(X), np.vstack(P), np.repeat(np.arange(n_series), 700)
+
+
+def _iforest_distilled(control):
+    return DistilledDetector(
+        teacher=IsolationForestDetector(random_state=0),
+        regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
+        n_reference=400,
+        cv=3,
+        control=control,
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_internal_control_vetoes_a_gain_that_needs_no_privileged_sensor(seed):
+    # SKAB's failure in miniature: with a noisy per-row detector (Isolation
+    # Forest) the smoothed student agrees better with the teacher's sustained
+    # alarms than the unsmoothed plain detector, so step 4 alone picks a
+    # distilled candidate although the privileged sensor is noise. The control
+    # (the same student imitating a deployable-only teacher) agrees as well: veto.
+    X, P, groups = _noise_privileged_runs(6, seed)
+    without = _iforest_distilled(False).fit(X, X_priv=P, groups=groups)
+    assert without.selected_ != "plain"
+    assert "control" not in without.selection_ and without.selection_["vetoed"] is None
+    det = _iforest_distilled(True).fit(X, X_priv=P, groups=groups)
+    ev = det.selection_
+    assert det.selected_ == "plain" and ev["vetoed"] == without.selected_
+    assert "does not beat the control" in ev["reason"]
+    # step 4's evidence is unchanged by the control; the control matches it
+    for name in ("plain", "combined", "student"):
+        assert ev[name] == without.selection_[name]
+    best_control = max(v["detection"] for v in ev["control"].values())
+    assert ev[without.selected_]["detection"] < best_control + det.margin
+    # the fallback is the plain detector itself (with n_reference: refitted on
+    # the scored series' own first rows)
+    np.testing.assert_array_equal(
+        det.decision_function(X[:700]), det.score_candidates(X[:700])["plain"]
+    )
+    assert det.threshold_ == det.plain_.threshold_
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_internal_control_keeps_a_privileged_gain_and_only_vetoes(seed):
+    # where the privileged sensor carries the anomaly, the distilled choice
+    # survives the control; in every case the choice with the control is the
+    # one without it or the plain detector
+    X, P, _, groups = _weak_signal_runs(6, seed)
+    helpful = {}
+    for control in (False, True):
+        helpful[control] = DistilledDetector(
+            regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
+            n_reference=400,
+            cv=3,
+            control=control,
+        ).fit(X, X_priv=P, groups=groups)
+    assert helpful[True].selected_ == helpful[False].selected_ != "plain"
+    ev = helpful[True].selection_
+    assert ev["vetoed"] is None
+    assert ev[helpful[True].selected_]["detection"] >= (
+        max(v["detection"] for v in ev["control"].values()) + 0.02
+    )
+    Xn, Pn, gn = _noise_privileged_runs(6, seed, amp=1.0 + 0.5 * seed)
+    a = _iforest_distilled(False).fit(Xn, X_priv=Pn, groups=gn).selected_
+    b = _iforest_distilled(True).fit(Xn, X_priv=Pn, groups=gn).selected_
+    assert b in (a, "plain")
+
+
+def test_internal_control_only_where_a_teacher_sees_privileged_sensors():
+    X, P, _, groups = _synthetic(3)
+    ref = _leading(groups, 400)
+    for params in ({"teacher_inputs": "deployable"}, {"selection": "combined"}):
+        det = DistilledDetector(regressor=Ridge(), cv=3, **params).fit(
+            X, X_priv=P, groups=groups, reference=ref
+        )
+        assert "control" not in det.selection_
 
 
 def test_privileged_noise_does_no_harm():

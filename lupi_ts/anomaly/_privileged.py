@@ -249,6 +249,20 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
        teacher's alarms (then ``"combined"`` unless ``"student"`` beats it by
        ``margin`` too). The decision is ``selected_``, the evidence
        ``selection_``.
+    5. **Internal control** (``control=True``, when the teacher sees privileged
+       sensors). A student that imitates a teacher of the same family fitted
+       on the *deployable* sensors only (no privileged information) is
+       cross-fitted on the same folds, and its ``"student"`` and
+       ``"combined"`` candidates are scored on the same evidence (out-of-fold
+       detection of the privileged teacher's alarms). A distilled choice is
+       kept only if it beats the better of them by ``margin`` too; otherwise
+       the plain detector is deployed. This is a veto: the choice is either
+       the one of step 4 or ``"plain"``. Why: the student's window features and
+       median smoothing alone make a smoothed copy of the plain detector
+       agree better with the teacher's sustained alarms, which is not
+       evidence that the privileged sensors help (on SKAB the control that
+       sees no privileged sensor was chosen over the plain detector on 16 of
+       18 Isolation-Forest files and scored lower on the labels).
 
     Scores are on the **plain detector's own scale** whichever candidate is
     deployed: the calibrated scale mapped back so that 0 and 1 land on the
@@ -316,6 +330,11 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         Also pass the window features of ``[X, X_priv]`` (standardised when
         ``standardize``) to the regressor's ``fit`` as ``X_priv``, e.g. for
         :class:`lupi_ts.neural.NeuralDistillationRegressor`.
+    control : bool, default=True
+        Cross-fit the internal control of step 5 and veto a distilled choice
+        that does not beat it by ``margin`` (``selection="auto"`` and a teacher
+        that sees privileged sensors only; it costs one more cross-fitted
+        student). ``False`` restores the rule of step 4 alone.
     random_state : int or None, default=None
         Seeds the default regressor.
 
@@ -346,7 +365,10 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         of the teacher's alarms at the calibrated threshold) and ``roc_auc``
         (teacher's alarms against reference rows), the student's ``agreement``
         (out-of-fold ROC-AUC of the teacher's alarms among non-reference rows),
-        ``n_teacher_alarms``, ``n_folds``, ``margin``, ``reason``.
+        ``n_teacher_alarms``, ``n_folds``, ``margin``, ``reason``; with the
+        internal control also ``control`` (``detection`` and ``roc_auc`` of its
+        ``"student"`` and ``"combined"``) and ``vetoed`` (the step-4 choice the
+        control overruled, or None).
     location_, scale_ : ndarray
         Standardisation of the deployable sensors (``n_reference=None``).
     decision_scores_, threshold_, labels_
@@ -402,6 +424,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         target: str = "score",
         standardize: bool = False,
         privileged_features: bool = False,
+        control: bool = True,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.teacher = teacher
@@ -419,6 +442,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.target = target
         self.standardize = standardize
         self.privileged_features = privileged_features
+        self.control = control
         self.random_state = random_state
 
     # ------------------------------------------------------------- checks
@@ -440,7 +464,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         check_contamination(self.contamination, allow_none=False)
         if self.target not in ("score", "reconstruct"):
             raise ValueError(f"target must be 'score' or 'reconstruct'; got {self.target!r}.")
-        for flag in ("standardize", "privileged_features"):
+        for flag in ("standardize", "privileged_features", "control"):
             if not isinstance(getattr(self, flag), (bool, np.bool_)):
                 raise ValueError(f"{flag} must be True or False; got {getattr(self, flag)!r}.")
         if self.target == "reconstruct" and X_priv is None and self.teacher_inputs != "deployable":
@@ -565,6 +589,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             if self.regressor is None
             else self.regressor
         )
+        score_regressor = regressor  # before any multi-output wrapping (the control's)
 
         # 1. the teacher, once, on the reference rows of its inputs
         view = self._teacher_view(X, X_priv)
@@ -644,15 +669,56 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
                 oof["student"][s] = self._student_raw(student, X[s], features[s], sub)
                 oof["plain"][s] = self._plain_scores(plain_k, X[s], sub)
 
+        # 3b. the internal control: the same student imitating a teacher of the same
+        # family on the deployable sensors only, cross-fitted on the same folds
+        use_control = (
+            self.control
+            and self.selection == "auto"
+            and X_priv is not None
+            and self.teacher_inputs != "deployable"
+            and alarms.any()
+        )
+        if use_control:
+            if self.plain is None:
+                control_teacher = self.plain_  # the same clone of teacher on X[ref]
+            else:
+                control_teacher = clone(teacher).fit(X[ref])
+            control_targets = self._per_series(control_teacher, X, slices)
+            control_raw = np.empty(X.shape[0])
+            for k in range(self.n_folds_):
+                held = fold == k
+                # target="score" whatever ``target``: the control imitates a score
+                student = self._fit_student(
+                    score_regressor, features[~held], control_targets[~held], None
+                )
+                pred = student.predict(self._scaled(features[held]))
+                held_slices = [s for s in slices if held[s.start]] if len(slices) >= 2 else None
+                if held_slices is None:  # one series: one contiguous block
+                    control_raw[held] = rolling_median(pred, self.smoothing)
+                    continue
+                start = 0
+                for s in held_slices:  # held rows are the held series, in order
+                    n_s = s.stop - s.start
+                    control_raw[s] = rolling_median(pred[start : start + n_s], self.smoothing)
+                    start += n_s
+
         # 4. calibration on the reference rows and the do-no-harm decision
         self.calibration_ = {}
         for name in ("student", "plain"):
             med = float(np.median(oof[name][ref]))
             thr = float(np.quantile(oof[name][ref], 1.0 - self.contamination))
             self.calibration_[name] = (med, thr - med if thr - med > 1e-12 else 1.0)
+        control_oof = None
+        if use_control:
+            med = float(np.median(control_raw[ref]))
+            thr = float(np.quantile(control_raw[ref], 1.0 - self.contamination))
+            scale = thr - med if thr - med > 1e-12 else 1.0
+            control_oof = {"student": (control_raw - med) / scale}
         oof = {name: self._calibrated(name, oof[name]) for name in ("student", "plain")}
         oof["combined"] = np.maximum(oof["student"], oof["plain"])
-        self._select(oof, ref, alarms, history)
+        if control_oof is not None:
+            control_oof["combined"] = np.maximum(control_oof["student"], oof["plain"])
+        self._select(oof, ref, alarms, history, control_oof)
         # outputs on the plain detector's scale: the same increasing map for every
         # candidate (selection and max unchanged); the plain candidate maps back to
         # its raw scores exactly, so a fallback *is* the plain detector
@@ -707,6 +773,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         ref: np.ndarray,
         alarms: np.ndarray,
         history: np.ndarray,
+        control: dict[str, np.ndarray] | None = None,
     ) -> None:
         rate = self.contamination
         evidence = {
@@ -738,13 +805,34 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         for name in ("combined", "student"):  # each must beat the previous choice by margin
             if np.isfinite(det[name]) and det[name] >= det[best] + self.margin:
                 best = name
-        self.selected_ = best
-        self.selection_["reason"] = (
+        reason = (
             "out-of-fold detection of the teacher's alarms at "
             f"{100 * rate:g}% false alarms on reference rows: "
             + ", ".join(f"{k} {det[k]:.3f}" for k in _CANDIDATES)
             + f"; a distilled candidate must gain >= {self.margin:g}"
         )
+        self.selection_["vetoed"] = None
+        if control is not None:
+            ctrl = {
+                name: {
+                    "detection": _detection_at_rate(v, alarms, ref, rate),
+                    "roc_auc": _auc(v, alarms, ref),
+                }
+                for name, v in control.items()
+            }
+            self.selection_["control"] = ctrl
+            bar = max(v["detection"] for v in ctrl.values())
+            reason += (
+                f"; internal control (no privileged sensor): student "
+                f"{ctrl['student']['detection']:.3f}, combined {ctrl['combined']['detection']:.3f}"
+            )
+            # a veto only: the choice stays the step-4 one or becomes plain
+            if best != "plain" and not det[best] >= bar + self.margin:
+                self.selection_["vetoed"] = best
+                reason += f"; {best} does not beat the control by {self.margin:g}: plain"
+                best = "plain"
+        self.selected_ = best
+        self.selection_["reason"] = reason
 
     # ------------------------------------------------------------ scoring
     def _scores(self, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
