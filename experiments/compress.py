@@ -167,7 +167,8 @@ def _config(args):
             raise ValueError(f"--repeats must be >= 1; got {args.repeats}.")
         cfg["latency_repeats"] = int(args.repeats)
     cfg.update({"students": students, "recipes": recipes, "task": args.task,
-                "anomaly_data": args.anomaly_data, "seed": int(args.seed),
+                "anomaly_data": args.anomaly_data, "anomaly_selection": "student",
+                "seed": int(args.seed),
                 "preset": "quick" if args.quick else "full"})
     return cfg
 
@@ -365,7 +366,10 @@ def _anomaly(cfg, out, skab_path):
             learning_rate=1e-3,
             random_state=cfg["seed"], device="cpu",
         )
-        det = DistilledDetector(regressor=student, n_reference=n_ref,
+        # selection="student": the student is what gets compressed, so it must be what
+        # the detector deploys (with "auto" a fallback to the plain detector would never
+        # call the student, and compression could not change any metric)
+        det = DistilledDetector(regressor=student, n_reference=n_ref, selection="student",
                                 random_state=cfg["seed"]).fit(X, X_priv=Xp, groups=groups)
         joblib.dump(det, cache)
 
@@ -409,12 +413,8 @@ def _anomaly(cfg, out, skab_path):
         # same features and smoothing; the compressed student scores each window alone
         evaluated.student_.student_ = _as_deployed(module, cfg) if deployed else module
         scores = evaluated.decision_function(X, groups=groups)
-        threshold = det.threshold_
-        if getattr(det, "threshold_rule", None) == "teacher_rate" and det.teacher_alarm_rate_:
-            # The detector's documented rule, re-applied to this student's training
-            # scores (training rows only, as in fit): flag the teachers' alarm rate.
-            threshold = np.quantile(scores, 1.0 - det.teacher_alarm_rate_, method="higher")
-        return scores, (scores > threshold).astype(int)
+        # the original student's threshold (out-of-fold reference rows, fixed at fit)
+        return scores, (scores > det.threshold_).astype(int)
 
     def f1_of(pred):
         return float(outlier_metrics(y[test], pred[test])["f1"])
