@@ -57,5 +57,5 @@ def test_readme_regressor_and_anomaly_compare_with_a_plain_model():
     assert set(rmse) == {"plain ridge", "distilled"}
     _, anomaly = _examples()[2]
     auc = _numbers(anomaly, r"(\w+): test ROC-AUC (\d\.\d+)")
-    assert set(auc) == {"plain", "distilled"}
+    assert set(auc) == {"plain", "distilled", "no_control"}
     assert all(0.5 < v <= 1 for v in auc.values())
