@@ -503,6 +503,16 @@ def test_internal_control_vetoes_a_gain_that_needs_no_privileged_sensor(seed):
         det.decision_function(X[:700]), det.score_candidates(X[:700])["plain"]
     )
     assert det.threshold_ == det.plain_.threshold_
+    # ... and so are its labels: each series gets its own detector's quantile
+    # threshold, which is not the one of the detector fitted on all reference rows
+    parts = (X[:700], X[700:1400])
+    two = np.vstack(parts)
+    own = [IsolationForestDetector(random_state=0).fit(part[:400]) for part in parts]
+    expected = np.concatenate([o.predict(part) for o, part in zip(own, parts)])
+    np.testing.assert_array_equal(det.predict(two, groups=np.repeat([0, 1], 700)), expected)
+    thresholds = det.decision_threshold(two, groups=np.repeat([0, 1], 700))
+    np.testing.assert_array_equal(thresholds, np.repeat([o.threshold_ for o in own], 700))
+    assert not np.allclose(thresholds, det.plain_.threshold_)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -71,7 +71,7 @@ def experiment_config(args, deployable, privileged, files):
     )
     # the distilled detector of issue #15 (teacher once, no look-ahead, do-no-harm
     # selection) gives other numbers than the first design: a new identity
-    cfg.update(detector_version=5, cv=args.cv, selection=args.selection)
+    cfg.update(detector_version=6, cv=args.cv, selection=args.selection)
     if args.student != "gbm":
         # only non-default students enter the identity: results of the default
         # configuration written before the option existed stay resumable

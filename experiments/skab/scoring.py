@@ -190,7 +190,9 @@ def cross_file_scores(files, held_out, deployable, privileged, args, cache):
                 det = _distilled_detector(args, inputs, n_reference=n, teacher=teacher).fit(
                     X, X_priv=P, groups=groups
                 )
-            out[prefix + name] = (det.decision_function(dep), det.threshold_)
+            # one series: the threshold predict applies to it (a deployed plain
+            # detector keeps the file's own detector's threshold)
+            out[prefix + name] = (det.decision_function(dep), det.decision_threshold(dep)[0])
             out["_selected"][prefix + name] = det.selected_
             if name == "distilled":
                 # the student candidate whatever was chosen, at its own threshold

@@ -373,8 +373,10 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         Standardisation of the deployable sensors (``n_reference=None``).
     decision_scores_, threshold_, labels_
         Out-of-fold training scores of the selected candidate, its threshold
-        (``plain_.threshold_`` when the plain detector is deployed) and
-        training labels.
+        (``plain_.threshold_`` when the plain detector is deployed; with
+        ``n_reference`` :meth:`predict` then applies each series' own plain
+        detector's threshold, see :meth:`decision_threshold`) and training
+        labels.
     candidate_thresholds_ : dict
         The threshold of each candidate on that scale: ``plain_.threshold_``
         for ``"plain"``, the ``contamination`` quantile of the out-of-fold
@@ -383,7 +385,10 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         series' first rows, while ``plain_.threshold_`` is that of the detector
         fitted on all reference rows: the same for detectors with a control
         limit such as :class:`lupi_ts.anomaly.PCADetector`, whose threshold is 0 on every
-        series; an estimate for quantile thresholds.)
+        series; for quantile thresholds such as Isolation Forest's or an
+        autoencoder's it can be far off -- :meth:`predict` therefore applies
+        each series' own detector's threshold when the plain detector is
+        deployed: :meth:`decision_threshold`.)
 
     Examples
     --------
@@ -525,13 +530,23 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     def _plain_scores(self, plain: Any, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
         """The plain detector's scores: ``plain`` (fitted on reference rows), or with
         ``n_reference`` a clone fitted on each series' own first ``n_reference`` rows."""
+        return self._plain_fits(plain, X, slices)[0]
+
+    def _plain_fits(
+        self, plain: Any, X: np.ndarray, slices: Sequence[slice]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Plain scores and the threshold of the detector that produced each row's score
+        (with ``n_reference``: each series' own detector, whose quantile threshold can
+        differ a lot from that of one fitted on all reference rows)."""
         if self.n_reference is None:
-            return self._per_series(plain, X, slices)
-        out = []
+            scores = self._per_series(plain, X, slices)
+            return scores, np.full(scores.shape, float(plain.threshold_))
+        out, thresholds = [], []
         for s in slices:
             own = clone(self.plain_template_).fit(X[s][: self.n_reference])
             out.append(own.decision_function(X[s]))
-        return np.concatenate(out)
+            thresholds.append(np.full(s.stop - s.start, float(own.threshold_)))
+        return np.concatenate(out), np.concatenate(thresholds)
 
     def _fit_student(
         self,
@@ -836,14 +851,58 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
 
     # ------------------------------------------------------------ scoring
     def _scores(self, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
-        plain = self._plain_scores(self.plain_, X, slices)
+        return self._scores_and_thresholds(X, slices)[0]
+
+    def _scores_and_thresholds(
+        self, X: np.ndarray, slices: Sequence[slice]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        plain, plain_thresholds = self._plain_fits(self.plain_, X, slices)
         if self.selected_ == "plain":
-            return plain  # the plain detector, unchanged
+            return plain, plain_thresholds  # the plain detector, unchanged
         student = self._student_raw(self.student_, X, self._features(X, slices), slices)
         student = self._on_plain_scale(self._calibrated("student", student))
+        thresholds = np.full(X.shape[0], self.threshold_)
         if self.selected_ == "student":
-            return student
-        return np.maximum(student, plain)
+            return student, thresholds
+        return np.maximum(student, plain), thresholds
+
+    def decision_threshold(
+        self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None
+    ) -> np.ndarray:
+        """The threshold :meth:`predict` applies to each row's score.
+
+        ``threshold_`` everywhere, except when the plain detector is deployed with
+        ``n_reference``: then each series is scored by its own plain detector
+        (fitted on its first ``n_reference`` rows), and its rows get that
+        detector's own ``threshold_``, so that the labels are exactly the plain
+        detector's (a quantile threshold of a detector fitted on one series'
+        rows can be far from that of one fitted on all reference rows).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timestamps, n_deployable)
+        groups : array-like of shape (n_timestamps,), optional
+            Series ids, as for :meth:`decision_function`.
+
+        Returns
+        -------
+        ndarray of shape (n_timestamps,)
+        """
+        return self._checked_scores_and_thresholds(X, groups)[1]
+
+    def _checked_scores_and_thresholds(
+        self, X: npt.ArrayLike, groups: npt.ArrayLike | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=float, ensure_min_samples=2)
+        slices = _check_groups(groups, X.shape[0])
+        _check_n_reference(self.n_reference, slices)
+        return self._scores_and_thresholds(X, slices)
+
+    def predict(self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None) -> np.ndarray:
+        """0/1 labels, ``1`` where the score exceeds :meth:`decision_threshold`."""
+        scores, thresholds = self._checked_scores_and_thresholds(X, groups)
+        return (scores > thresholds).astype(int)
 
     def score_candidates(
         self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None
