@@ -457,14 +457,16 @@ def _noise_privileged_runs(n_series, seed, amp=1.5):
     # the anomaly shifts two deployable sensors by `amp` sd; the privileged
     # sensor is pure noise: nothing privileged is worth distilling
     rng = np.random.default_rng(seed)
-    X, P = [], []
+    X, P, y = [], [], []
     for _ in range(n_series):
         a = np.zeros(700)
         start = rng.integers(420, 550)
         a[start : start + 120] = 1.0
         X.append(amp * a[:, None] + rng.normal(size=(700, 2)))
         P.append(rng.normal(size=(700, 1)))
-    return np.vstack(X), np.vstack(P), np.repeat(np.arange(n_series), 700)
+        y.append(a.astype(int))
+    groups = np.repeat(np.arange(n_series), 700)
+    return np.vstack(X), np.vstack(P), np.concatenate(y), groups
 
 
 def _iforest_distilled(control):
@@ -479,12 +481,14 @@ def _iforest_distilled(control):
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_internal_control_vetoes_a_gain_that_needs_no_privileged_sensor(seed):
-    # SKAB's failure in miniature: with a noisy per-row detector (Isolation
-    # Forest) the smoothed student agrees better with the teacher's sustained
-    # alarms than the unsmoothed plain detector, so step 4 alone picks a
-    # distilled candidate although the privileged sensor is noise. The control
-    # (the same student imitating a deployable-only teacher) agrees as well: veto.
-    X, P, groups = _noise_privileged_runs(6, seed)
+    # With a noisy per-row detector (Isolation Forest) the smoothed student agrees
+    # better with the teacher's sustained alarms than the unsmoothed plain
+    # detector, so step 4 alone picks a distilled candidate although the
+    # privileged sensor is noise. The control (the same student imitating a
+    # deployable-only teacher) agrees as well: veto. (Here the smoothing itself
+    # ranks the anomalies better -- a gain that needs no privileged sensor, which
+    # the veto forgoes; labelled validation would keep it.)
+    X, P, _, groups = _noise_privileged_runs(6, seed)
     without = _iforest_distilled(False).fit(X, X_priv=P, groups=groups)
     assert without.selected_ != "plain"
     assert "control" not in without.selection_ and without.selection_["vetoed"] is None
@@ -535,10 +539,96 @@ def test_internal_control_keeps_a_privileged_gain_and_only_vetoes(seed):
     assert ev[helpful[True].selected_]["detection"] >= (
         max(v["detection"] for v in ev["control"].values()) + 0.02
     )
-    Xn, Pn, gn = _noise_privileged_runs(6, seed, amp=1.0 + 0.5 * seed)
+    Xn, Pn, _, gn = _noise_privileged_runs(6, seed, amp=1.0 + 0.5 * seed)
     a = _iforest_distilled(False).fit(Xn, X_priv=Pn, groups=gn).selected_
     b = _iforest_distilled(True).fit(Xn, X_priv=Pn, groups=gn).selected_
     assert b in (a, "plain")
+
+
+def _misleading_teacher_runs(n_series, seed):
+    # the labelled anomaly: a 2-sd shift of the deployable sensors; an unlabelled
+    # disturbance: a 10-sd privileged shift with a 1-sd echo on the deployable
+    # sensors. The teacher's alarms are mostly the disturbance, not the anomaly.
+    rng = np.random.default_rng(seed)
+    X, P, y = [], [], []
+    for _ in range(n_series):
+        a, b = np.zeros(700), np.zeros(700)
+        start = rng.integers(420, 480)
+        a[start : start + 80] = 1.0
+        other = rng.integers(560, 600)
+        b[other : other + 80] = 1.0
+        X.append(2.0 * a[:, None] + b[:, None] + rng.normal(size=(700, 2)))
+        P.append(10.0 * b[:, None] + rng.normal(size=(700, 1)))
+        y.append(a.astype(int))
+    groups = np.repeat(np.arange(n_series), 700)
+    return np.vstack(X), np.vstack(P), np.concatenate(y), groups
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_labelled_validation_keeps_plain_when_the_teachers_alarms_mislead(seed):
+    # SKAB's autoencoder failure in miniature: the student learns the teacher's
+    # alarms so well that it passes the label-free rule and the internal control,
+    # but the labelled anomalies are ranked far worse than by the plain detector;
+    # labelled validation on the training series sees it and keeps plain
+    X, P, y, groups = _misleading_teacher_runs(8, seed)
+    train, test = groups < 6, groups >= 6
+
+    def fitted(labels):
+        return DistilledDetector(
+            regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
+            n_reference=400,
+            cv=3,
+        ).fit(X[train], X_priv=P[train], groups=groups[train], validation_labels=labels)
+
+    blind, labelled = fitted(None), fitted(y[train])
+    assert blind.selected_ != "plain" and blind.selection_["vetoed"] is None
+    assert labelled.selected_ == "plain" and labelled.selection_["labelled"]["n_series"] == 6
+    assert "control" not in labelled.selection_  # the label-free proxies are not computed
+    for name in ("combined", "student"):
+        assert labelled.selection_["labelled"][name]["mean_gain"] < 0
+    # and the held-out series agree with the labelled choice
+    keep = np.tile(np.arange(700) >= 400, 2)
+    scores = blind.score_candidates(X[test], groups=groups[test])
+    auc = {k: ranking_metrics(y[test][keep], v[keep])["roc_auc"] for k, v in scores.items()}
+    assert auc["plain"] > auc[blind.selected_] + 0.1
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_labelled_validation_deploys_a_privileged_gain(seed):
+    X, P, y, groups = _weak_signal_runs(6, seed)
+    det = DistilledDetector(
+        regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
+        n_reference=400,
+        cv=3,
+    ).fit(X, X_priv=P, groups=groups, validation_labels=y)
+    ev = det.selection_["labelled"]
+    assert det.selected_ in ("student", "combined")
+    chosen = ev[det.selected_]
+    assert chosen["p_value"] < 0.05 and chosen["mean_gain"] > 0.02
+    # the labels only choose: teacher, student and plain detector are the same
+    blind = DistilledDetector(
+        regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
+        n_reference=400,
+        cv=3,
+    ).fit(X, X_priv=P, groups=groups)
+    np.testing.assert_array_equal(det.teacher_scores_, blind.teacher_scores_)
+    for name in ("student", "plain", "combined"):
+        np.testing.assert_array_equal(det.oof_scores_[name], blind.oof_scores_[name])
+
+
+def test_labelled_validation_needs_three_labelled_series_and_valid_labels():
+    X, P, y, groups = _weak_signal_runs(6, 0)
+    few = np.where(groups < 2, y, 0)  # only two series hold an anomaly
+    det = DistilledDetector(regressor=Ridge(), n_reference=400, cv=3).fit(
+        X, X_priv=P, groups=groups, validation_labels=few
+    )
+    assert det.selected_ == "plain" and det.selection_["labelled"]["n_series"] == 2
+    assert "too few" in det.selection_["reason"]
+    for bad in (y[:-1], np.where(y == 1, 2, 0)):
+        with pytest.raises(ValueError, match="validation_labels"):
+            DistilledDetector(regressor=Ridge(), n_reference=400, cv=3).fit(
+                X, X_priv=P, groups=groups, validation_labels=bad
+            )
 
 
 def test_internal_control_only_where_a_teacher_sees_privileged_sensors():

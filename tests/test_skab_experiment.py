@@ -208,6 +208,39 @@ def test_student_windows_smoothing_and_stop_rule_reach_both_students(tmp_path):
     assert cfg["early_stopping"] is False
 
 
+def test_validation_labels_reach_the_distilled_detector(tmp_path):
+    # --validation-labels: each held-out run's detector is fitted with the other
+    # runs' labels (never its own) and chooses by labelled validation
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from lupi_ts.anomaly import DistilledDetector
+    from lupi_ts.datasets import make_sensor_anomalies
+
+    out = tmp_path / "labels"
+    assert main(["anomaly", "synthetic", *SMALL, "--references", "none", "--protocol",
+                 "cross-file", "--validation-labels", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["config"]["validation_labels"] is True
+    assert "--validation-labels" in (out / "report.md").read_text()
+    data = make_sensor_anomalies(n_series=3, n_steps=560, random_state=0)
+    train = ["run/1", "run/2"]
+    X = np.vstack([data.files[k][data.deployable].to_numpy() for k in train])
+    P = np.vstack([data.files[k][data.privileged].to_numpy() for k in train])
+    y = np.concatenate([data.files[k]["anomaly"].to_numpy(int) for k in train])
+    det = DistilledDetector(
+        regressor=HistGradientBoostingRegressor(
+            max_iter=10, learning_rate=0.1, early_stopping=False, random_state=0
+        ),
+        windows=(5, 20, 60, 180, 400), smoothing=30, n_reference=400,
+        absolute_features=False, cv=2, random_state=0,
+    ).fit(X, X_priv=P, groups=np.repeat([0, 1], 560), validation_labels=y)
+    assert "labelled validation" in det.selection_["reason"]
+    held = data.files["run/0"][data.deployable].to_numpy()
+    with np.load(out / "cross-file" / "files" / "run__0.npz") as z:
+        assert str(z["selected__distilled"]) == det.selected_
+        np.testing.assert_allclose(z["score__distilled"], det.decision_function(held))
+
+
 def _fake_results(rng, n_files=6, n_train=50, n=200):
     """Stored-file tuples (scores, anomaly, changepoint, seconds) with known structure."""
     results = {}

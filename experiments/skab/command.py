@@ -113,7 +113,16 @@ def add_arguments(parser, name):
         help="what the distilled detector and the control deploy: auto (the do-no-harm rule: "
         "the student, or student and plain detector combined, only when out of fold they "
         "detect more of the teacher's alarms than the plain detector does), or that "
-        "candidate always",
+        "candidate always; with the internal control (a student of a deployable-only "
+        "teacher) vetoing a distilled choice it matches",
+    )
+    parser.add_argument(
+        "--validation-labels",
+        action="store_true",
+        help="cross-file protocol: let the distilled detector choose what to deploy by "
+        "labelled validation on the training files' anomaly labels (never the scored "
+        "file's; DistilledDetector.fit(validation_labels=...)) instead of the label-free "
+        "rule",
     )
     parser.add_argument(
         "--student-windows",

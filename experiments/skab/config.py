@@ -76,6 +76,9 @@ def experiment_config(args, deployable, privileged, files):
         # only non-default students enter the identity: results of the default
         # configuration written before the option existed stay resumable
         cfg.update(student=args.student, neural_epochs=args.neural_epochs)
+    if getattr(args, "validation_labels", False):
+        # only when set: the identities of label-free runs stay as they were
+        cfg.update(validation_labels=True)
     extra = families(args)[1:]
     if extra:
         # only non-default families enter the identity (as for the student above)

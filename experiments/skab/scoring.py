@@ -171,6 +171,12 @@ def cross_file_scores(files, held_out, deployable, privileged, args, cache):
         }
     X = np.vstack([cache["train"][k][0] for k in train])
     P = np.vstack([cache["train"][k][1] for k in train])
+    # the training files' labels (never the scored file's), for labelled validation
+    labels = (
+        np.concatenate([files[k]["anomaly"].to_numpy(int) for k in train])
+        if getattr(args, "validation_labels", False)
+        else None
+    )
     groups = np.concatenate([np.full(len(files[k]), i) for i, k in enumerate(train)])
     out["_selected"] = {}
     for family in families(args):
@@ -188,7 +194,7 @@ def cross_file_scores(files, held_out, deployable, privileged, args, cache):
                 # a folder whose teacher never alarms is reported through the selection
                 warnings.simplefilter("ignore", DistillationWarning)
                 det = _distilled_detector(args, inputs, n_reference=n, teacher=teacher).fit(
-                    X, X_priv=P, groups=groups
+                    X, X_priv=P, groups=groups, validation_labels=labels
                 )
             # one series: the threshold predict applies to it (a deployed plain
             # detector keeps the file's own detector's threshold)

@@ -178,6 +178,24 @@ _SELECTIONS = ("auto", "student", "plain", "combined")
 _CANDIDATES = ("plain", "combined", "student")  # tie order: the most conservative first
 
 
+# One-sided level of the labelled validation's paired t-test over training series.
+VALIDATION_ALPHA = 0.05
+
+
+def _check_validation_labels(labels: npt.ArrayLike | None, n: int) -> np.ndarray | None:
+    if labels is None:
+        return None
+    arr = np.asarray(labels)
+    if arr.shape != (n,) or not np.isin(arr, (0, 1)).all():
+        raise ValueError(
+            "validation_labels must hold one 0/1 anomaly label per timestamp "
+            f"({n}); got shape {arr.shape}"
+            + ("" if arr.shape != (n,) else " with values other than 0 and 1")
+            + "."
+        )
+    return arr.astype(int)
+
+
 def _fold_ids(slices: Sequence[slice], cv: int) -> tuple[np.ndarray, int]:
     """Fold of each row: whole series round-robin, or contiguous blocks of one series."""
     n = slices[-1].stop
@@ -263,6 +281,11 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
        evidence that the privileged sensors help (on SKAB the control that
        sees no privileged sensor was chosen over the plain detector on 16 of
        18 Isolation-Forest files and scored lower on the labels).
+
+    With ``validation_labels`` (a labelled history), steps 4 and 5 give way to
+    labelled validation of the same out-of-fold scores (see :meth:`fit`): the
+    label-free evidence can disagree with the labels (on SKAB's autoencoder
+    family it chose a combination that ranked the labelled anomalies worse).
 
     Scores are on the **plain detector's own scale** whichever candidate is
     deployed: the calibrated scale mapped back so that 0 and 1 land on the
@@ -567,6 +590,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         X_priv: npt.ArrayLike | None = None,
         groups: npt.ArrayLike | None = None,
         reference: npt.ArrayLike | None = None,
+        validation_labels: npt.ArrayLike | None = None,
     ) -> Self:
         """Fit teacher, student and plain detector; choose what to deploy.
 
@@ -587,6 +611,17 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             ``n_reference`` rows of each series, or all rows when
             ``n_reference`` is None (training on normal data only: then the
             teacher rarely alarms and the plain detector is kept).
+        validation_labels : array-like of 0/1 of shape (n_timestamps,), optional
+            Anomaly labels of the training rows, when the history has them.
+            They never train anything; with ``selection="auto"`` they replace
+            the label-free evidence (steps 4 and 5) by **labelled validation**:
+            per training series with both classes among its non-reference rows,
+            the out-of-fold ROC-AUC of each candidate minus the plain
+            detector's; a distilled candidate is deployed only if its mean gain
+            over the series is positive with a one-sided paired t-test at
+            ``VALIDATION_ALPHA`` (5 %) over at least 3 such series (the larger
+            gain wins between two that pass); else the plain detector.
+            Evidence: ``selection_["labelled"]``.
 
         Returns
         -------
@@ -597,6 +632,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)
         ref = self._check_reference(reference, slices, X.shape[0], self.n_reference)
+        labels = _check_validation_labels(validation_labels, X.shape[0])
         teacher = PCADetector() if self.teacher is None else self.teacher
         plain = clone(teacher) if self.plain is None else self.plain
         regressor = (
@@ -688,6 +724,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         # family on the deployable sensors only, cross-fitted on the same folds
         use_control = (
             self.control
+            and labels is None
             and self.selection == "auto"
             and X_priv is not None
             and self.teacher_inputs != "deployable"
@@ -734,6 +771,8 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         if control_oof is not None:
             control_oof["combined"] = np.maximum(control_oof["student"], oof["plain"])
         self._select(oof, ref, alarms, history, control_oof)
+        if labels is not None and self.selection == "auto":
+            self._select_labelled(oof, labels, history, slices)
         # outputs on the plain detector's scale: the same increasing map for every
         # candidate (selection and max unchanged); the plain candidate maps back to
         # its raw scores exactly, so a fallback *is* the plain detector
@@ -848,6 +887,53 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
                 best = "plain"
         self.selected_ = best
         self.selection_["reason"] = reason
+
+    def _select_labelled(
+        self,
+        oof: dict[str, np.ndarray],
+        labels: np.ndarray,
+        history: np.ndarray,
+        slices: Sequence[slice],
+    ) -> None:
+        """Labelled validation: per-series out-of-fold ROC-AUC gains over plain."""
+        from scipy.stats import ttest_1samp
+
+        per_series: dict[str, list[float]] = {name: [] for name in _CANDIDATES}
+        for s in slices:
+            rows = np.zeros(labels.shape[0], dtype=bool)
+            rows[s] = True
+            rows &= history
+            pos, neg = rows & (labels == 1), rows & (labels == 0)
+            if not pos.any() or not neg.any():
+                continue
+            for name in _CANDIDATES:
+                per_series[name].append(_auc(oof[name], pos, neg))
+        n = len(per_series["plain"])
+        evidence: dict[str, Any] = {"n_series": n, "alpha": VALIDATION_ALPHA}
+        best, best_gain = "plain", 0.0
+        for name in ("combined", "student"):
+            gains = np.asarray(per_series[name]) - np.asarray(per_series["plain"])
+            entry: dict[str, float] = {"mean_gain": float(gains.mean()) if n else float("nan")}
+            if n >= 3 and np.ptp(gains) > 0:
+                entry["p_value"] = float(ttest_1samp(gains, 0.0, alternative="greater").pvalue)
+            else:
+                entry["p_value"] = float("nan")
+            evidence[name] = entry
+            if entry["p_value"] < VALIDATION_ALPHA and entry["mean_gain"] > best_gain:
+                best, best_gain = name, entry["mean_gain"]
+        self.selection_["labelled"] = evidence
+        self.selection_["vetoed"] = None
+        self.selected_ = best
+        self.selection_["reason"] = (
+            f"labelled validation over {n} training series with both classes: mean out-of-fold "
+            "ROC-AUC gain over plain "
+            + ", ".join(
+                f"{k} {evidence[k]['mean_gain']:+.3f} (p {evidence[k]['p_value']:.3f})"
+                for k in ("combined", "student")
+            )
+            + f"; a distilled candidate needs p < {VALIDATION_ALPHA:g}"
+            + ("" if n >= 3 else " over at least 3 series: too few, plain kept")
+        )
 
     # ------------------------------------------------------------ scoring
     def _scores(self, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
