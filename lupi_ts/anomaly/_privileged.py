@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.stats import ttest_1samp
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
 from sklearn.multioutput import MultiOutputRegressor
@@ -896,8 +897,6 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         slices: Sequence[slice],
     ) -> None:
         """Labelled validation: per-series out-of-fold ROC-AUC gains over plain."""
-        from scipy.stats import ttest_1samp
-
         per_series: dict[str, list[float]] = {name: [] for name in _CANDIDATES}
         for s in slices:
             rows = np.zeros(labels.shape[0], dtype=bool)
