@@ -66,6 +66,7 @@ from lupi_ts.experiments import harness
 from lupi_ts.experiments import karlsson2022 as K
 from scipy.stats import t as student_t
 from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
 
 from lupi_ts import BlockedTimeSeriesSplit, LuPTSRegressor
 from lupi_ts.stats import paired_comparison
@@ -128,8 +129,8 @@ def dev_unit(cfg, city, L, step, n):
             lupts = LuPTSRegressor().fit(Xtr[:, 0], y, X_priv=Xtr[:, 1:])
             res["blocked"].append(fold_evidence(Xtr, y, list(blocked.split(Xtr))))
             res["forward"].append(fold_evidence(Xtr, y, forward_folds(n)))
-        res["baseline"].append(K._r2(yte, base.predict(Xte[:, 0])))
-        res["lupts"].append(K._r2(yte, lupts.predict(Xte[:, 0])))
+        res["baseline"].append(float(r2_score(yte, base.predict(Xte[:, 0]))))
+        res["lupts"].append(float(r2_score(yte, lupts.predict(Xte[:, 0]))))
     return {"n_train_sequences": len(ytr_all), "n_test": len(yte), **res}
 
 

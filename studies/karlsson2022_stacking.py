@@ -38,6 +38,7 @@ import numpy as np
 from lupi_ts.experiments import karlsson2022 as K
 from scipy.stats import t as student_t
 from sklearn.linear_model import LinearRegression
+from sklearn.metrics import r2_score
 
 from lupi_ts import BlockedTimeSeriesSplit, LuPTSRegressor
 from lupi_ts.stats import paired_comparison
@@ -77,8 +78,8 @@ def draw_result(Xtr, y, Xte, yte):
     t = gains.mean() / (sd / np.sqrt(gains.size)) if sd > 0 else 0.0
     b = LinearRegression().fit(Xtr[:, 0], y).predict(Xte[:, 0])
     lu = LuPTSRegressor().fit(Xtr[:, 0], y, X_priv=Xtr[:, 1:]).predict(Xte[:, 0])
-    out = {"ols": K._r2(yte, b), "lupts": K._r2(yte, lu), "w": w}
-    out["stack"] = K._r2(yte, (1 - w) * b + w * lu)
+    out = {"ols": r2_score(yte, b), "lupts": r2_score(yte, lu), "w": w}
+    out["stack"] = r2_score(yte, (1 - w) * b + w * lu)
     for name, alpha in LEVELS.items():
         passed = t > student_t.ppf(1 - alpha, gains.size - 1)
         out[name] = out["stack"] if passed else out["ols"]
