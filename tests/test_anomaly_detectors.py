@@ -408,20 +408,31 @@ def test_every_fold_needs_reference_rows():
         DistilledDetector(regressor=Ridge(), cv=3).fit(X, X_priv=P, groups=groups, reference=ref)
 
 
+def _segment(rng, low, high, length):
+    """A 700-step 0/1 indicator of ``length`` steps starting in [low, high)."""
+    a = np.zeros(700)
+    start = rng.integers(low, high)
+    a[start : start + length] = 1.0
+    return a
+
+
+def _runs(n_series, seed, one_run):
+    """``one_run(rng) -> (X, P, anomaly)`` stacked over ``n_series`` runs, with groups."""
+    rng = np.random.default_rng(seed)
+    X, P, y = zip(*(one_run(rng) for _ in range(n_series)))
+    groups = np.repeat(np.arange(n_series), 700)
+    return np.vstack(X), np.vstack(P), np.concatenate(y).astype(int), groups
+
+
 def _weak_signal_runs(n_series, seed):
     # the anomaly shifts two noisy deployable sensors by 0.7 sd and one clean
     # privileged sensor by 30 sd: only the privileged teacher sees it clearly
-    rng = np.random.default_rng(seed)
-    X, P, y = [], [], []
-    for _ in range(n_series):
-        a = np.zeros(700)
-        start = rng.integers(420, 550)
-        a[start : start + 120] = 1.0
-        X.append(0.7 * a[:, None] + rng.normal(size=(700, 2)))
-        P.append(3.0 * a[:, None] + 0.1 * rng.normal(size=(700, 1)))
-        y.append(a.astype(int))
-    groups = np.repeat(np.arange(n_series), 700)
-    return np.vstack(X), np.vstack(P), np.concatenate(y), groups
+    def one_run(rng):
+        a = _segment(rng, 420, 550, 120)
+        X = 0.7 * a[:, None] + rng.normal(size=(700, 2))
+        return X, 3.0 * a[:, None] + 0.1 * rng.normal(size=(700, 1)), a
+
+    return _runs(n_series, seed, one_run)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -456,27 +467,27 @@ def test_privileged_teacher_helps_on_new_series(seed):
 def _noise_privileged_runs(n_series, seed, amp=1.5):
     # the anomaly shifts two deployable sensors by `amp` sd; the privileged
     # sensor is pure noise: nothing privileged is worth distilling
-    rng = np.random.default_rng(seed)
-    X, P, y = [], [], []
-    for _ in range(n_series):
-        a = np.zeros(700)
-        start = rng.integers(420, 550)
-        a[start : start + 120] = 1.0
-        X.append(amp * a[:, None] + rng.normal(size=(700, 2)))
-        P.append(rng.normal(size=(700, 1)))
-        y.append(a.astype(int))
-    groups = np.repeat(np.arange(n_series), 700)
-    return np.vstack(X), np.vstack(P), np.concatenate(y), groups
+    def one_run(rng):
+        a = _segment(rng, 420, 550, 120)
+        X = amp * a[:, None] + rng.normal(size=(700, 2))
+        return X, rng.normal(size=(700, 1)), a
+
+    return _runs(n_series, seed, one_run)
 
 
-def _iforest_distilled(control):
+def _hgb_distilled(**params):
+    """The detector of the control and labelled-validation tests: a small boosted student,
+    each run's first 400 rows as reference, 3 folds."""
     return DistilledDetector(
-        teacher=IsolationForestDetector(random_state=0),
         regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
         n_reference=400,
         cv=3,
-        control=control,
+        **params,
     )
+
+
+def _iforest_distilled(control):
+    return _hgb_distilled(teacher=IsolationForestDetector(random_state=0), control=control)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -527,12 +538,7 @@ def test_internal_control_keeps_a_privileged_gain_and_only_vetoes(seed):
     X, P, _, groups = _weak_signal_runs(6, seed)
     helpful = {}
     for control in (False, True):
-        helpful[control] = DistilledDetector(
-            regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
-            n_reference=400,
-            cv=3,
-            control=control,
-        ).fit(X, X_priv=P, groups=groups)
+        helpful[control] = _hgb_distilled(control=control).fit(X, X_priv=P, groups=groups)
     assert helpful[True].selected_ == helpful[False].selected_ != "plain"
     ev = helpful[True].selection_
     assert ev["vetoed"] is None
@@ -549,19 +555,12 @@ def _misleading_teacher_runs(n_series, seed):
     # the labelled anomaly: a 2-sd shift of the deployable sensors; an unlabelled
     # disturbance: a 10-sd privileged shift with a 1-sd echo on the deployable
     # sensors. The teacher's alarms are mostly the disturbance, not the anomaly.
-    rng = np.random.default_rng(seed)
-    X, P, y = [], [], []
-    for _ in range(n_series):
-        a, b = np.zeros(700), np.zeros(700)
-        start = rng.integers(420, 480)
-        a[start : start + 80] = 1.0
-        other = rng.integers(560, 600)
-        b[other : other + 80] = 1.0
-        X.append(2.0 * a[:, None] + b[:, None] + rng.normal(size=(700, 2)))
-        P.append(10.0 * b[:, None] + rng.normal(size=(700, 1)))
-        y.append(a.astype(int))
-    groups = np.repeat(np.arange(n_series), 700)
-    return np.vstack(X), np.vstack(P), np.concatenate(y), groups
+    def one_run(rng):
+        a, b = _segment(rng, 420, 480, 80), _segment(rng, 560, 600, 80)
+        X = 2.0 * a[:, None] + b[:, None] + rng.normal(size=(700, 2))
+        return X, 10.0 * b[:, None] + rng.normal(size=(700, 1)), a
+
+    return _runs(n_series, seed, one_run)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -574,11 +573,9 @@ def test_labelled_validation_keeps_plain_when_the_teachers_alarms_mislead(seed):
     train, test = groups < 6, groups >= 6
 
     def fitted(labels):
-        return DistilledDetector(
-            regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
-            n_reference=400,
-            cv=3,
-        ).fit(X[train], X_priv=P[train], groups=groups[train], validation_labels=labels)
+        return _hgb_distilled().fit(
+            X[train], X_priv=P[train], groups=groups[train], validation_labels=labels
+        )
 
     blind, labelled = fitted(None), fitted(y[train])
     assert blind.selected_ != "plain" and blind.selection_["vetoed"] is None
@@ -596,21 +593,13 @@ def test_labelled_validation_keeps_plain_when_the_teachers_alarms_mislead(seed):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_labelled_validation_deploys_a_privileged_gain(seed):
     X, P, y, groups = _weak_signal_runs(6, seed)
-    det = DistilledDetector(
-        regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
-        n_reference=400,
-        cv=3,
-    ).fit(X, X_priv=P, groups=groups, validation_labels=y)
+    det = _hgb_distilled().fit(X, X_priv=P, groups=groups, validation_labels=y)
     ev = det.selection_["labelled"]
     assert det.selected_ in ("student", "combined")
     chosen = ev[det.selected_]
     assert chosen["p_value"] < 0.05 and chosen["mean_gain"] > 0.02
     # the labels only choose: teacher, student and plain detector are the same
-    blind = DistilledDetector(
-        regressor=HistGradientBoostingRegressor(max_iter=50, random_state=0),
-        n_reference=400,
-        cv=3,
-    ).fit(X, X_priv=P, groups=groups)
+    blind = _hgb_distilled().fit(X, X_priv=P, groups=groups)
     np.testing.assert_array_equal(det.teacher_scores_, blind.teacher_scores_)
     for name in ("student", "plain", "combined"):
         np.testing.assert_array_equal(det.oof_scores_[name], blind.oof_scores_[name])

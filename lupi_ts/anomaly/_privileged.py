@@ -161,11 +161,18 @@ class _FeatureStudentMixin:
         -------
         ndarray of shape (n_timestamps,)
         """
+        X, slices = self._checked_input(X, groups)
+        return self._scores(X, slices)
+
+    def _checked_input(
+        self, X: npt.ArrayLike, groups: npt.ArrayLike | None
+    ) -> tuple[np.ndarray, list[slice]]:
+        """Validated rows to score and their series (fitted detector, same features)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=float, ensure_min_samples=2)
         slices = _check_groups(groups, X.shape[0])
         _check_n_reference(self.n_reference, slices)
-        return self._scores(X, slices)
+        return X, slices
 
     def _scores(self, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
         return self._student_scores(X, slices)
@@ -544,12 +551,26 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     ) -> np.ndarray:
         """Student scores before smoothing (``target="score"``) or teacher scores on
         reconstructed sensors (``"reconstruct"``, already smoothed by the teacher)."""
-        pred = student.predict(self._scaled(features))
         if self.target == "score":
-            return np.concatenate([rolling_median(pred[s], self.smoothing) for s in slices])
+            return self._smoothed_prediction(student, features, slices)
+        pred = student.predict(self._scaled(features))
         recon = pred.reshape(X.shape[0], -1) * self.recon_scale_ + self.recon_location_
         view = recon if self.teacher_inputs == "deployable" else np.hstack([X, recon])
         return self._per_series(self.teacher_, view, slices) - self.teacher_.threshold_
+
+    def _smoothed_prediction(
+        self, student: Any, features: np.ndarray, slices: Sequence[slice]
+    ) -> np.ndarray:
+        """A score-imitating student's predictions, median-smoothed within each series."""
+        pred = student.predict(self._scaled(features))
+        return np.concatenate([rolling_median(pred[s], self.smoothing) for s in slices])
+
+    def _calibration(self, scores: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
+        """``(median, scale)`` putting 0 at the median of the reference rows' scores and 1
+        at the threshold that flags ``contamination`` of them."""
+        med = float(np.median(scores[ref]))
+        thr = float(np.quantile(scores[ref], 1.0 - self.contamination))
+        return med, thr - med if thr - med > 1e-12 else 1.0
 
     def _plain_scores(self, plain: Any, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
         """The plain detector's scores: ``plain`` (fitted on reference rows), or with
@@ -567,10 +588,14 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             return scores, np.full(scores.shape, float(plain.threshold_))
         out, thresholds = [], []
         for s in slices:
-            own = clone(self.plain_template_).fit(X[s][: self.n_reference])
+            own = self._own_plain(X[s])
             out.append(own.decision_function(X[s]))
             thresholds.append(np.full(s.stop - s.start, float(own.threshold_)))
         return np.concatenate(out), np.concatenate(thresholds)
+
+    def _own_plain(self, series: np.ndarray) -> Any:
+        """The plain detector of one series, fitted on its first ``n_reference`` rows."""
+        return clone(self.plain_template_).fit(series[: self.n_reference])
 
     def _fit_student(
         self,
@@ -689,9 +714,24 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.plain_template_ = clone(plain)
         self.plain_ = clone(plain).fit(X[ref])
 
-        # 3. cross-fitted (out-of-fold) scores of student and plain detector
+        # 3. cross-fitted (out-of-fold) scores of student and plain detector, and of the
+        # internal control: the same student imitating a teacher of the same family on
+        # the deployable sensors only (target="score" whatever ``target``)
+        use_control = (
+            self.control
+            and labels is None
+            and self.selection == "auto"
+            and X_priv is not None
+            and self.teacher_inputs != "deployable"
+            and alarms.any()
+        )
+        names = ("student", "plain", "control") if use_control else ("student", "plain")
+        if use_control:
+            # plain=None: plain_ *is* the same clone of teacher fitted on X[ref]
+            control_teacher = self.plain_ if self.plain is None else clone(teacher).fit(X[ref])
+            control_targets = self._per_series(control_teacher, X, slices)
         fold, self.n_folds_ = _fold_ids(slices, self.cv)
-        oof = {"student": np.empty(X.shape[0]), "plain": np.empty(X.shape[0])}
+        oof = {name: np.empty(X.shape[0]) for name in names}
         for k in range(self.n_folds_):
             held = fold == k
             train = ~held
@@ -701,7 +741,6 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
                     "every fold needs rows assumed normal: split a long normal series into "
                     "several groups or lower cv."
                 )
-            held_slices = [s for s in slices if held[s.start]] if len(slices) >= 2 else None
             student = self._fit_student(
                 regressor,
                 features[train],
@@ -709,68 +748,32 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
                 None if priv_features is None else priv_features[train],
             )
             plain_k = clone(plain).fit(X[train & ref])
-            if held_slices is None:  # one series: a contiguous block
+            if use_control:
+                control_k = self._fit_student(
+                    score_regressor, features[train], control_targets[train], None
+                )
+            if len(slices) >= 2:
+                held_rows = [s for s in slices if held[s.start]]
+            else:  # one series: a contiguous block
                 idx = np.flatnonzero(held)
-                sub = [slice(0, idx.size)]
-                rows = slice(idx[0], idx[-1] + 1)
-                oof["student"][rows] = self._student_raw(student, X[rows], features[rows], sub)
-                oof["plain"][rows] = self._plain_scores(plain_k, X[rows], sub)
-                continue
-            for s in held_slices:
+                held_rows = [slice(idx[0], idx[-1] + 1)]
+            for s in held_rows:
                 sub = [slice(0, s.stop - s.start)]
                 oof["student"][s] = self._student_raw(student, X[s], features[s], sub)
                 oof["plain"][s] = self._plain_scores(plain_k, X[s], sub)
-
-        # 3b. the internal control: the same student imitating a teacher of the same
-        # family on the deployable sensors only, cross-fitted on the same folds
-        use_control = (
-            self.control
-            and labels is None
-            and self.selection == "auto"
-            and X_priv is not None
-            and self.teacher_inputs != "deployable"
-            and alarms.any()
-        )
-        if use_control:
-            if self.plain is None:
-                control_teacher = self.plain_  # the same clone of teacher on X[ref]
-            else:
-                control_teacher = clone(teacher).fit(X[ref])
-            control_targets = self._per_series(control_teacher, X, slices)
-            control_raw = np.empty(X.shape[0])
-            for k in range(self.n_folds_):
-                held = fold == k
-                # target="score" whatever ``target``: the control imitates a score
-                student = self._fit_student(
-                    score_regressor, features[~held], control_targets[~held], None
-                )
-                pred = student.predict(self._scaled(features[held]))
-                held_slices = [s for s in slices if held[s.start]] if len(slices) >= 2 else None
-                if held_slices is None:  # one series: one contiguous block
-                    control_raw[held] = rolling_median(pred, self.smoothing)
-                    continue
-                start = 0
-                for s in held_slices:  # held rows are the held series, in order
-                    n_s = s.stop - s.start
-                    control_raw[s] = rolling_median(pred[start : start + n_s], self.smoothing)
-                    start += n_s
+                if use_control:
+                    oof["control"][s] = self._smoothed_prediction(control_k, features[s], sub)
 
         # 4. calibration on the reference rows and the do-no-harm decision
-        self.calibration_ = {}
-        for name in ("student", "plain"):
-            med = float(np.median(oof[name][ref]))
-            thr = float(np.quantile(oof[name][ref], 1.0 - self.contamination))
-            self.calibration_[name] = (med, thr - med if thr - med > 1e-12 else 1.0)
-        control_oof = None
-        if use_control:
-            med = float(np.median(control_raw[ref]))
-            thr = float(np.quantile(control_raw[ref], 1.0 - self.contamination))
-            scale = thr - med if thr - med > 1e-12 else 1.0
-            control_oof = {"student": (control_raw - med) / scale}
+        control_raw = oof.pop("control", None)
+        self.calibration_ = {name: self._calibration(oof[name], ref) for name in oof}
         oof = {name: self._calibrated(name, oof[name]) for name in ("student", "plain")}
         oof["combined"] = np.maximum(oof["student"], oof["plain"])
-        if control_oof is not None:
-            control_oof["combined"] = np.maximum(control_oof["student"], oof["plain"])
+        control_oof = None
+        if control_raw is not None:  # calibrated the same way; not an output's scale
+            med, scale = self._calibration(control_raw, ref)
+            control = (control_raw - med) / scale
+            control_oof = {"student": control, "combined": np.maximum(control, oof["plain"])}
         self._select(oof, ref, alarms, history, control_oof)
         if labels is not None and self.selection == "auto":
             self._select_labelled(oof, labels, history, slices)
@@ -973,20 +976,17 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         -------
         ndarray of shape (n_timestamps,)
         """
-        return self._checked_scores_and_thresholds(X, groups)[1]
-
-    def _checked_scores_and_thresholds(
-        self, X: npt.ArrayLike, groups: npt.ArrayLike | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=float, ensure_min_samples=2)
-        slices = _check_groups(groups, X.shape[0])
-        _check_n_reference(self.n_reference, slices)
-        return self._scores_and_thresholds(X, slices)
+        X, slices = self._checked_input(X, groups)
+        if self.selected_ == "plain" and self.n_reference is not None:
+            # only the series' own detectors' thresholds: nothing is scored
+            return np.concatenate(
+                [np.full(s.stop - s.start, self._own_plain(X[s]).threshold_) for s in slices]
+            ).astype(float)
+        return np.full(X.shape[0], self.threshold_)
 
     def predict(self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None) -> np.ndarray:
         """0/1 labels, ``1`` where the score exceeds :meth:`decision_threshold`."""
-        scores, thresholds = self._checked_scores_and_thresholds(X, groups)
+        scores, thresholds = self._scores_and_thresholds(*self._checked_input(X, groups))
         return (scores > thresholds).astype(int)
 
     def score_candidates(
@@ -994,10 +994,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     ) -> dict[str, np.ndarray]:
         """Scores of the three candidates (``{"student", "plain", "combined"}``) on the
         plain detector's scale (``"plain"``: its raw scores)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=float, ensure_min_samples=2)
-        slices = _check_groups(groups, X.shape[0])
-        _check_n_reference(self.n_reference, slices)
+        X, slices = self._checked_input(X, groups)
         student = self._student_raw(self.student_, X, self._features(X, slices), slices)
         student = self._on_plain_scale(self._calibrated("student", student))
         plain = self._plain_scores(self.plain_, X, slices)

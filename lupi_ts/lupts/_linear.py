@@ -258,14 +258,9 @@ def _least_squares(
         if fit_intercept:
             zm, tm = Z2.mean(axis=0), T2.mean(axis=0)
             Z2, T2 = Z2 - zm, T2 - tm
-        G1, R1 = Z2.T @ Z2, Z2.T @ T2
-        if ridge > 0:
-            G1[np.diag_indices(p)] += ridge
-        W1 = _cholesky_solve(G1, R1)
-        if W1 is None:
-            W1 = _pinv_solve(G1, R1, lambda: (Z2, T2), ridge > 0)
-        b1 = tm - zm @ W1 if fit_intercept else np.zeros(q)
-        return W1[None], b1[None]
+        W1 = _solve_normal((Z2.T @ Z2)[None], (Z2.T @ T2)[None], lambda j: (Z2, T2), alpha=ridge)
+        b1 = tm - zm @ W1[0] if fit_intercept else np.zeros(q)
+        return W1, b1[None]
     if fit_intercept:
         z_mean, t_mean = Z.mean(axis=1, keepdims=True), T.mean(axis=1, keepdims=True)
         Z, T = Z - z_mean, T - t_mean
