@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
+from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -390,6 +391,8 @@ def test_groups_keep_series_apart_and_results_are_deterministic():
         ({"cv": 1}, {}, "cv"),
         ({"margin": 1.5}, {}, "margin"),
         ({"control": "yes"}, {}, "control"),
+        ({"calibration": "file"}, {}, "calibration"),
+        ({"calibration": "series"}, {}, "n_reference"),
         ({"contamination": None}, {}, "contamination"),
         ({}, {"reference": np.ones(5, dtype=bool)}, "reference"),
         ({"cv": 3}, {"reference": "first"}, "reference"),
@@ -692,6 +695,66 @@ def test_no_scored_row_influences_earlier_scores_or_its_standardisation(cut, shi
         assert not np.array_equal(a[name], b[name])
     np.testing.assert_array_equal(det.decision_function(X)[: cut + 1], a["combined"][: cut + 1])
     assert det.threshold_ == threshold
+
+
+def _series_detector():
+    if "series" not in _CAUSAL:
+        X, P, _, groups = _synthetic(3)
+        _CAUSAL["series"] = DistilledDetector(
+            regressor=Ridge(), windows=(3, 30), smoothing=7, cv=3, selection="combined",
+            n_reference=100,
+        ).fit(X, X_priv=P, groups=groups)
+    return _CAUSAL["series"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cut=st.integers(99, 180),
+    shift=st.floats(-50.0, 50.0).filter(lambda v: abs(v) > 0.1),
+    seed=st.integers(0, 1000),
+)
+def test_series_calibration_uses_only_the_reference_period(cut, shift, seed):
+    # with n_reference each scored series is calibrated and thresholded on its own
+    # first n_reference rows: rows after `cut` (>= the reference period) change
+    # neither the scores up to `cut` nor any row's threshold
+    det = _series_detector()
+    assert det.series_calibration_
+    X = np.random.default_rng(seed).normal(size=(200, det.n_features_in_))
+    changed = X.copy()
+    changed[cut + 1 :] += shift
+    a, b = det.score_candidates(X), det.score_candidates(changed)
+    for name in ("student", "plain", "combined"):
+        np.testing.assert_array_equal(a[name][: cut + 1], b[name][: cut + 1])
+    np.testing.assert_array_equal(det.decision_threshold(X), det.decision_threshold(changed))
+    # the reference period flags `contamination` of its rows (a quantile of them)
+    thr = det.decision_threshold(X)
+    assert np.mean(det.decision_function(X)[:100] > thr[:100]) <= 0.01 + 1e-12
+
+
+def test_series_calibration_puts_each_series_on_its_own_plain_scale():
+    X, P, _, groups = _synthetic(3)
+    det = _series_detector()
+    two = np.vstack([X[:700], 3.0 * X[700:1400]])  # the second run on another scale
+    g = np.repeat([0, 1], 700)
+    cand = det.score_candidates(two, groups=g)
+    for k in (0, 1):
+        head = slice(700 * k, 700 * k + 100)
+        for stat in (np.median, lambda v: np.quantile(v, 0.99)):
+            assert stat(cand["student"][head]) == pytest.approx(stat(cand["plain"][head]))
+    # scoring a series alone or within a batch gives the same scores and thresholds
+    np.testing.assert_allclose(
+        det.decision_function(two[700:]), det.decision_function(two, groups=g)[700:]
+    )
+    np.testing.assert_allclose(
+        det.decision_threshold(two[700:]), det.decision_threshold(two, groups=g)[700:]
+    )
+    # the training labels use the same per-series thresholds as predict does
+    assert det.labels_.shape == (X.shape[0],)
+    pooled = clone(det).set_params(calibration="pooled").fit(X, X_priv=P, groups=groups)
+    assert not pooled.series_calibration_
+    np.testing.assert_array_equal(
+        pooled.decision_threshold(two, groups=g), np.full(1400, pooled.threshold_)
+    )
 
 
 def test_supervised_student_targets_use_shared_soft_labels():

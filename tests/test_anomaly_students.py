@@ -53,11 +53,12 @@ def _leading(groups, n_ref):
     return out
 
 
-def test_reconstruct_target_and_score_by_hand():
+@pytest.mark.parametrize("calibration", ["pooled", "series"])
+def test_reconstruct_target_and_score_by_hand(calibration):
     X, P, _, groups = _runs(3, 0)
     det = DistilledDetector(
         regressor=LinearRegression(), target="reconstruct", n_reference=250, windows=(5,),
-        cv=3, selection="student",
+        cv=3, selection="student", calibration=calibration,
     ).fit(X, X_priv=P, groups=groups)
     ref = _leading(groups, 250)
     # targets: the privileged sensors standardised on the reference rows
@@ -71,13 +72,26 @@ def test_reconstruct_target_and_score_by_hand():
     z = det.student_.predict(sensor_window_features(Xn, windows=(5,), n_reference=250))
     recon = z * P[ref].std(axis=0) + P[ref].mean(axis=0)
     full = np.hstack([Xn, recon])
-    # (calibrated on the out-of-fold reference rows, then on the plain detector's scale)
-    med, scale = det.calibration_["student"]
-    pmed, pscale = det.calibration_["plain"]
-    np.testing.assert_allclose(
-        det.decision_function(Xn),
-        pmed + pscale * (teacher.decision_function(full) - teacher.threshold_ - med) / scale,
-    )
+    raw = teacher.decision_function(full) - teacher.threshold_
+    if calibration == "pooled":
+        # calibrated on the out-of-fold reference rows, then on the plain detector's scale
+        med, scale = det.calibration_["student"]
+        pmed, pscale = det.calibration_["plain"]
+        expected = pmed + pscale * (raw - med) / scale
+        threshold = det.threshold_
+    else:
+        # the new series' first 250 rows: its student scores' median and 99th percentile
+        # land on those of its own plain detector (fitted on those rows)
+        plain = PCADetector().fit(Xn[:250]).decision_function(Xn)
+        med, q = np.median(raw[:250]), np.quantile(raw[:250], 0.99)
+        pmed, pq = np.median(plain[:250]), np.quantile(plain[:250], 0.99)
+        expected = pmed + (pq - pmed) * (raw - med) / (q - med)
+        threshold = np.quantile(expected[:250], 0.99)
+        assert det.series_calibration_
+        assert det.calibration_["student"] == det.calibration_["plain"]
+    np.testing.assert_allclose(det.decision_function(Xn), expected)
+    np.testing.assert_allclose(det.decision_threshold(Xn), np.full(len(Xn), threshold))
+    np.testing.assert_array_equal(det.predict(Xn), expected > threshold)
     # the control reconstructs the deployable sensors (nothing privileged reaches it)
     ctrl = DistilledDetector(
         regressor=LinearRegression(), target="reconstruct", teacher_inputs="deployable",

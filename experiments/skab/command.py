@@ -117,6 +117,15 @@ def add_arguments(parser, name):
         "teacher) vetoing a distilled choice it matches",
     )
     parser.add_argument(
+        "--calibration",
+        choices=("auto", "series", "pooled"),
+        default="auto",
+        help="how the distilled detectors put student scores on the plain detector's scale "
+        "(DistilledDetector(calibration=...)): auto = series in the cross-file protocol "
+        "(each file on its own first --n-train rows), pooled = one map from all training "
+        "files' out-of-fold reference rows (the rule before detector version 7)",
+    )
+    parser.add_argument(
         "--validation-labels",
         action="store_true",
         help="cross-file protocol: let the distilled detector choose what to deploy by "

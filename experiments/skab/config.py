@@ -72,6 +72,11 @@ def experiment_config(args, deployable, privileged, files):
     # the distilled detector of issue #15 (teacher once, no look-ahead, do-no-harm
     # selection) gives other numbers than the first design: a new identity
     cfg.update(detector_version=6, cv=args.cv, selection=args.selection)
+    calibration = getattr(args, "calibration", "auto")
+    if calibration != "pooled":
+        # version 7: per-file calibration of the students (calibration="auto"); pooled runs
+        # keep version 6's identity, so its result folders stay resumable
+        cfg.update(detector_version=7, calibration=calibration)
     if args.student != "gbm":
         # only non-default students enter the identity: results of the default
         # configuration written before the option existed stay resumable

@@ -48,6 +48,7 @@ def _distilled_detector(args, teacher_inputs, n_reference=None, teacher=None):
         n_reference=n_reference,
         absolute_features=args.absolute_features,
         selection=args.selection,
+        calibration=getattr(args, "calibration", "auto"),
         cv=args.cv,
         random_state=args.random_state,
     )
@@ -201,8 +202,13 @@ def cross_file_scores(files, held_out, deployable, privileged, args, cache):
             out[prefix + name] = (det.decision_function(dep), det.decision_threshold(dep)[0])
             out["_selected"][prefix + name] = det.selected_
             if name == "distilled":
-                # the student candidate whatever was chosen, at its own threshold
-                out[prefix + "distilled_student"] = (
-                    det.score_candidates(dep)["student"], det.candidate_thresholds_["student"]
+                # the student candidate whatever was chosen, at its own threshold (with
+                # per-series calibration: flagging `contamination` of the file's first n rows)
+                student = det.score_candidates(dep)["student"]
+                threshold = (
+                    float(np.quantile(student[:n], 1.0 - det.contamination))
+                    if det.series_calibration_
+                    else det.candidate_thresholds_["student"]
                 )
+                out[prefix + "distilled_student"] = (student, threshold)
     return out

@@ -183,6 +183,7 @@ class _FeatureStudentMixin:
 
 
 _SELECTIONS = ("auto", "student", "plain", "combined")
+_CALIBRATIONS = ("auto", "pooled", "series")
 _CANDIDATES = ("plain", "combined", "student")  # tie order: the most conservative first
 
 
@@ -307,6 +308,19 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     A deployed student or combination gets the threshold that flags
     ``contamination`` of its out-of-fold reference rows.
 
+    With ``n_reference`` (series with their own reference periods, each scored
+    by its own plain detector) the student is calibrated **per series**
+    (``calibration="auto"`` -> ``"series"``): on each series -- out of fold in
+    training, and every scored series -- the median and ``contamination``
+    threshold of the student's scores over the series' first ``n_reference``
+    rows are mapped onto those of that series' own plain detector, and a
+    deployed student or combination flags ``contamination`` of that reference
+    period. Scores of different series are then on comparable scales, as the
+    plain detectors' are; with one pooled map, a student deployed on a few
+    series had its scores ranked against other series' plain scores on another
+    scale (on SKAB's Isolation Forest it ranked each of its two files better
+    than the plain detector and the pooled ranking of all files worse).
+
     Nothing at scoring time is fitted on the rows being scored: the
     standardisation comes from the reference rows (or, with ``n_reference``,
     each series' own first ``n_reference`` rows), the threshold from
@@ -366,6 +380,12 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         that does not beat it by ``margin`` (``selection="auto"`` and a teacher
         that sees privileged sensors only; it costs one more cross-fitted
         student). ``False`` restores the rule of step 4 alone.
+    calibration : {"auto", "series", "pooled"}, default="auto"
+        How student scores are put on the plain detector's scale. ``"pooled"``:
+        one map from the out-of-fold reference rows of all training series.
+        ``"series"``: each series on its own reference period (its first
+        ``n_reference`` rows; needs ``n_reference``), see above. ``"auto"``:
+        ``"series"`` when ``n_reference`` is set, else ``"pooled"``.
     random_state : int or None, default=None
         Seeds the default regressor.
 
@@ -388,7 +408,12 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     calibration_ : dict
         ``name -> (median, scale)`` of the raw student and plain scores: the
         calibrated score is ``(raw - median) / scale``; the outputs are
-        ``median_plain + scale_plain * calibrated``.
+        ``median_plain + scale_plain * calibrated``. (With per-series
+        calibration the student's scores are already on the plain scale, series
+        by series, and its entry is the plain detector's.)
+    series_calibration_ : bool
+        Whether each series is calibrated on its own reference period (the
+        resolved ``calibration``).
     selected_ : str
         The candidate that :meth:`decision_function` scores with.
     selection_ : dict
@@ -419,7 +444,9 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         series; for quantile thresholds such as Isolation Forest's or an
         autoencoder's it can be far off -- :meth:`predict` therefore applies
         each series' own detector's threshold when the plain detector is
-        deployed: :meth:`decision_threshold`.)
+        deployed: :meth:`decision_threshold`. With per-series calibration a
+        deployed student or combination is thresholded per series too: the
+        quantile of its scores over the series' reference period.)
 
     Examples
     --------
@@ -461,6 +488,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         standardize: bool = False,
         privileged_features: bool = False,
         control: bool = True,
+        calibration: str = "auto",
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.teacher = teacher
@@ -479,6 +507,7 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         self.standardize = standardize
         self.privileged_features = privileged_features
         self.control = control
+        self.calibration = calibration
         self.random_state = random_state
 
     # ------------------------------------------------------------- checks
@@ -507,6 +536,15 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             raise ValueError("target='reconstruct' needs X_priv: the sensors to reconstruct.")
         if self.privileged_features and X_priv is None:
             raise ValueError("privileged_features=True needs X_priv.")
+        if self.calibration not in _CALIBRATIONS:
+            raise ValueError(
+                f"calibration must be one of {_CALIBRATIONS}; got {self.calibration!r}."
+            )
+        if self.calibration == "series" and self.n_reference is None:
+            raise ValueError(
+                "calibration='series' calibrates each series on its own first n_reference "
+                "rows; set n_reference (or use calibration='pooled')."
+            )
 
     @staticmethod
     def _check_reference(
@@ -565,12 +603,48 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         pred = student.predict(self._scaled(features))
         return np.concatenate([rolling_median(pred[s], self.smoothing) for s in slices])
 
-    def _calibration(self, scores: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
+    def _calibration(self, scores: np.ndarray, ref: Any) -> tuple[float, float]:
         """``(median, scale)`` putting 0 at the median of the reference rows' scores and 1
-        at the threshold that flags ``contamination`` of them."""
+        at the threshold that flags ``contamination`` of them (``ref``: a mask or slice)."""
         med = float(np.median(scores[ref]))
         thr = float(np.quantile(scores[ref], 1.0 - self.contamination))
         return med, thr - med if thr - med > 1e-12 else 1.0
+
+    def _head(self, s: slice) -> slice:
+        """A series' own reference period: its first ``n_reference`` rows."""
+        return slice(s.start, s.start + self.n_reference)  # type: ignore[operator]
+
+    def _series_scaled(
+        self, raw: np.ndarray, plain: np.ndarray, slices: Sequence[slice]
+    ) -> np.ndarray:
+        """``raw`` scores mapped, series by series, onto the scale of that series' own plain
+        detector (``calibration="series"``): the median and the ``contamination``
+        threshold of the series' reference period (its first ``n_reference`` rows) land
+        on those of the plain scores there. One increasing affine map per series,
+        fitted on rows that precede every row scored after the reference period."""
+        out = np.empty_like(raw, dtype=float)
+        for s in slices:
+            head = self._head(s)
+            med, scale = self._calibration(raw, head)
+            plain_med, plain_scale = self._calibration(plain, head)
+            out[s] = plain_med + plain_scale * (raw[s] - med) / scale
+        return out
+
+    def _series_thresholds(self, scores: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
+        """Per row, the threshold that flags ``contamination`` of its series' reference period."""
+        q = 1.0 - self.contamination
+        return np.concatenate(
+            [np.full(s.stop - s.start, np.quantile(scores[self._head(s)], q)) for s in slices]
+        )
+
+    def _deployed_student(
+        self, X: np.ndarray, slices: Sequence[slice], plain: np.ndarray
+    ) -> np.ndarray:
+        """The student's scores on the plain detector's scale (``plain``: its scores of X)."""
+        raw = self._student_raw(self.student_, X, self._features(X, slices), slices)
+        if self.series_calibration_:
+            return self._series_scaled(raw, plain, slices)
+        return self._on_plain_scale(self._calibrated("student", raw))
 
     def _plain_scores(self, plain: Any, X: np.ndarray, slices: Sequence[slice]) -> np.ndarray:
         """The plain detector's scores: ``plain`` (fitted on reference rows), or with
@@ -766,12 +840,29 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
 
         # 4. calibration on the reference rows and the do-no-harm decision
         control_raw = oof.pop("control", None)
-        self.calibration_ = {name: self._calibration(oof[name], ref) for name in oof}
+        self.series_calibration_ = self.calibration == "series" or (
+            self.calibration == "auto" and self.n_reference is not None
+        )
+        if self.series_calibration_:
+            # each held-out series onto its own plain detector's scale, from its own
+            # reference period, as at scoring time; the pooled map below is then the
+            # identity for the student (its calibration is the plain detector's)
+            oof["student"] = self._series_scaled(oof["student"], oof["plain"], slices)
+            if control_raw is not None:
+                control_raw = self._series_scaled(control_raw, oof["plain"], slices)
+        self.calibration_ = {
+            name: self._calibration(oof["plain" if self.series_calibration_ else name], ref)
+            for name in oof
+        }
         oof = {name: self._calibrated(name, oof[name]) for name in ("student", "plain")}
         oof["combined"] = np.maximum(oof["student"], oof["plain"])
         control_oof = None
         if control_raw is not None:  # calibrated the same way; not an output's scale
-            med, scale = self._calibration(control_raw, ref)
+            med, scale = (
+                self.calibration_["plain"]
+                if self.series_calibration_
+                else self._calibration(control_raw, ref)
+            )
             control = (control_raw - med) / scale
             control_oof = {"student": control, "combined": np.maximum(control, oof["plain"])}
         self._select(oof, ref, alarms, history, control_oof)
@@ -791,7 +882,12 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         }
         self.candidate_thresholds_["plain"] = float(self.plain_.threshold_)
         self.threshold_ = self.candidate_thresholds_[self.selected_]
-        self.labels_ = (self.decision_scores_ > self.threshold_).astype(int)
+        if self.series_calibration_ and self.selected_ != "plain":
+            # as predict does: each series' threshold from its own reference period
+            fit_thresholds = self._series_thresholds(self.decision_scores_, slices)
+        else:
+            fit_thresholds = np.full(X.shape[0], self.threshold_)
+        self.labels_ = (self.decision_scores_ > fit_thresholds).astype(int)
         return self
 
     def _features_of(self, Z: np.ndarray, slices: Sequence[slice], ref: np.ndarray) -> np.ndarray:
@@ -947,12 +1043,11 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         plain, plain_thresholds = self._plain_fits(self.plain_, X, slices)
         if self.selected_ == "plain":
             return plain, plain_thresholds  # the plain detector, unchanged
-        student = self._student_raw(self.student_, X, self._features(X, slices), slices)
-        student = self._on_plain_scale(self._calibrated("student", student))
-        thresholds = np.full(X.shape[0], self.threshold_)
-        if self.selected_ == "student":
-            return student, thresholds
-        return np.maximum(student, plain), thresholds
+        student = self._deployed_student(X, slices, plain)
+        scores = student if self.selected_ == "student" else np.maximum(student, plain)
+        if self.series_calibration_:
+            return scores, self._series_thresholds(scores, slices)
+        return scores, np.full(X.shape[0], self.threshold_)
 
     def decision_threshold(
         self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None
@@ -982,6 +1077,8 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
             return np.concatenate(
                 [np.full(s.stop - s.start, self._own_plain(X[s]).threshold_) for s in slices]
             ).astype(float)
+        if self.series_calibration_:  # quantiles of the deployed scores' reference periods
+            return self._scores_and_thresholds(X, slices)[1]
         return np.full(X.shape[0], self.threshold_)
 
     def predict(self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None) -> np.ndarray:
@@ -995,9 +1092,8 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         """Scores of the three candidates (``{"student", "plain", "combined"}``) on the
         plain detector's scale (``"plain"``: its raw scores)."""
         X, slices = self._checked_input(X, groups)
-        student = self._student_raw(self.student_, X, self._features(X, slices), slices)
-        student = self._on_plain_scale(self._calibrated("student", student))
         plain = self._plain_scores(self.plain_, X, slices)
+        student = self._deployed_student(X, slices, plain)
         return {"student": student, "plain": plain, "combined": np.maximum(student, plain)}
 
 
