@@ -662,6 +662,18 @@ def test_privileged_noise_does_no_harm():
     assert got >= ranking_metrics(y[test][keep], p[keep])["roc_auc"] - 0.01
 
 
+def _scores_before_and_after_a_change(det, cut, shift, seed):
+    """Candidates' scores of a random series and of it shifted after row `cut`; the scores
+    up to `cut` must agree. Returns (series, scores, changed scores)."""
+    X = np.random.default_rng(seed).normal(size=(200, det.n_features_in_))
+    changed = X.copy()
+    changed[cut + 1 :] += shift
+    a, b = det.score_candidates(X), det.score_candidates(changed)
+    for name in ("student", "plain", "combined"):
+        np.testing.assert_array_equal(a[name][: cut + 1], b[name][: cut + 1])
+    return X, a, b
+
+
 def _causal_detector():
     if "causal" not in _CAUSAL:
         X, P, _, groups = _synthetic(3)
@@ -674,24 +686,21 @@ def _causal_detector():
 _CAUSAL = {}
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    cut=st.integers(5, 150),
-    shift=st.floats(-50.0, 50.0).filter(lambda v: abs(v) > 0.1),
-    seed=st.integers(0, 1000),
-)
+# a shifted tail of a random scored series (the causality property tests)
+_SHIFTS = st.floats(-50.0, 50.0).filter(lambda v: abs(v) > 0.1)
+_CAUSAL_SETTINGS = settings(max_examples=25, deadline=None)
+
+
+@_CAUSAL_SETTINGS
+@given(cut=st.integers(5, 150), shift=_SHIFTS, seed=st.integers(0, 1000))
 def test_no_scored_row_influences_earlier_scores_or_its_standardisation(cut, shift, seed):
     # standardisation, calibration and thresholds come from training data:
     # changing the rows after `cut` of a scored series leaves every score up to
     # `cut` unchanged, for each candidate, and the threshold is fixed
     det = _causal_detector()
-    X = np.random.default_rng(seed).normal(size=(200, det.n_features_in_))
-    changed = X.copy()
-    changed[cut + 1 :] += shift
     threshold = det.threshold_
-    a, b = det.score_candidates(X), det.score_candidates(changed)
+    X, a, b = _scores_before_and_after_a_change(det, cut, shift, seed)
     for name in ("student", "plain", "combined"):
-        np.testing.assert_array_equal(a[name][: cut + 1], b[name][: cut + 1])
         assert not np.array_equal(a[name], b[name])
     np.testing.assert_array_equal(det.decision_function(X)[: cut + 1], a["combined"][: cut + 1])
     assert det.threshold_ == threshold
@@ -707,24 +716,17 @@ def _series_detector():
     return _CAUSAL["series"]
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    cut=st.integers(99, 180),
-    shift=st.floats(-50.0, 50.0).filter(lambda v: abs(v) > 0.1),
-    seed=st.integers(0, 1000),
-)
+@_CAUSAL_SETTINGS
+@given(cut=st.integers(99, 180), shift=_SHIFTS, seed=st.integers(0, 1000))
 def test_series_calibration_uses_only_the_reference_period(cut, shift, seed):
     # with n_reference each scored series is calibrated and thresholded on its own
     # first n_reference rows: rows after `cut` (>= the reference period) change
     # neither the scores up to `cut` nor any row's threshold
     det = _series_detector()
     assert det.series_calibration_
-    X = np.random.default_rng(seed).normal(size=(200, det.n_features_in_))
+    X, _, _ = _scores_before_and_after_a_change(det, cut, shift, seed)
     changed = X.copy()
     changed[cut + 1 :] += shift
-    a, b = det.score_candidates(X), det.score_candidates(changed)
-    for name in ("student", "plain", "combined"):
-        np.testing.assert_array_equal(a[name][: cut + 1], b[name][: cut + 1])
     np.testing.assert_array_equal(det.decision_threshold(X), det.decision_threshold(changed))
     # the reference period flags `contamination` of its rows (a quantile of them)
     thr = det.decision_threshold(X)
