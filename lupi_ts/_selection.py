@@ -572,10 +572,14 @@ class PrivilegedModelSelector(MetaEstimatorMixin, BaseEstimator):
                     # cross-fitting fold without one class) is not eligible.
                     errors[c] = errors[c] or f"fold {f}: {exc}"
                     continue
-                scores[c, f] = scorer(model, X[test], y[test])
                 if self.rule == "rows_t":
-                    # rows_t has checked that scoring_name is one of _ROW_SCORES (a str).
-                    rows[c].append(_row_scores(model, X[test], y[test], str(scoring_name)))
+                    # rows_t has checked that scoring_name is one of _ROW_SCORES (a str);
+                    # the fold's score is their mean: one prediction of the fold, not two
+                    row = _row_scores(model, X[test], y[test], str(scoring_name))
+                    rows[c].append(row)
+                    scores[c, f] = float(np.mean(row))
+                else:
+                    scores[c, f] = scorer(model, X[test], y[test])
             if self.rule == "rows_t":  # a candidate without a score here is not eligible
                 for c in range(len(candidates)):
                     if len(rows[c]) < len(rows[0]):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.linear_model import LinearRegression
+from sklearn.metrics import mean_squared_error
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -220,12 +222,16 @@ def test_rows_rule_tests_the_row_wise_gain_of_the_folds():
     sel = PrivilegedModelSelector(LinearRegression(), gap=0, imitations=(), rule="rows_t")
     sel.fit(X, y, X_priv=P)
     e = []
-    for train, test in BlockedTimeSeriesSplit(n_splits=5, gap=0).split(X):
+    res = sel.cv_results_
+    for f, (train, test) in enumerate(BlockedTimeSeriesSplit(n_splits=5, gap=0).split(X)):
         base = LinearRegression().fit(X[train], y[train])
         lupts = LuPTSRegressor().fit(X[train], y[train], X_priv=P[train])
         e.append((y[test] - base.predict(X[test])) ** 2 - (y[test] - lupts.predict(X[test])) ** 2)
+        # the fold scores (means of the row scores) are scikit-learn's scorer values
+        for c, model in enumerate((base, lupts)):
+            expected = -mean_squared_error(y[test], model.predict(X[test]))
+            assert res[f"split{f}_test_score"][c] == pytest.approx(expected, rel=1e-12)
     e = np.concatenate(e)
-    res = sel.cv_results_
     assert res["mean_row_gain"][1] == pytest.approx(e.mean(), rel=1e-10)
     assert res["se_row_gain"][1] == pytest.approx(e.std(ddof=1) / np.sqrt(e.size), rel=1e-10)
     wins = e.mean() > student_t.ppf(0.95, e.size - 1) * e.std(ddof=1) / np.sqrt(e.size)
@@ -262,6 +268,14 @@ def test_rows_rule_classification_row_scores_average_to_the_fold_scores(scoring)
     res = sel.cv_results_
     assert np.isfinite(res["mean_row_gain"]).all(), res["error"]
     assert res["mean_row_gain"][0] == 0.0
+    # the fold scores (means of the row scores) are those of the paired_t rule's scorer
+    other = clone(sel).set_params(rule="paired_t").fit(
+        w.X[:150], w.y[:150], X_priv=w.X_priv[:150]
+    )
+    for f in range(5):
+        np.testing.assert_allclose(
+            res[f"split{f}_test_score"], other.cv_results_[f"split{f}_test_score"], rtol=1e-9
+        )
     # Near-equal folds: the mean row gain is the mean fold gain up to fold-size weights.
     np.testing.assert_allclose(res["mean_row_gain"], res["mean_gain"], atol=0.02)
     assert sel.selected_ in res["candidate"]
