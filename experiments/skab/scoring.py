@@ -197,9 +197,20 @@ def cross_file_scores(files, held_out, deployable, privileged, args, cache):
                 det = _distilled_detector(args, inputs, n_reference=n, teacher=teacher).fit(
                     X, X_priv=P, groups=groups, validation_labels=labels
                 )
-            # one series: the threshold predict applies to it (a deployed plain
-            # detector keeps the file's own detector's threshold)
-            out[prefix + name] = (det.decision_function(dep), det.decision_threshold(dep)[0])
+            scores = det.decision_function(dep)
+            if det.selected_ == "plain":
+                # a fallback is the file's own plain detector, already scored above as
+                # the plain row: its threshold, without fitting that detector again
+                # (decision_threshold would); the scores must be the same
+                plain_scores, threshold = out[prefix + "student"]
+                if not np.array_equal(scores, plain_scores):
+                    raise RuntimeError(
+                        f"{held_out}: the {prefix + name} fallback differs from the plain detector"
+                    )
+            else:
+                # one series: the threshold predict applies to it
+                threshold = det.decision_threshold(dep)[0]
+            out[prefix + name] = (scores, threshold)
             out["_selected"][prefix + name] = det.selected_
             if name == "distilled":
                 # the student candidate whatever was chosen, at its own threshold (with
