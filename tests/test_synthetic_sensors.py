@@ -72,6 +72,31 @@ def test_privileged_sensors_carry_the_anomaly_more_clearly():
     assert np.mean(gaps["privileged"]) > 2 * np.mean(gaps["deployable"])
 
 
+def _lag1_and_spread(frame, columns, n_train=400):
+    """Per deployable sensor: lag-1 autocorrelation and sd of the normal rows."""
+    x = frame[columns].to_numpy()[:n_train]
+    lag1 = [np.corrcoef(x[:-1, j], x[1:, j])[0, 1] for j in range(x.shape[1])]
+    return np.mean(lag1), np.log(x.std(axis=0)).mean()
+
+
+def test_heterogeneity_makes_runs_differ_beyond_offsets_and_gains():
+    # h = 0 leaves the random stream alone: the runs are those without the option
+    plain = make_sensor_anomalies(n_series=3, n_steps=600, random_state=5)
+    same = make_sensor_anomalies(n_series=3, n_steps=600, heterogeneity=0.0, random_state=5)
+    for k in plain.names:
+        pd.testing.assert_frame_equal(plain.files[k], same.files[k])
+    # with h > 0 the normal rows' persistence and noise level spread far more across runs
+    spread = {}
+    for h in (0.0, 1.5):
+        data = make_sensor_anomalies(n_series=16, n_steps=600, heterogeneity=h, random_state=1)
+        stats = np.array([_lag1_and_spread(f, data.deployable) for f in data.files.values()])
+        spread[h] = stats.std(axis=0)
+    assert (spread[1.5] > 1.5 * spread[0.0]).all(), spread
+    # and the layout is unchanged
+    data = make_sensor_anomalies(n_series=2, n_steps=600, heterogeneity=2.0, random_state=0)
+    assert all(np.isfinite(f[list(data.sensors)].to_numpy()).all() for f in data.files.values())
+
+
 def test_anomaly_free_run_and_types():
     data = make_sensor_anomalies(n_series=5, n_steps=500, random_state=0)
     assert data.anomaly_types == ["shift", "drift", "decoupling", "vibration", "shift"]
@@ -88,6 +113,8 @@ def test_anomaly_free_run_and_types():
         ({"anomaly_types": ("spike",)}, "unknown types"),
         ({"anomaly_types": "shift"}, "anomaly_types"),
         ({"magnitude": -1.0}, "magnitude"),
+        ({"heterogeneity": -0.5}, "heterogeneity"),
+        ({"heterogeneity": float("inf")}, "heterogeneity"),
         ({"start": "not a date"}, "start"),
     ],
 )

@@ -61,6 +61,14 @@ def add_arguments(parser, name):
         parser.add_argument(
             "--magnitude", type=float, default=1.0, help="scale of the injected anomalies"
         )
+        parser.add_argument(
+            "--heterogeneity",
+            type=float,
+            default=0.0,
+            help="how much runs differ in latent persistence, deployable noise and "
+            "sensitivity (make_sensor_anomalies(heterogeneity=...); default 0: runs differ "
+            "only in offsets and gains)",
+        )
     parser.add_argument(
         "--deployable",
         metavar="SENSORS",

@@ -96,7 +96,16 @@ def experiment_config(args, deployable, privileged, files):
         data=getattr(args, "data", None),
         synthetic=[getattr(args, k, None) for k in ("n_series", "n_steps", "seed")],
         generator=(
-            {"anomaly_types": args.anomaly_types, "magnitude": args.magnitude}
+            {
+                "anomaly_types": args.anomaly_types,
+                "magnitude": args.magnitude,
+                # only when set: identities of earlier (homogeneous) runs stay as they were
+                **(
+                    {"heterogeneity": args.heterogeneity}
+                    if getattr(args, "heterogeneity", 0.0)
+                    else {}
+                ),
+            }
             if getattr(args, "_experiment_name", "skab") != "skab"
             else None
         ),

@@ -24,6 +24,7 @@ def load_data(args):
             n_train=args.n_train,
             anomaly_types=tuple(t.strip() for t in args.anomaly_types.split(",") if t.strip()),
             magnitude=args.magnitude,
+            heterogeneity=getattr(args, "heterogeneity", 0.0),
             random_state=args.seed,
         )
         sensors = list(data.sensors)

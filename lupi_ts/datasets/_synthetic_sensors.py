@@ -57,6 +57,7 @@ def make_sensor_anomalies(
     n_train: int = 400,
     anomaly_types: Sequence[str] = ANOMALY_TYPES,
     magnitude: float = 1.0,
+    heterogeneity: float = 0.0,
     start: str | pd.Timestamp = "2020-01-01 00:00:00",
     random_state: int | np.random.RandomState | None = None,
 ) -> Bunch:
@@ -75,6 +76,16 @@ def make_sensor_anomalies(
         Types assigned to the runs in turn.
     magnitude : float, default=1.0
         Scales every injected anomaly.
+    heterogeneity : float >= 0, default=0.0
+        How much runs differ beyond offsets and gains, as installations or
+        operating regimes do (SKAB's files): with ``h > 0`` each run draws its
+        own latent persistence (AR coefficient ``0.9 + 0.06 h z``, clipped to
+        [0.5, 0.99]), deployable noise level (``x exp(0.4 h z)``) and deployable
+        sensitivity to the latent states (``x exp(0.4 h z)``), ``z`` standard
+        normal per run. Window features standardised per run then spread
+        differently from run to run, so a model learned across runs is on
+        another scale in each. ``0`` draws nothing extra: the runs are those of
+        earlier versions for the same ``random_state``.
     start : str, default="2020-01-01 00:00:00"
         Timestamp of the first row of the first run (runs follow each other).
     random_state : int, RandomState or None, default=None
@@ -116,6 +127,12 @@ def make_sensor_anomalies(
         raise ValueError(f"anomaly_types contains unknown types {unknown}; known: {ANOMALY_TYPES}.")
     if isinstance(magnitude, bool) or not isinstance(magnitude, numbers.Real) or magnitude <= 0:
         raise ValueError(f"magnitude must be a positive number; got {magnitude!r}.")
+    if (
+        isinstance(heterogeneity, bool)
+        or not isinstance(heterogeneity, numbers.Real)
+        or not 0 <= heterogeneity < np.inf
+    ):
+        raise ValueError(f"heterogeneity must be a finite number >= 0; got {heterogeneity!r}.")
     try:
         t0 = pd.Timestamp(start)
     except (TypeError, ValueError) as exc:
@@ -128,19 +145,25 @@ def make_sensor_anomalies(
     load_dep = 0.35 * np.array([[1.0, 0.3], [0.8, 0.5], [0.5, 0.8], [0.3, -0.6]])
     noise_priv, noise_dep = 0.15, 1.0
 
-    def run(n: int, rs: np.random.RandomState) -> np.ndarray:
+    def run(n: int, rs: np.random.RandomState, phi: float = 0.9) -> np.ndarray:
         h = np.zeros((n, 2))
-        e = rs.normal(scale=np.sqrt(1 - 0.9**2), size=(n, 2))
+        e = rs.normal(scale=np.sqrt(1 - phi**2), size=(n, 2))
         h[0] = rs.normal(size=2)
         for t in range(1, n):
-            h[t] = 0.9 * h[t - 1] + e[t]
+            h[t] = phi * h[t - 1] + e[t]
         return h
 
     files, types = {}, []
     t_next = t0
     for i in range(n_series):
         kind = anomaly_types[i % len(anomaly_types)]
-        h = run(n_steps, rng)
+        phi, noise_run, gain_run = 0.9, noise_dep, 1.0
+        if heterogeneity > 0:  # drawn only then: h = 0 keeps the random stream unchanged
+            z = rng.normal(size=3)
+            phi = float(np.clip(0.9 + 0.06 * heterogeneity * z[0], 0.5, 0.99))
+            noise_run = noise_dep * float(np.exp(0.4 * heterogeneity * z[1]))
+            gain_run = float(np.exp(0.4 * heterogeneity * z[2]))
+        h = run(n_steps, rng, phi)
         length = int(rng.randint(80, max(81, min(300, n_steps - n_train - 20))))
         begin = int(rng.randint(n_train + 10, n_steps - length + 1))
         seg = slice(begin, begin + length)
@@ -164,8 +187,8 @@ def make_sensor_anomalies(
             extra_priv[seg, int(rng.randint(len(PRIVILEGED)))] += 2.0 * magnitude
         priv = h_anom @ load_priv.T + extra_priv
         priv += rng.normal(scale=noise_priv, size=priv.shape)
-        dep = h_anom @ load_dep.T + extra_dep
-        dep += rng.normal(scale=noise_dep, size=dep.shape)
+        dep = gain_run * (h_anom @ load_dep.T) + extra_dep
+        dep += rng.normal(scale=noise_run, size=dep.shape)
         # per-run offsets and gains: runs differ like SKAB's files do
         priv = priv * rng.uniform(0.8, 1.25, size=4) + rng.normal(scale=2.0, size=4)
         dep = dep * rng.uniform(0.8, 1.25, size=4) + rng.normal(scale=2.0, size=4)
