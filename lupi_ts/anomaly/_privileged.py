@@ -319,7 +319,10 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     plain detectors' are; with one pooled map, a student deployed on a few
     series had its scores ranked against other series' plain scores on another
     scale (on SKAB's Isolation Forest it ranked each of its two files better
-    than the plain detector and the pooled ranking of all files worse).
+    than the plain detector and the pooled ranking of all files worse). The
+    per-series thresholds rest on one reference period each and alarm on more
+    than ``contamination`` of the normal rows that follow (docs/findings.md);
+    the scores' ranking does not depend on them.
 
     Nothing at scoring time is fitted on the rows being scored: the
     standardisation comes from the reference rows (or, with ``n_reference``,
