@@ -752,11 +752,25 @@ def test_series_calibration_puts_each_series_on_its_own_plain_scale():
     )
     # the training labels use the same per-series thresholds as predict does
     assert det.labels_.shape == (X.shape[0],)
+    # one pass gives every candidate's scores and the thresholds predict would give it
+    scores, thresholds = det.score_candidates(two, groups=g, return_thresholds=True)
+    np.testing.assert_array_equal(scores["combined"], cand["combined"])
+    np.testing.assert_array_equal(thresholds["combined"], det.decision_threshold(two, groups=g))
+    for k in (0, 1):
+        head, rows = slice(700 * k, 700 * k + 100), slice(700 * k, 700 * (k + 1))
+        own = PCADetector().fit(two[head])
+        assert (thresholds["plain"][rows] == own.threshold_).all()
+        assert thresholds["student"][rows] == pytest.approx(
+            np.full(700, np.quantile(scores["student"][head], 0.99))
+        )
     pooled = clone(det).set_params(calibration="pooled").fit(X, X_priv=P, groups=groups)
     assert not pooled.series_calibration_
     np.testing.assert_array_equal(
         pooled.decision_threshold(two, groups=g), np.full(1400, pooled.threshold_)
     )
+    _, pooled_thresholds = pooled.score_candidates(two, groups=g, return_thresholds=True)
+    for name in ("student", "combined"):
+        assert (pooled_thresholds[name] == pooled.candidate_thresholds_[name]).all()
 
 
 def test_supervised_student_targets_use_shared_soft_labels():

@@ -197,29 +197,14 @@ def cross_file_scores(files, held_out, deployable, privileged, args, cache):
                 det = _distilled_detector(args, inputs, n_reference=n, teacher=teacher).fit(
                     X, X_priv=P, groups=groups, validation_labels=labels
                 )
-            scores = det.decision_function(dep)
-            if det.selected_ == "plain":
-                # a fallback is the file's own plain detector, already scored above as
-                # the plain row: its threshold, without fitting that detector again
-                # (decision_threshold would); the scores must be the same
-                plain_scores, threshold = out[prefix + "student"]
-                if not np.array_equal(scores, plain_scores):
-                    raise RuntimeError(
-                        f"{held_out}: the {prefix + name} fallback differs from the plain detector"
-                    )
-            else:
-                # one series: the threshold predict applies to it
-                threshold = det.decision_threshold(dep)[0]
-            out[prefix + name] = (scores, threshold)
+            # one scoring pass: the deployed candidate and, for the distilled detector,
+            # the student candidate whatever was chosen, each at the threshold predict
+            # would apply (one series: one value)
+            scores, thresholds = det.score_candidates(dep, return_thresholds=True)
+            out[prefix + name] = (scores[det.selected_], float(thresholds[det.selected_][0]))
             out["_selected"][prefix + name] = det.selected_
             if name == "distilled":
-                # the student candidate whatever was chosen, at its own threshold (with
-                # per-series calibration: flagging `contamination` of the file's first n rows)
-                student = det.score_candidates(dep)["student"]
-                threshold = (
-                    float(np.quantile(student[:n], 1.0 - det.contamination))
-                    if det.series_calibration_
-                    else det.candidate_thresholds_["student"]
+                out[prefix + "distilled_student"] = (
+                    scores["student"], float(thresholds["student"][0])
                 )
-                out[prefix + "distilled_student"] = (student, threshold)
     return out

@@ -1001,14 +1001,11 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         """Labelled validation: per-series out-of-fold ROC-AUC gains over plain."""
         per_series: dict[str, list[float]] = {name: [] for name in _CANDIDATES}
         for s in slices:
-            rows = np.zeros(labels.shape[0], dtype=bool)
-            rows[s] = True
-            rows &= history
-            pos, neg = rows & (labels == 1), rows & (labels == 0)
+            pos, neg = history[s] & (labels[s] == 1), history[s] & (labels[s] == 0)
             if not pos.any() or not neg.any():
                 continue
             for name in _CANDIDATES:
-                per_series[name].append(_auc(oof[name], pos, neg))
+                per_series[name].append(_auc(oof[name][s], pos, neg))
         n = len(per_series["plain"])
         evidence: dict[str, Any] = {"n_series": n, "alpha": VALIDATION_ALPHA}
         best, best_gain = "plain", 0.0
@@ -1043,14 +1040,26 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
     def _scores_and_thresholds(
         self, X: np.ndarray, slices: Sequence[slice]
     ) -> tuple[np.ndarray, np.ndarray]:
+        if self.selected_ == "plain":  # the plain detector, unchanged (no student scored)
+            return self._plain_fits(self.plain_, X, slices)
+        scores, thresholds = self._candidates(X, slices)
+        return scores[self.selected_], thresholds[self.selected_]
+
+    def _candidates(
+        self, X: np.ndarray, slices: Sequence[slice]
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Every candidate's scores on the plain detector's scale and its per-row threshold."""
         plain, plain_thresholds = self._plain_fits(self.plain_, X, slices)
-        if self.selected_ == "plain":
-            return plain, plain_thresholds  # the plain detector, unchanged
         student = self._deployed_student(X, slices, plain)
-        scores = student if self.selected_ == "student" else np.maximum(student, plain)
-        if self.series_calibration_:
-            return scores, self._series_thresholds(scores, slices)
-        return scores, np.full(X.shape[0], self.threshold_)
+        scores = {"student": student, "plain": plain, "combined": np.maximum(student, plain)}
+        thresholds = {"plain": plain_thresholds}
+        for name in ("student", "combined"):
+            thresholds[name] = (
+                self._series_thresholds(scores[name], slices)
+                if self.series_calibration_
+                else np.full(X.shape[0], self.candidate_thresholds_[name])
+            )
+        return scores, thresholds
 
     def decision_threshold(
         self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None
@@ -1090,14 +1099,21 @@ class DistilledDetector(_FeatureStudentMixin, BaseDetector):
         return (scores > thresholds).astype(int)
 
     def score_candidates(
-        self, X: npt.ArrayLike, groups: npt.ArrayLike | None = None
-    ) -> dict[str, np.ndarray]:
+        self,
+        X: npt.ArrayLike,
+        groups: npt.ArrayLike | None = None,
+        *,
+        return_thresholds: bool = False,
+    ) -> Any:
         """Scores of the three candidates (``{"student", "plain", "combined"}``) on the
-        plain detector's scale (``"plain"``: its raw scores)."""
-        X, slices = self._checked_input(X, groups)
-        plain = self._plain_scores(self.plain_, X, slices)
-        student = self._deployed_student(X, slices, plain)
-        return {"student": student, "plain": plain, "combined": np.maximum(student, plain)}
+        plain detector's scale (``"plain"``: its raw scores).
+
+        With ``return_thresholds=True`` also, per candidate, the per-row threshold that
+        :meth:`decision_threshold` would give it if it were deployed (one scoring
+        pass for both; each series' own plain detector is fitted once).
+        """
+        scores, thresholds = self._candidates(*self._checked_input(X, groups))
+        return (scores, thresholds) if return_thresholds else scores
 
 
 class _FeatureDistiller(BaseDistiller, ClassifierMixin, BaseEstimator):
